@@ -1,0 +1,70 @@
+/* proofctl.c — the scriptable front end: dispatches to one subcommand per file. */
+#define G_LOG_DOMAIN "proofctl"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include "pd-core.h"
+#include "proofctl.h"
+
+typedef struct
+{
+  const char *name;
+  int (*run) (int argc, char **argv);
+  const char *summary;
+} Command;
+
+static const Command commands[] = {
+  { "capture", pctl_capture, N_("Record a source into a new evidence package") },
+};
+
+int
+pctl_fail (const char *format, ...)
+{
+  va_list args;
+  g_autofree char *msg = NULL;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("proofctl: %s\n", msg);
+  return PCTL_EXIT_ERROR;
+}
+
+static int
+usage (FILE *out)
+{
+  fprintf (out, "%s\n\n", _("Usage: proofctl COMMAND [OPTION…]"));
+  fprintf (out, "%s\n", _("Commands:"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (out, "\n%s\n", _("Run “proofctl COMMAND --help” for a command's options."));
+  return out == stdout ? PCTL_EXIT_OK : PCTL_EXIT_ERROR;
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  textdomain (GETTEXT_PACKAGE);
+  pd_core_init (NULL, NULL);
+
+  if (argc < 2)
+    return usage (stderr);
+  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))
+    return usage (stdout);
+  if (g_str_equal (argv[1], "--version"))
+    {
+      printf ("proofctl %s\n", pd_core_version ());
+      return PCTL_EXIT_OK;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      return commands[i].run (argc - 1, argv + 1);
+
+  g_printerr ("proofctl: %s\n", _("unknown command"));
+  return usage (stderr);
+}

@@ -1,0 +1,21 @@
+/* proofctl.h — the subcommands of proofctl, each in its own file. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Exit codes shared by every subcommand. */
+enum {
+  PCTL_EXIT_OK = 0,          /* ok / valid (practice authority included, and said) */
+  PCTL_EXIT_INVALID = 1,     /* verification failed */
+  PCTL_EXIT_ERROR = 2,       /* usage or I/O error */
+  PCTL_EXIT_UNTRUSTED = 3,   /* intact, but the authority is not trusted */
+};
+
+int pctl_capture (int argc, char **argv);
+
+/* Prints "proofctl: MESSAGE" on stderr and returns PCTL_EXIT_ERROR. */
+int pctl_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+G_END_DECLS

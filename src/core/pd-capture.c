@@ -1,0 +1,1034 @@
+/* pd-capture.c — one recording: builds the hashed pipeline for a source, follows its bus,
+ * stops it with EOS and seals the evidence package. */
+#define G_LOG_DOMAIN "pd-capture"
+
+#include "config.h"
+
+#include <X11/Xlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <unistd.h>
+
+#include "pd-capture.h"
+#include "pd-error.h"
+#include "pd-package.h"
+#include "pd-proofhash.h"
+#include "pd-util.h"
+
+#define EOS_TIMEOUT_SECONDS 30
+
+/* ---------------------------------------------------------------- sources */
+
+G_DEFINE_BOXED_TYPE (PdSourceSpec, pd_source_spec, pd_source_spec_copy, pd_source_spec_free)
+
+PdSourceSpec *
+pd_source_spec_parse (const char *text, GError **error)
+{
+  g_autoptr (PdSourceSpec) spec = g_new0 (PdSourceSpec, 1);
+
+  if (text == NULL)
+    text = "";
+  if (g_str_equal (text, "test"))
+    spec->kind = PD_SOURCE_KIND_TEST;
+  else if (g_str_equal (text, "x11"))
+    spec->kind = PD_SOURCE_KIND_X11;
+  else if (g_str_has_prefix (text, "x11:") && text[4] != '\0')
+    {
+      spec->kind = PD_SOURCE_KIND_X11;
+      spec->display = g_strdup (text + 4);
+    }
+  else
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_BAD_SOURCE,
+                   _("Unknown source “%s”: use “test”, “x11” or “x11:DISPLAY”."), text);
+      return NULL;
+    }
+  return g_steal_pointer (&spec);
+}
+
+gboolean
+pd_source_spec_set_region (PdSourceSpec *spec, const char *text, GError **error)
+{
+  g_auto (GStrv) parts = NULL;
+  gint64 v[4];
+
+  g_return_val_if_fail (spec != NULL, FALSE);
+
+  parts = g_strsplit (text ? text : "", ",", -1);
+  if (g_strv_length (parts) != 4)
+    goto bad;
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *t = g_strstrip (g_strdup (parts[i]));
+
+      if (!g_ascii_string_to_signed (t, 10, 0, 65535, &v[i], NULL))
+        goto bad;
+    }
+  if (v[2] < 2 || v[3] < 2)
+    goto bad;
+  spec->has_region = TRUE;
+  spec->x = (int) v[0];
+  spec->y = (int) v[1];
+  spec->width = (int) v[2];
+  spec->height = (int) v[3];
+  return TRUE;
+
+bad:
+  g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_BAD_SOURCE,
+               _("Bad region “%s”: expected X,Y,WIDTH,HEIGHT with a width and height of at least 2 pixels."),
+               text ? text : "");
+  return FALSE;
+}
+
+PdSourceSpec *
+pd_source_spec_copy (const PdSourceSpec *spec)
+{
+  PdSourceSpec *copy = g_memdup2 (spec, sizeof *spec);
+
+  copy->display = g_strdup (spec->display);
+  return copy;
+}
+
+void
+pd_source_spec_free (PdSourceSpec *spec)
+{
+  if (spec == NULL)
+    return;
+  g_free (spec->display);
+  g_free (spec);
+}
+
+char *
+pd_source_spec_describe (const PdSourceSpec *spec)
+{
+  const char *display = spec->display ? spec->display : g_getenv ("DISPLAY");
+
+  switch (spec->kind)
+    {
+    case PD_SOURCE_KIND_TEST:
+      return g_strdup (_("Test pattern"));
+    case PD_SOURCE_KIND_X11:
+      if (spec->xid != 0)
+        return g_strdup_printf (_("X11 window 0x%" G_GINT64_MODIFIER "x on display %s"),
+                                spec->xid, display ? display : "?");
+      if (spec->has_region)
+        return g_strdup_printf (_("X11 region %d,%d %d×%d on display %s"), spec->x, spec->y,
+                                spec->width, spec->height, display ? display : "?");
+      return g_strdup_printf (_("X11 screen on display %s"), display ? display : "?");
+    default:
+      return g_strdup ("?");
+    }
+}
+
+/* ---------------------------------------------------------------- capture */
+
+typedef enum {
+  STATE_IDLE,
+  STATE_RECORDING,
+  STATE_STOPPING,
+  STATE_DONE,
+} CaptureState;
+
+typedef struct
+{
+  guint   index;
+  guint64 offset;
+  char   *sha256;
+  guint64 running_time;
+  gint64  wall_time_us;
+} Checkpoint;
+
+struct _PdCapture
+{
+  GObject parent_instance;
+
+  /* Owned references */
+  PdSourceSpec *source;
+  char         *evidence_root;
+  char         *case_name;
+  char         *scenario;
+  char         *operator_name;
+  char         *session_id;
+  GstElement   *pipeline;
+  GstElement   *hasher;           /* borrowed from pipeline */
+  PdPackage    *package;
+  GArray       *checkpoints;      /* of Checkpoint */
+  GTask        *stop_task;
+  GError       *failure;
+  GDateTime    *started;
+  GDateTime    *stopped;
+  char         *encoder_name;
+  GHashTable   *encoder_settings; /* char* → char* */
+
+  guint64       checkpoint_interval;
+  PdEncoderChoice encoder_choice;
+  int           fps;
+  int           width, height;
+  int           crop_right, crop_bottom;
+  guint         bus_watch;
+  guint         eos_timeout;
+  CaptureState  state;
+  gint          frames;           /* atomic: encoded frames */
+  guint64       final_size;
+  char         *final_sha256;
+};
+
+enum {
+  SIGNAL_CHECKPOINT,
+  SIGNAL_FAILED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (PdCapture, pd_capture, G_TYPE_OBJECT)
+
+static void
+checkpoint_clear (Checkpoint *cp)
+{
+  g_clear_pointer (&cp->sha256, g_free);
+}
+
+static void
+pd_capture_dispose (GObject *object)
+{
+  PdCapture *self = PD_CAPTURE (object);
+
+  g_clear_handle_id (&self->bus_watch, g_source_remove);
+  g_clear_handle_id (&self->eos_timeout, g_source_remove);
+  if (self->pipeline != NULL)
+    gst_element_set_state (self->pipeline, GST_STATE_NULL);
+  g_clear_object (&self->pipeline);
+  self->hasher = NULL;
+  g_clear_object (&self->package);
+  g_clear_object (&self->stop_task);
+  G_OBJECT_CLASS (pd_capture_parent_class)->dispose (object);
+}
+
+static void
+pd_capture_finalize (GObject *object)
+{
+  PdCapture *self = PD_CAPTURE (object);
+
+  g_clear_pointer (&self->source, pd_source_spec_free);
+  g_clear_pointer (&self->evidence_root, g_free);
+  g_clear_pointer (&self->case_name, g_free);
+  g_clear_pointer (&self->scenario, g_free);
+  g_clear_pointer (&self->operator_name, g_free);
+  g_clear_pointer (&self->session_id, g_free);
+  g_clear_pointer (&self->checkpoints, g_array_unref);
+  g_clear_pointer (&self->started, g_date_time_unref);
+  g_clear_pointer (&self->stopped, g_date_time_unref);
+  g_clear_pointer (&self->encoder_name, g_free);
+  g_clear_pointer (&self->encoder_settings, g_hash_table_unref);
+  g_clear_pointer (&self->final_sha256, g_free);
+  g_clear_error (&self->failure);
+  G_OBJECT_CLASS (pd_capture_parent_class)->finalize (object);
+}
+
+static void
+pd_capture_class_init (PdCaptureClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = pd_capture_dispose;
+  object_class->finalize = pd_capture_finalize;
+
+  /**
+   * PdCapture::checkpoint:
+   * @index: 1-based checkpoint number
+   * @offset: bytes [0, offset) of recording.mp4 are covered
+   * @sha256: hex SHA-256 of that prefix
+   * @running_time: nanoseconds since recording started
+   */
+  signals[SIGNAL_CHECKPOINT] =
+    g_signal_new ("checkpoint", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 4, G_TYPE_UINT, G_TYPE_UINT64, G_TYPE_STRING, G_TYPE_UINT64);
+  /**
+   * PdCapture::failed:
+   * @error: why recording stopped on its own (device gone, disk full, encoder error)
+   *
+   * What was written is sealed as a failed package; stop_async() then reports the error.
+   */
+  signals[SIGNAL_FAILED] =
+    g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+pd_capture_init (PdCapture *self)
+{
+  self->checkpoints = g_array_new (FALSE, TRUE, sizeof (Checkpoint));
+  g_array_set_clear_func (self->checkpoints, (GDestroyNotify) checkpoint_clear);
+  self->encoder_settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->checkpoint_interval = 10 * GST_SECOND;
+  self->fps = 30;
+}
+
+PdCapture *
+pd_capture_new (const PdSourceSpec *source)
+{
+  PdCapture *self;
+
+  g_return_val_if_fail (source != NULL, NULL);
+
+  self = g_object_new (PD_TYPE_CAPTURE, NULL);
+  self->source = pd_source_spec_copy (source);
+  return self;
+}
+
+#define SETTER(field)                                                   \
+  g_return_if_fail (PD_IS_CAPTURE (self));                              \
+  g_return_if_fail (self->state == STATE_IDLE);                         \
+  g_free (self->field);                                                 \
+  self->field = g_strdup (value)
+
+void pd_capture_set_evidence_root (PdCapture *self, const char *value) { SETTER (evidence_root); }
+void pd_capture_set_case (PdCapture *self, const char *value) { SETTER (case_name); }
+void pd_capture_set_scenario (PdCapture *self, const char *value) { SETTER (scenario); }
+void pd_capture_set_operator (PdCapture *self, const char *value) { SETTER (operator_name); }
+#undef SETTER
+
+void
+pd_capture_set_checkpoint_interval (PdCapture *self, guint64 ns)
+{
+  g_return_if_fail (PD_IS_CAPTURE (self));
+  self->checkpoint_interval = ns;
+}
+
+void
+pd_capture_set_encoder (PdCapture *self, PdEncoderChoice choice)
+{
+  g_return_if_fail (PD_IS_CAPTURE (self));
+  self->encoder_choice = choice;
+}
+
+void
+pd_capture_set_framerate (PdCapture *self, int fps)
+{
+  g_return_if_fail (PD_IS_CAPTURE (self));
+  g_return_if_fail (fps > 0 && fps <= 120);
+  self->fps = fps;
+}
+
+static GstElement *
+make_element (const char *factory, const char *name, GError **error)
+{
+  GstElement *e = gst_element_factory_make (factory, name);
+
+  if (e == NULL)
+    g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_MISSING_ELEMENT,
+                 _("The GStreamer element “%s” is not installed."), factory);
+  return e;
+}
+
+static gboolean
+factory_exists (const char *name)
+{
+  g_autoptr (GstElementFactory) f = gst_element_factory_find (name);
+  return f != NULL;
+}
+
+static void
+set_encoder_setting (PdCapture *self, GstElement *enc, const char *prop, const char *value)
+{
+  gst_util_set_object_arg (G_OBJECT (enc), prop, value);
+  g_hash_table_replace (self->encoder_settings, g_strdup (prop), g_strdup (value));
+}
+
+/* Settings chosen so small screen text (chat bubbles, amounts) stays legible: constant quality
+ * (CRF 20) rather than x264's flat 2 Mbit/s default, 4:2:0 for players, one keyframe per second so
+ * every 1 s fragment starts with one and a truncated file decodes up to its last fragment. */
+static GstElement *
+make_encoder (PdCapture *self, GError **error)
+{
+  gboolean want_x264 = self->encoder_choice != PD_ENCODER_OPENH264;
+  g_autofree char *gop = g_strdup_printf ("%d", self->fps);
+  GstElement *enc;
+
+  if (want_x264 && factory_exists ("x264enc"))
+    {
+      enc = gst_element_factory_make ("x264enc", "encoder");
+      set_encoder_setting (self, enc, "speed-preset", "superfast");
+      set_encoder_setting (self, enc, "tune", "zerolatency");
+      set_encoder_setting (self, enc, "pass", "qual");
+      set_encoder_setting (self, enc, "quantizer", "20");
+      set_encoder_setting (self, enc, "key-int-max", gop);
+      set_encoder_setting (self, enc, "bframes", "0");
+      self->encoder_name = g_strdup ("x264enc");
+      return enc;
+    }
+  if (self->encoder_choice == PD_ENCODER_X264)
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_MISSING_ELEMENT,
+                   _("The H.264 encoder x264enc is not installed (package gstreamer1.0-plugins-ugly)."));
+      return NULL;
+    }
+  if (factory_exists ("openh264enc"))
+    {
+      enc = gst_element_factory_make ("openh264enc", "encoder");
+      set_encoder_setting (self, enc, "rate-control", "quality");
+      set_encoder_setting (self, enc, "bitrate", "8000000");
+      set_encoder_setting (self, enc, "gop-size", gop);
+      set_encoder_setting (self, enc, "complexity", "low");
+      self->encoder_name = g_strdup ("openh264enc");
+      return enc;
+    }
+  g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_MISSING_ELEMENT,
+               _("No H.264 encoder is installed: install gstreamer1.0-plugins-ugly (x264enc) or gstreamer1.0-plugins-bad (openh264enc)."));
+  return NULL;
+}
+
+static int
+ignore_x_errors (Display *dpy, XErrorEvent *ev)
+{
+  return 0;
+}
+
+/* Opens the X display to check the source before anything is created: display reachable,
+ * region inside the screen, window exists. Fills in the frame size. */
+static gboolean
+check_x11_source (PdCapture *self, GError **error)
+{
+  PdSourceSpec *src = self->source;
+  const char *name = src->display ? src->display : g_getenv ("DISPLAY");
+  Display *dpy;
+  int sw, sh;
+
+  if (name == NULL || *name == '\0')
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_NO_DISPLAY,
+                   _("No X display: DISPLAY is not set and no display was given (use x11:DISPLAY)."));
+      return FALSE;
+    }
+  dpy = XOpenDisplay (name);
+  if (dpy == NULL)
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_NO_DISPLAY,
+                   _("Cannot open the X display “%s”."), name);
+      return FALSE;
+    }
+  sw = DisplayWidth (dpy, DefaultScreen (dpy));
+  sh = DisplayHeight (dpy, DefaultScreen (dpy));
+
+  if (src->xid != 0)
+    {
+      XWindowAttributes attrs;
+      XErrorHandler old = XSetErrorHandler (ignore_x_errors);
+      Status ok = XGetWindowAttributes (dpy, (Window) src->xid, &attrs);
+
+      XSync (dpy, False);
+      XSetErrorHandler (old);
+      if (!ok)
+        {
+          XCloseDisplay (dpy);
+          g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_BAD_SOURCE,
+                       _("There is no window 0x%" G_GINT64_MODIFIER "x on display “%s”."),
+                       src->xid, name);
+          return FALSE;
+        }
+      self->width = attrs.width;
+      self->height = attrs.height;
+    }
+  else if (src->has_region)
+    {
+      if (src->x + src->width > sw || src->y + src->height > sh)
+        {
+          XCloseDisplay (dpy);
+          g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_BAD_SOURCE,
+                       _("The region %d,%d %d×%d does not fit on the %d×%d screen of “%s”."),
+                       src->x, src->y, src->width, src->height, sw, sh, name);
+          return FALSE;
+        }
+      self->width = src->width;
+      self->height = src->height;
+    }
+  else
+    {
+      self->width = sw;
+      self->height = sh;
+    }
+  XCloseDisplay (dpy);
+
+  /* H.264 in 4:2:0 needs even sizes: crop the odd last column/row rather than rescale text. */
+  self->crop_right = self->width % 2;
+  self->crop_bottom = self->height % 2;
+  self->width -= self->crop_right;
+  self->height -= self->crop_bottom;
+  return TRUE;
+}
+
+static GstElement *
+make_source (PdCapture *self, GError **error)
+{
+  g_autoptr (GstElement) bin = NULL;
+  g_autoptr (GstCaps) caps = NULL;
+  GstElement *src, *filter, *last;
+  GstPad *pad;
+
+  bin = gst_object_ref_sink (gst_bin_new ("source"));
+  if (self->source->kind == PD_SOURCE_KIND_TEST)
+    {
+      GstElement *overlay;
+
+      if (!(src = make_element ("videotestsrc", "videotestsrc", error)))
+        return NULL;
+      if (!(overlay = make_element ("clockoverlay", "clock", error)))
+        {
+          gst_object_unref (src);
+          return NULL;
+        }
+      g_object_set (src, "is-live", TRUE, "horizontal-speed", 4, NULL);
+      g_object_set (overlay, "time-format", "%Y-%m-%d %H:%M:%S", "font-desc", "Sans 28", NULL);
+      self->width = 1280;
+      self->height = 720;
+      caps = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, self->width,
+                                  "height", G_TYPE_INT, self->height,
+                                  "framerate", GST_TYPE_FRACTION, self->fps, 1, NULL);
+      filter = gst_element_factory_make ("capsfilter", NULL);
+      g_object_set (filter, "caps", caps, NULL);
+      gst_bin_add_many (GST_BIN (bin), src, filter, overlay, NULL);
+      gst_element_link_many (src, filter, overlay, NULL);
+      last = overlay;
+    }
+  else
+    {
+      PdSourceSpec *s = self->source;
+
+      if (!check_x11_source (self, error))
+        return NULL;
+      if (!(src = make_element ("ximagesrc", "ximagesrc", error)))
+        return NULL;
+      g_object_set (src, "use-damage", FALSE, "show-pointer", TRUE, NULL);
+      if (s->display)
+        g_object_set (src, "display-name", s->display, NULL);
+      if (s->xid != 0)
+        g_object_set (src, "xid", (gulong) s->xid, NULL);
+      else if (s->has_region)
+        /* ximagesrc's end coordinates are inclusive. */
+        g_object_set (src, "startx", (guint) s->x, "starty", (guint) s->y,
+                      "endx", (guint) (s->x + s->width - 1), "endy", (guint) (s->y + s->height - 1),
+                      NULL);
+      caps = gst_caps_new_simple ("video/x-raw", "framerate", GST_TYPE_FRACTION, self->fps, 1, NULL);
+      filter = gst_element_factory_make ("capsfilter", NULL);
+      g_object_set (filter, "caps", caps, NULL);
+      gst_bin_add_many (GST_BIN (bin), src, filter, NULL);
+      gst_element_link (src, filter);
+      last = filter;
+    }
+
+  pad = gst_element_get_static_pad (last, "src");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("src", pad));
+  gst_object_unref (pad);
+  return g_steal_pointer (&bin);
+}
+
+static GstPadProbeReturn
+count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  PdCapture *self = user_data;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+    g_atomic_int_add (&self->frames, 1);
+  else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    g_atomic_int_add (&self->frames, (gint) gst_buffer_list_length (GST_PAD_PROBE_INFO_BUFFER_LIST (info)));
+  return GST_PAD_PROBE_OK;
+}
+
+static GstElement *
+build_pipeline (PdCapture *self, const char *location, GError **error)
+{
+  g_autoptr (GstElement) pipeline = gst_object_ref_sink (gst_pipeline_new ("capture"));
+  g_autoptr (GstCaps) raw_caps = NULL;
+  GstElement *source, *queue, *convert, *crop, *rawfilter, *enc, *parse, *mux, *hash, *sink;
+  GstPad *pad;
+
+  if (!(source = make_source (self, error)))
+    return NULL;
+  gst_bin_add (GST_BIN (pipeline), source);
+
+  if (!(queue = make_element ("queue", "queue", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), queue), convert = make_element ("videoconvert", "convert", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), convert), crop = make_element ("videocrop", "crop", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), crop), rawfilter = make_element ("capsfilter", "rawcaps", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), rawfilter), enc = make_encoder (self, error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), enc), parse = make_element ("h264parse", "parse", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), parse), mux = make_element ("mp4mux", "mux", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), mux), hash = make_element ("proofhash", "proofhash", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), hash), sink = make_element ("filesink", "sink", error)))
+    return NULL;
+  gst_bin_add (GST_BIN (pipeline), sink);
+
+  /* Preview may drop frames one day; the recording path never does: a bounded, non-leaky queue
+   * absorbs encoder hiccups and pushes back on the source otherwise. */
+  g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0,
+                "max-size-time", (guint64) 3 * GST_SECOND, NULL);
+  g_object_set (crop, "right", self->crop_right, "bottom", self->crop_bottom, NULL);
+  /* videoconvert ! x264enc would negotiate Y444, which many players cannot play: force I420. */
+  raw_caps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "I420", NULL);
+  g_object_set (rawfilter, "caps", raw_caps, NULL);
+  g_object_set (mux, "fragment-duration", 1000, "streamable", TRUE, NULL);
+  g_object_set (hash, "checkpoint-interval", self->checkpoint_interval, NULL);
+  g_object_set (sink, "location", location, "sync", FALSE, NULL);
+  gst_util_set_object_arg (G_OBJECT (sink), "buffer-mode", "unbuffered");
+
+  if (!gst_element_link_many (source, queue, convert, crop, rawfilter, enc, parse, mux, hash, sink, NULL))
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                   _("Could not connect the recording pipeline for this source."));
+      return NULL;
+    }
+
+  pad = gst_element_get_static_pad (enc, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     count_frames_probe, self, NULL);
+  gst_object_unref (pad);
+
+  self->hasher = hash;
+  return g_steal_pointer (&pipeline);
+}
+
+/* ---------------------------------------------------------------- sealing */
+
+static void
+fsync_path (const char *path)
+{
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd >= 0)
+    {
+      fsync (fd);
+      close (fd);
+    }
+}
+
+static JsonObject *
+source_to_json (PdCapture *self)
+{
+  JsonObject *o = json_object_new ();
+  g_autofree char *desc = pd_source_spec_describe (self->source);
+  PdSourceSpec *s = self->source;
+
+  json_object_set_string_member (o, "kind", s->kind == PD_SOURCE_KIND_TEST ? "test" : "x11");
+  json_object_set_string_member (o, "description", desc);
+  if (s->kind == PD_SOURCE_KIND_X11)
+    {
+      const char *display = s->display ? s->display : g_getenv ("DISPLAY");
+
+      json_object_set_string_member (o, "display", display ? display : "");
+      if (s->xid != 0)
+        {
+          g_autofree char *xid = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", s->xid);
+          json_object_set_string_member (o, "window", xid);
+        }
+      if (s->has_region)
+        {
+          JsonArray *r = json_array_new ();
+
+          json_array_add_int_element (r, s->x);
+          json_array_add_int_element (r, s->y);
+          json_array_add_int_element (r, s->width);
+          json_array_add_int_element (r, s->height);
+          json_object_set_array_member (o, "region", r);
+        }
+    }
+  return o;
+}
+
+static void
+fill_manifest (PdCapture *self, const char *digest_source)
+{
+  JsonObject *m = pd_package_get_manifest (self->package);
+  JsonObject *app = json_object_new ();
+  JsonObject *enc = json_object_new ();
+  JsonObject *settings = json_object_new ();
+  JsonObject *rec = json_object_new ();
+  JsonArray *cps = json_array_new ();
+  g_autofree char *started = pd_time_format_utc (self->started);
+  g_autofree char *stopped = pd_time_format_utc (self->stopped);
+  g_autofree char *framerate = g_strdup_printf ("%d/1", self->fps);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  json_object_set_string_member (m, "format", PD_MANIFEST_FORMAT);
+  json_object_set_int_member (m, "format_version", PD_MANIFEST_FORMAT_VERSION);
+  json_object_set_string_member (m, "session", self->session_id);
+  json_object_set_string_member (m, "state", self->failure ? "failed" : "sealed");
+  if (self->failure)
+    json_object_set_string_member (m, "failure", self->failure->message);
+  json_object_set_string_member (m, "case", self->case_name ? self->case_name : "");
+  json_object_set_string_member (m, "scenario", self->scenario ? self->scenario : "");
+  json_object_set_string_member (m, "operator", self->operator_name ? self->operator_name : g_get_real_name ());
+  json_object_set_string_member (m, "host", g_get_host_name ());
+  json_object_set_string_member (app, "name", "Proofdesk");
+  json_object_set_string_member (app, "version", PACKAGE_VERSION);
+  json_object_set_object_member (m, "app", app);
+  json_object_set_object_member (m, "source", source_to_json (self));
+  json_object_set_string_member (m, "started", started);
+  json_object_set_string_member (m, "stopped", stopped);
+  json_object_set_double_member (m, "duration_seconds",
+                                 g_date_time_difference (self->stopped, self->started) / 1e6);
+
+  json_object_set_string_member (enc, "element", self->encoder_name);
+  g_hash_table_iter_init (&iter, self->encoder_settings);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    json_object_set_string_member (settings, key, value);
+  json_object_set_object_member (enc, "settings", settings);
+  json_object_set_string_member (enc, "muxer", "mp4mux");
+  json_object_set_int_member (enc, "fragment_duration_ms", 1000);
+  json_object_set_int_member (enc, "width", self->width);
+  json_object_set_int_member (enc, "height", self->height);
+  json_object_set_string_member (enc, "framerate", framerate);
+  json_object_set_int_member (enc, "frames", g_atomic_int_get (&self->frames));
+  json_object_set_object_member (m, "encoder", enc);
+
+  json_object_set_string_member (rec, "name", PD_RECORDING_NAME);
+  json_object_set_int_member (rec, "size", (gint64) self->final_size);
+  json_object_set_string_member (rec, "sha256", self->final_sha256);
+  json_object_set_string_member (rec, "digest_source", digest_source);
+  json_object_set_object_member (m, "recording", rec);
+
+  for (guint i = 0; i < self->checkpoints->len; i++)
+    {
+      Checkpoint *cp = &g_array_index (self->checkpoints, Checkpoint, i);
+      JsonObject *o = json_object_new ();
+      g_autoptr (GDateTime) wall = pd_time_from_unix_usec (cp->wall_time_us);
+      g_autofree char *wall_s = pd_time_format_utc (wall);
+      g_autofree char *stream_s = pd_format_stream_time (cp->running_time);
+
+      json_object_set_int_member (o, "index", cp->index);
+      json_object_set_int_member (o, "offset", (gint64) cp->offset);
+      json_object_set_string_member (o, "sha256", cp->sha256);
+      json_object_set_int_member (o, "running_time_ns", (gint64) cp->running_time);
+      json_object_set_string_member (o, "stream_time", stream_s);
+      json_object_set_string_member (o, "wall_time", wall_s);
+      json_array_add_object_element (cps, o);
+    }
+  json_object_set_array_member (m, "checkpoints", cps);
+}
+
+/* Writes the manifest for what is on disk. Runs once, after the pipeline is in NULL. */
+static gboolean
+seal (PdCapture *self, GError **error)
+{
+  g_autofree char *rec_path = g_build_filename (pd_package_get_path (self->package), PD_RECORDING_NAME, NULL);
+  const char *digest_source = "inline";
+  g_autoptr (GBytes) manifest = NULL;
+  GStatBuf st;
+
+  if (self->stopped == NULL)
+    self->stopped = g_date_time_new_now_utc ();
+
+  if (g_stat (rec_path, &st) != 0 || st.st_size == 0)
+    {
+      /* Nothing recorded: leave nothing that looks like a package. */
+      g_unlink (rec_path);
+      pd_package_discard_if_empty (self->package);
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE, "%s",
+                   self->failure ? self->failure->message : _("Nothing was recorded."));
+      return FALSE;
+    }
+  fsync_path (rec_path);
+
+  if (self->final_sha256 == NULL || self->final_size != (guint64) st.st_size)
+    {
+      /* The inline hash is missing (the pipeline failed) or does not cover the file: hash what
+       * is on disk instead and say so; the package is marked failed. */
+      g_autoptr (GError) local_error = NULL;
+
+      g_clear_pointer (&self->final_sha256, g_free);
+      self->final_sha256 = pd_sha256_file (rec_path, &self->final_size, NULL, &local_error);
+      if (self->final_sha256 == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      digest_source = "read-back";
+      if (self->failure == NULL)
+        self->failure = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                                     _("The inline hash did not cover the whole file."));
+    }
+
+  pd_package_add_file_entry (self->package, PD_RECORDING_NAME, self->final_size, self->final_sha256);
+  fill_manifest (self, digest_source);
+  manifest = pd_package_write_manifest (self->package, error);
+  return manifest != NULL;
+}
+
+static void
+finish_stop (PdCapture *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTask) task = g_steal_pointer (&self->stop_task);
+
+  g_clear_handle_id (&self->eos_timeout, g_source_remove);
+  g_clear_handle_id (&self->bus_watch, g_source_remove);
+  if (self->pipeline != NULL)
+    gst_element_set_state (self->pipeline, GST_STATE_NULL);
+  self->state = STATE_DONE;
+
+  if (!seal (self, &error))
+    {
+      if (task)
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (task == NULL)
+    return;
+  if (self->failure != NULL)
+    g_task_return_error (task, g_error_copy (self->failure));
+  else
+    g_task_return_pointer (task, g_object_ref (self->package), g_object_unref);
+}
+
+static void
+handle_failure (PdCapture *self, GError *error)
+{
+  if (self->failure == NULL)
+    self->failure = g_error_copy (error);
+  finish_stop (self);
+  g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
+}
+
+static gboolean
+on_eos_timeout (gpointer user_data)
+{
+  PdCapture *self = user_data;
+  g_autoptr (GError) error = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                                          _("The recording did not finish within %d seconds of stopping."),
+                                          EOS_TIMEOUT_SECONDS);
+
+  self->eos_timeout = 0;
+  handle_failure (self, error);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_bus_message (GstBus *bus, GstMessage *msg, gpointer user_data)
+{
+  PdCapture *self = user_data;
+
+  switch (GST_MESSAGE_TYPE (msg))
+    {
+    case GST_MESSAGE_ELEMENT:
+      {
+        const GstStructure *s = gst_message_get_structure (msg);
+
+        if (GST_MESSAGE_SRC (msg) != GST_OBJECT (self->hasher))
+          break;
+        if (gst_structure_has_name (s, PD_PROOFHASH_MESSAGE_CHECKPOINT))
+          {
+            Checkpoint cp = { 0 };
+
+            gst_structure_get_uint (s, "index", &cp.index);
+            gst_structure_get_uint64 (s, "offset", &cp.offset);
+            gst_structure_get_uint64 (s, "running-time", &cp.running_time);
+            cp.sha256 = g_strdup (gst_structure_get_string (s, "sha256"));
+            cp.wall_time_us = g_get_real_time ();
+            g_array_append_val (self->checkpoints, cp);
+            g_signal_emit (self, signals[SIGNAL_CHECKPOINT], 0, cp.index, cp.offset, cp.sha256,
+                           cp.running_time);
+          }
+        else if (gst_structure_has_name (s, PD_PROOFHASH_MESSAGE_FINAL))
+          {
+            gst_structure_get_uint64 (s, "size", &self->final_size);
+            g_free (self->final_sha256);
+            self->final_sha256 = g_strdup (gst_structure_get_string (s, "sha256"));
+          }
+        break;
+      }
+    case GST_MESSAGE_EOS:
+      if (self->stopped == NULL)
+        self->stopped = g_date_time_new_now_utc ();
+      finish_stop (self);
+      return G_SOURCE_REMOVE;
+    case GST_MESSAGE_ERROR:
+      {
+        g_autoptr (GError) gst_error = NULL;
+        g_autofree char *debug = NULL;
+        g_autoptr (GError) error = NULL;
+
+        gst_message_parse_error (msg, &gst_error, &debug);
+        g_debug ("pipeline error from %s: %s (%s)", GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)),
+                 gst_error->message, debug ? debug : "");
+        error = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                             _("Recording stopped: %s"), gst_error->message);
+        if (self->stopped == NULL)
+          self->stopped = g_date_time_new_now_utc ();
+        self->bus_watch = 0;
+        handle_failure (self, error);
+        return G_SOURCE_REMOVE;
+      }
+    default:
+      break;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+pd_capture_start (PdCapture *self, GError **error)
+{
+  g_autofree char *root = NULL;
+  g_autofree char *location = NULL;
+  g_autoptr (GstElement) pipeline = NULL;
+  g_autoptr (GstBus) bus = NULL;
+  GstStateChangeReturn ret;
+
+  g_return_val_if_fail (PD_IS_CAPTURE (self), FALSE);
+
+  if (self->state != STATE_IDLE)
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
+                   _("This capture has already been started."));
+      return FALSE;
+    }
+
+  /* Build first: a bad source or missing encoder must fail before any folder exists. */
+  pipeline = build_pipeline (self, "/dev/null", error);
+  if (pipeline == NULL)
+    return FALSE;
+
+  root = self->evidence_root ? g_strdup (self->evidence_root) : pd_default_evidence_root ();
+  self->started = g_date_time_new_now_utc ();
+  self->package = pd_package_create (root, self->case_name, self->scenario, self->started, error);
+  if (self->package == NULL)
+    return FALSE;
+  self->session_id = g_uuid_string_random ();
+  location = g_build_filename (pd_package_get_path (self->package), PD_RECORDING_NAME, NULL);
+  {
+    GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+    g_object_set (sink, "location", location, NULL);
+    gst_object_unref (sink);
+  }
+
+  self->pipeline = g_steal_pointer (&pipeline);
+  bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
+  self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
+  self->state = STATE_RECORDING;
+
+  ret = gst_element_set_state (self->pipeline, GST_STATE_PLAYING);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    {
+      g_autoptr (GstMessage) msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+      g_autoptr (GError) gst_error = NULL;
+
+      if (msg)
+        gst_message_parse_error (msg, &gst_error, NULL);
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                   _("Could not start recording: %s"),
+                   gst_error ? gst_error->message : _("the pipeline refused to start"));
+      g_clear_handle_id (&self->bus_watch, g_source_remove);
+      gst_element_set_state (self->pipeline, GST_STATE_NULL);
+      self->state = STATE_DONE;
+      {
+        g_autoptr (GError) ignored = NULL;
+        if (self->failure == NULL)
+          self->failure = g_error_copy (*error);
+        seal (self, &ignored);
+      }
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+pd_capture_stop_async (PdCapture *self, GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (PD_IS_CAPTURE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pd_capture_stop_async);
+
+  if (self->state == STATE_DONE)
+    {
+      if (self->failure)
+        g_task_return_error (task, g_error_copy (self->failure));
+      else if (self->package)
+        g_task_return_pointer (task, g_object_ref (self->package), g_object_unref);
+      else
+        g_task_return_new_error (task, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
+                                 _("Nothing is being recorded."));
+      return;
+    }
+  if (self->state != STATE_RECORDING)
+    {
+      g_task_return_new_error (task, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
+                               _("Nothing is being recorded."));
+      return;
+    }
+
+  self->state = STATE_STOPPING;
+  self->stop_task = g_steal_pointer (&task);
+  self->stopped = g_date_time_new_now_utc ();
+  /* Never tear down before the final digest: EOS flows through the muxer and proofhash. */
+  gst_element_send_event (self->pipeline, gst_event_new_eos ());
+  self->eos_timeout = g_timeout_add_seconds (EOS_TIMEOUT_SECONDS, on_eos_timeout, self);
+}
+
+PdPackage *
+pd_capture_stop_finish (PdCapture *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+pd_capture_is_recording (PdCapture *self)
+{
+  g_return_val_if_fail (PD_IS_CAPTURE (self), FALSE);
+  return self->state == STATE_RECORDING;
+}
+
+guint64
+pd_capture_get_bytes (PdCapture *self)
+{
+  guint64 bytes = 0;
+
+  g_return_val_if_fail (PD_IS_CAPTURE (self), 0);
+  if (self->hasher)
+    g_object_get (self->hasher, "bytes", &bytes, NULL);
+  return bytes;
+}
+
+guint64
+pd_capture_get_frames (PdCapture *self)
+{
+  g_return_val_if_fail (PD_IS_CAPTURE (self), 0);
+  return (guint64) g_atomic_int_get (&self->frames);
+}
+
+guint64
+pd_capture_get_running_time (PdCapture *self)
+{
+  GstClockTime now, base;
+  g_autoptr (GstClock) clock = NULL;
+
+  g_return_val_if_fail (PD_IS_CAPTURE (self), 0);
+  if (self->pipeline == NULL || self->state != STATE_RECORDING)
+    return 0;
+  clock = gst_element_get_clock (self->pipeline);
+  if (clock == NULL)
+    return 0;
+  now = gst_clock_get_time (clock);
+  base = gst_element_get_base_time (self->pipeline);
+  return now > base ? now - base : 0;
+}
+
+const char *
+pd_capture_get_encoder_name (PdCapture *self)
+{
+  g_return_val_if_fail (PD_IS_CAPTURE (self), NULL);
+  return self->encoder_name;
+}
+
+PdPackage *
+pd_capture_get_package (PdCapture *self)
+{
+  g_return_val_if_fail (PD_IS_CAPTURE (self), NULL);
+  return self->package;
+}

@@ -1,0 +1,72 @@
+/* pd-capture.h — records a source through source ! encoder ! mp4mux ! proofhash ! filesink
+ * into a new evidence package, and seals it when stopped. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pd-types.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PD_SOURCE_KIND_TEST,   /* videotestsrc, moving pattern with a clock overlay */
+  PD_SOURCE_KIND_X11,    /* ximagesrc: whole screen, a window by XID, or a region */
+} PdSourceKind;
+
+struct _PdSourceSpec
+{
+  PdSourceKind kind;
+  char        *display;     /* X11: display name, NULL = $DISPLAY */
+  gboolean     has_region;
+  int          x, y, width, height;
+  guint64      xid;         /* X11: window id, 0 = whole screen */
+};
+
+#define PD_TYPE_SOURCE_SPEC (pd_source_spec_get_type ())
+GType         pd_source_spec_get_type (void) G_GNUC_CONST;
+/* "test", "x11" or "x11:DISPLAY". */
+PdSourceSpec *pd_source_spec_parse      (const char *text, GError **error);
+/* "X,Y,W,H" with W, H > 0. */
+gboolean      pd_source_spec_set_region (PdSourceSpec *spec, const char *text, GError **error);
+PdSourceSpec *pd_source_spec_copy       (const PdSourceSpec *spec);
+void          pd_source_spec_free       (PdSourceSpec *spec);
+char         *pd_source_spec_describe   (const PdSourceSpec *spec);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdSourceSpec, pd_source_spec_free)
+
+typedef enum {
+  PD_ENCODER_AUTO,       /* x264enc, else openh264enc */
+  PD_ENCODER_X264,
+  PD_ENCODER_OPENH264,
+} PdEncoderChoice;
+
+#define PD_TYPE_CAPTURE (pd_capture_get_type ())
+G_DECLARE_FINAL_TYPE (PdCapture, pd_capture, PD, CAPTURE, GObject)
+
+PdCapture  *pd_capture_new                 (const PdSourceSpec *source);
+void        pd_capture_set_evidence_root   (PdCapture *self, const char *path);
+void        pd_capture_set_case            (PdCapture *self, const char *case_name);
+void        pd_capture_set_scenario        (PdCapture *self, const char *scenario);
+void        pd_capture_set_operator        (PdCapture *self, const char *operator_name);
+/* Running time between checkpoints, nanoseconds; 0 = none. Default 10 s. */
+void        pd_capture_set_checkpoint_interval (PdCapture *self, guint64 ns);
+void        pd_capture_set_encoder         (PdCapture *self, PdEncoderChoice choice);
+/* Frames per second of the recording (default 30). */
+void        pd_capture_set_framerate       (PdCapture *self, int fps);
+
+/* Checks the source and encoder, creates the package and starts recording. Needs a running
+ * main loop on the thread-default context for bus messages. */
+gboolean    pd_capture_start               (PdCapture *self, GError **error);
+/* Sends EOS, waits for the final digest, writes the manifest (and, with a TSA, the tokens). */
+void        pd_capture_stop_async          (PdCapture *self, GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+PdPackage  *pd_capture_stop_finish         (PdCapture *self, GAsyncResult *result, GError **error);
+
+gboolean    pd_capture_is_recording        (PdCapture *self);
+guint64     pd_capture_get_bytes           (PdCapture *self);
+guint64     pd_capture_get_frames          (PdCapture *self);
+guint64     pd_capture_get_running_time    (PdCapture *self);
+const char *pd_capture_get_encoder_name    (PdCapture *self);
+/* The package being written; NULL before start. */
+PdPackage  *pd_capture_get_package         (PdCapture *self);
+
+G_END_DECLS

@@ -1,0 +1,13 @@
+/* pd-core.h — libproofdesk's entry point: initialisation shared by the app, the CLI and tests. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Initialises GStreamer (if needed), registers the "proofdesk" plugin statically and binds
+ * the gettext domain. Call once from main() before any other pd_ function. */
+void        pd_core_init        (int *argc, char ***argv);
+const char *pd_core_version     (void);
+
+G_END_DECLS

@@ -1,0 +1,7 @@
+/* pd-error.c — the error domains declared in pd-error.h. */
+#include "pd-error.h"
+
+G_DEFINE_QUARK (pd-capture-error-quark, pd_capture_error)
+G_DEFINE_QUARK (pd-package-error-quark, pd_package_error)
+G_DEFINE_QUARK (pd-tsa-error-quark, pd_tsa_error)
+G_DEFINE_QUARK (pd-verify-error-quark, pd_verify_error)

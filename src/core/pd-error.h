@@ -1,0 +1,52 @@
+/* pd-error.h — one GError domain per subsystem of libproofdesk, with typed codes. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define PD_CAPTURE_ERROR (pd_capture_error_quark ())
+typedef enum {
+  PD_CAPTURE_ERROR_BAD_SOURCE,     /* unknown source, bad region/window */
+  PD_CAPTURE_ERROR_NO_DISPLAY,     /* X display cannot be opened */
+  PD_CAPTURE_ERROR_MISSING_ELEMENT,/* encoder, muxer or source plugin not installed */
+  PD_CAPTURE_ERROR_PIPELINE,       /* GStreamer reported an error while recording */
+  PD_CAPTURE_ERROR_STATE,          /* start/stop called at the wrong time */
+} PdCaptureError;
+
+#define PD_PACKAGE_ERROR (pd_package_error_quark ())
+typedef enum {
+  PD_PACKAGE_ERROR_IO,             /* cannot create or write a file or folder */
+  PD_PACKAGE_ERROR_EXISTS,         /* refusing to overwrite an evidence file */
+  PD_PACKAGE_ERROR_BAD_MANIFEST,   /* manifest missing, unparsable or inconsistent */
+  PD_PACKAGE_ERROR_BAD_NAME,       /* a file name that would leave the package */
+} PdPackageError;
+
+#define PD_TSA_ERROR (pd_tsa_error_quark ())
+typedef enum {
+  PD_TSA_ERROR_NETWORK,            /* connection failed */
+  PD_TSA_ERROR_TIMEOUT,
+  PD_TSA_ERROR_HTTP,               /* HTTP status other than 200 */
+  PD_TSA_ERROR_CONTENT_TYPE,       /* reply is not application/timestamp-reply */
+  PD_TSA_ERROR_GARBAGE,            /* reply does not parse as a TimeStampResp */
+  PD_TSA_ERROR_REJECTED,           /* PKIStatus rejection / waiting / revocation */
+  PD_TSA_ERROR_NONCE,              /* nonce not echoed */
+  PD_TSA_ERROR_IMPRINT,            /* message imprint differs from the request */
+  PD_TSA_ERROR_SIGNATURE,          /* CMS signature or ESS cert id does not verify */
+  PD_TSA_ERROR_CERTIFICATE,        /* signer certificate unusable (EKU, missing) */
+  PD_TSA_ERROR_TIME,               /* genTime outside send/receive ± tolerance */
+  PD_TSA_ERROR_LOCAL,              /* the built-in practice TSA could not be set up */
+} PdTsaError;
+
+#define PD_VERIFY_ERROR (pd_verify_error_quark ())
+typedef enum {
+  PD_VERIFY_ERROR_IO,              /* input cannot be read */
+  PD_VERIFY_ERROR_FORMAT,          /* input is not what it claims to be */
+} PdVerifyError;
+
+GQuark pd_capture_error_quark (void);
+GQuark pd_package_error_quark (void);
+GQuark pd_tsa_error_quark (void);
+GQuark pd_verify_error_quark (void);
+
+G_END_DECLS

@@ -1,0 +1,39 @@
+/* pd-util.h — small helpers shared across libproofdesk: hex, hashing files, time, safe writes. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define PD_SHA256_LEN 32
+#define PD_SHA256_HEX_LEN 64
+
+char      *pd_hex_encode          (const guint8 *data, gsize len);
+gboolean   pd_hex_decode          (const char *hex, guint8 *out, gsize out_len);
+
+/* SHA-256 of a whole file (OpenSSL EVP, streamed), as lowercase hex. */
+char      *pd_sha256_file         (const char *path, guint64 *size_out, GCancellable *cancellable,
+                                   GError **error);
+char      *pd_sha256_bytes        (const guint8 *data, gsize len);
+
+/* RFC 3339 in UTC with a 'Z', e.g. 2026-11-27T20:42:25.123Z (milliseconds). */
+char      *pd_time_format_utc     (GDateTime *dt);
+GDateTime *pd_time_parse          (const char *rfc3339);
+/* A UTC GDateTime from microseconds since the epoch (GLib 2.74 lacks _from_unix_utc_usec). */
+GDateTime *pd_time_from_unix_usec (gint64 usec);
+/* "HH:MM:SS" of a stream position in nanoseconds. */
+char      *pd_format_stream_time  (guint64 ns);
+
+/* A name safe as one path component: no separators, controls, leading dots; never empty. */
+char      *pd_safe_component      (const char *name, const char *fallback);
+
+/* Creates `path` and missing parents with mode 0700. */
+gboolean   pd_mkdir_private       (const char *path, GError **error);
+/* Writes a new file with mode 0600, refusing to replace an existing one, and fsyncs it. */
+gboolean   pd_write_file_once     (const char *path, const void *data, gsize len, GError **error);
+
+/* $XDG_DATA_HOME/proofdesk (or PROOFDESK_DATA_DIR when set, for tests). */
+char      *pd_data_dir            (void);
+char      *pd_default_evidence_root (void);
+
+G_END_DECLS
