@@ -34,7 +34,7 @@ expect_usage_error() {
 }
 expect_usage_error "unknown source" "unknown source" capture --source webcam --duration 1 --out "$tmp/bad"
 expect_usage_error "bad region" "bad region" capture --source x11 --region 1,2,3 --duration 1 --out "$tmp/bad"
-expect_usage_error "region off screen" "does not fit" capture --source x11 --region 0,0,90000,90000 --duration 1 --out "$tmp/bad"
+expect_usage_error "region off screen" "does not fit" capture --source x11 --region 0,0,9000,9000 --duration 1 --out "$tmp/bad"
 expect_usage_error "no X display" "display" capture --source x11:nonexistent:77 --duration 1 --out "$tmp/bad"
 expect_usage_error "missing window" "no window" capture --source x11 --window 0x7fffff01 --duration 1 --out "$tmp/bad"
 mkdir -p "$tmp/ro"; chmod 0500 "$tmp/ro"
@@ -56,7 +56,7 @@ sleep 5
 kill -9 $pid; wait $pid 2>/dev/null
 rec=$(find "$tmp/kill" -name recording.mp4 | head -n 1)
 if [ -n "$rec" ]; then
-  frames=$(gst-launch-1.0 -q filesrc location="$rec" ! qtdemux ! h264parse ! avdec_h264 ! fakesink silent=false -v 2>/dev/null | grep -c 'chain')
+  frames=$(gst-launch-1.0 filesrc location="$rec" ! qtdemux ! h264parse ! avdec_h264 ! fakesink silent=false -v 2>/dev/null | grep -c "last-message = chain")
   # About 4 s of complete 1 s fragments at 30 fps after start-up; require at least 2 s.
   if [ "$frames" -ge 60 ]; then ok "killed recording decodes ($frames frames)"; else not_ok "killed recording decodes" "frames=$frames"; fi
   check "killed recording left no manifest claiming it is sealed" [ ! -f "$(dirname "$rec")/manifest.json" ]

@@ -897,6 +897,12 @@ pd_capture_start (PdCapture *self, GError **error)
     return FALSE;
   self->session_id = g_uuid_string_random ();
   location = g_build_filename (pd_package_get_path (self->package), PD_RECORDING_NAME, NULL);
+  /* filesink would create the file with the umask's mode: make it 0600 first. */
+  if (!pd_write_file_once (location, "", 0, error))
+    {
+      pd_package_discard_if_empty (self->package);
+      return FALSE;
+    }
   {
     GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
     g_object_set (sink, "location", location, NULL);
