@@ -74,5 +74,53 @@ else
   n=$((n+1)); echo "ok $n # SKIP openh264enc not installed"
 fi
 
+# 5. With the practice TSA: checkpoint tokens taken while recording, recording and manifest
+#    tokens at stop, and every command in VERIFY.txt passes with stock sha256sum/openssl.
+out=$("$PROOFCTL" capture --source test --duration 3.5 --checkpoint-interval 1 --tsa local --out "$tmp/ts" --case ts --scenario alipay 2>"$tmp/err5")
+rc=$?
+pkg=$(printf '%s\n' "$out" | tail -n 1)
+check "capture with the practice TSA exits 0" [ $rc -eq 0 ]
+check "stderr says practice, not for court" grep -qi "not for court" "$tmp/err5"
+for f in recording.mp4.tsr manifest.json.tsr tsa-chain.pem VERIFY.txt checkpoints/000001.tsr; do
+  check "package has $f" [ -s "$pkg/$f" ]
+done
+ncp=$(ls "$pkg/checkpoints" 2>/dev/null | wc -l)
+check "at least 2 checkpoint tokens taken while recording ($ncp)" [ "$ncp" -ge 2 ]
+check "manifest marks the authority as practice" /usr/bin/python3 -c '
+import json,sys; m=json.load(open(sys.argv[1]))
+assert m["timestamps"]["authority"]["practice"] is True
+assert m["recording"]["token"] == "recording.mp4.tsr"
+assert all("token" in c for c in m["checkpoints"])
+assert m["state"] == "sealed"' "$pkg/manifest.json"
+# Run every command VERIFY.txt gives, exactly as written, from inside the package.
+cmds=$(grep -E '^   (echo|openssl ts -verify|head -c)' "$pkg/VERIFY.txt" | sed 's/   #.*$//')
+total=0; good=0
+while IFS= read -r c; do
+  [ -z "$c" ] && continue
+  total=$((total+1))
+  if (cd "$pkg" && bash -c "$c" 2>&1 | grep -qE '(: OK$|^Verification: OK$)'); then good=$((good+1)); else echo "# failed: $c"; fi
+done <<< "$cmds"
+check "all $total VERIFY.txt commands pass with stock tools ($good)" [ "$total" -ge 4 ] && [ "$good" -eq "$total" ]
+# A changed byte makes the stock check fail.
+cp -r "$pkg" "$tmp/tampered"; chmod -R u+w "$tmp/tampered"
+printf 'X' | dd of="$tmp/tampered/recording.mp4" bs=1 seek=5000 conv=notrunc 2>/dev/null
+if (cd "$tmp/tampered" && openssl ts -verify -data recording.mp4 -in recording.mp4.tsr -CAfile tsa-chain.pem >/dev/null 2>&1); then
+  not_ok "openssl rejects a changed recording"
+else
+  ok "openssl rejects a changed recording"
+fi
+
+# 6. A dead TSA never costs the recording: it is sealed locally, waiting for a timestamp.
+out=$("$PROOFCTL" capture --source test --duration 2 --checkpoint-interval 1 --tsa http://127.0.0.1:9/ --out "$tmp/dead" 2>"$tmp/err6")
+rc=$?
+pkg=$(printf '%s\n' "$out" | tail -n 1)
+check "capture with a dead TSA still exits 0" [ $rc -eq 0 ]
+check "dead TSA: recording kept and state awaiting-stamp" /usr/bin/python3 -c '
+import json,sys,hashlib,os; d=sys.argv[1]; m=json.load(open(os.path.join(d,"manifest.json")))
+assert m["state"] == "awaiting-stamp", m["state"]
+assert hashlib.sha256(open(os.path.join(d,"recording.mp4"),"rb").read()).hexdigest() == m["recording"]["sha256"]
+assert all("stamp_error" in c for c in m["checkpoints"])' "$pkg"
+check "dead TSA: the user is told" grep -qi "timestamp" "$tmp/err6"
+
 echo "1..$n"
 exit $(( failed > 0 ))

@@ -10,6 +10,8 @@
 
 #include "pd-capture.h"
 #include "pd-package.h"
+#include "pd-tsa.h"
+#include "pd-util.h"
 #include "proofctl.h"
 
 typedef struct
@@ -82,6 +84,15 @@ on_checkpoint (PdCapture *capture, guint index, guint64 offset, const char *sha2
 }
 
 static void
+on_checkpoint_stamped (PdCapture *capture, guint index, GError *error, gpointer user_data)
+{
+  if (error == NULL)
+    g_printerr (_("checkpoint %u: timestamped\n"), index);
+  else
+    g_printerr (_("checkpoint %u: not timestamped: %s (recording continues)\n"), index, error->message);
+}
+
+static void
 on_failed (PdCapture *capture, GError *error, gpointer user_data)
 {
   g_printerr ("proofctl: %s\n", error->message);
@@ -98,6 +109,7 @@ pctl_capture (int argc, char **argv)
   g_autofree char *scenario = NULL;
   g_autofree char *operator_name = NULL;
   g_autofree char *encoder = NULL;
+  g_autofree char *tsa_url = NULL;
   double duration = 0;
   double checkpoint_interval = 10;
   int fps = 30;
@@ -114,6 +126,7 @@ pctl_capture (int argc, char **argv)
     { "checkpoint-interval", 0, 0, G_OPTION_ARG_DOUBLE, &checkpoint_interval, N_("Seconds between checkpoints, 0 for none (default 10)"), "SECONDS" },
     { "fps", 0, 0, G_OPTION_ARG_INT, &fps, N_("Frames per second (default 30)"), "N" },
     { "encoder", 0, 0, G_OPTION_ARG_STRING, &encoder, N_("auto, x264 or openh264 (default auto)"), "NAME" },
+    { "tsa", 0, 0, G_OPTION_ARG_STRING, &tsa_url, N_("Timestamp authority: an http(s) URL, “local” (practice, not for court) or “none” (default: the configured one, else local)"), "URL" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("No progress on stderr"), NULL },
     { NULL }
   };
@@ -122,6 +135,7 @@ pctl_capture (int argc, char **argv)
   g_autoptr (PdSourceSpec) spec = NULL;
   g_autoptr (PdCapture) capture = NULL;
   g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (PdTsaClient) tsa = NULL;
   CaptureRun run = { 0 };
   guint sigint, sigterm;
 
@@ -165,9 +179,20 @@ pctl_capture (int argc, char **argv)
         }
     }
 
+  if (tsa_url == NULL)
+    tsa_url = pd_config_get_tsa_url ();
+  if (!g_str_equal (tsa_url, "none"))
+    {
+      tsa = pd_tsa_client_new (tsa_url, &error);
+      if (tsa == NULL)
+        return pctl_fail ("%s", error->message);
+    }
+
   capture = pd_capture_new (spec);
-  if (out)
-    pd_capture_set_evidence_root (capture, out);
+  if (out == NULL)
+    out = pd_config_get_evidence_root ();
+  pd_capture_set_evidence_root (capture, out);
+  pd_capture_set_tsa (capture, tsa);
   pd_capture_set_case (capture, case_name);
   pd_capture_set_scenario (capture, scenario);
   pd_capture_set_operator (capture, operator_name);
@@ -185,6 +210,7 @@ pctl_capture (int argc, char **argv)
   if (!quiet)
     {
       g_signal_connect (capture, "checkpoint", G_CALLBACK (on_checkpoint), NULL);
+      g_signal_connect (capture, "checkpoint-stamped", G_CALLBACK (on_checkpoint_stamped), NULL);
     }
   g_signal_connect (capture, "failed", G_CALLBACK (on_failed), NULL);
 
@@ -197,6 +223,10 @@ pctl_capture (int argc, char **argv)
   if (!quiet)
     g_printerr (_("Recording with %s into %s\n"), pd_capture_get_encoder_name (capture),
                 pd_package_get_path (pd_capture_get_package (capture)));
+  if (tsa == NULL)
+    g_printerr ("%s\n", _("No timestamp authority: the package will carry no timestamps."));
+  else if (pd_tsa_client_is_practice (tsa))
+    g_printerr ("%s\n", _("Timestamps come from the built-in practice authority: practice, not for court."));
 
   sigint = g_unix_signal_add (SIGINT, on_signal, &run);
   sigterm = g_unix_signal_add (SIGTERM, on_signal, &run);
@@ -230,6 +260,8 @@ pctl_capture (int argc, char **argv)
       return pctl_fail ("%s", msg);
     }
 
+  for (const char * const *w = pd_capture_get_warnings (capture); *w; w++)
+    g_printerr ("proofctl: %s\n", *w);
   g_print ("%s\n", pd_package_get_path (run.package));
   g_clear_object (&run.package);
   return PCTL_EXIT_OK;

@@ -10,12 +10,16 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <openssl/evp.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "pd-capture.h"
+#include "pd-certificate.h"
 #include "pd-error.h"
 #include "pd-package.h"
 #include "pd-proofhash.h"
+#include "pd-tsa.h"
 #include "pd-util.h"
 
 #define EOS_TIMEOUT_SECONDS 30
@@ -129,6 +133,7 @@ typedef enum {
   STATE_IDLE,
   STATE_RECORDING,
   STATE_STOPPING,
+  STATE_SEALING,
   STATE_DONE,
 } CaptureState;
 
@@ -139,6 +144,8 @@ typedef struct
   char   *sha256;
   guint64 running_time;
   gint64  wall_time_us;
+  PdTsaToken *token;       /* NULL until stamped, or if stamping failed */
+  char       *stamp_error;
 } Checkpoint;
 
 struct _PdCapture
@@ -174,10 +181,21 @@ struct _PdCapture
   gint          frames;           /* atomic: encoded frames */
   guint64       final_size;
   char         *final_sha256;
+
+  /* Timestamping */
+  PdTsaClient  *tsa;
+  GCancellable *stamp_cancellable;
+  guint         pending_stamps;
+  guint         pending_timeout;
+  gboolean      waiting_for_stamps;
+  PdTsaToken   *recording_token;
+  PdTsaToken   *manifest_token;
+  GPtrArray    *warnings;         /* of char*: things the user must know about the seal */
 };
 
 enum {
   SIGNAL_CHECKPOINT,
+  SIGNAL_CHECKPOINT_STAMPED,
   SIGNAL_FAILED,
   N_SIGNALS
 };
@@ -189,6 +207,8 @@ static void
 checkpoint_clear (Checkpoint *cp)
 {
   g_clear_pointer (&cp->sha256, g_free);
+  g_clear_object (&cp->token);
+  g_clear_pointer (&cp->stamp_error, g_free);
 }
 
 static void
@@ -198,12 +218,19 @@ pd_capture_dispose (GObject *object)
 
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   g_clear_handle_id (&self->eos_timeout, g_source_remove);
+  g_clear_handle_id (&self->pending_timeout, g_source_remove);
+  if (self->stamp_cancellable)
+    g_cancellable_cancel (self->stamp_cancellable);
   if (self->pipeline != NULL)
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
   g_clear_object (&self->pipeline);
   self->hasher = NULL;
   g_clear_object (&self->package);
   g_clear_object (&self->stop_task);
+  g_clear_object (&self->tsa);
+  g_clear_object (&self->stamp_cancellable);
+  g_clear_object (&self->recording_token);
+  g_clear_object (&self->manifest_token);
   G_OBJECT_CLASS (pd_capture_parent_class)->dispose (object);
 }
 
@@ -224,6 +251,7 @@ pd_capture_finalize (GObject *object)
   g_clear_pointer (&self->encoder_name, g_free);
   g_clear_pointer (&self->encoder_settings, g_hash_table_unref);
   g_clear_pointer (&self->final_sha256, g_free);
+  g_clear_pointer (&self->warnings, g_ptr_array_unref);
   g_clear_error (&self->failure);
   G_OBJECT_CLASS (pd_capture_parent_class)->finalize (object);
 }
@@ -247,6 +275,16 @@ pd_capture_class_init (PdCaptureClass *klass)
     g_signal_new ("checkpoint", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 4, G_TYPE_UINT, G_TYPE_UINT64, G_TYPE_STRING, G_TYPE_UINT64);
   /**
+   * PdCapture::checkpoint-stamped:
+   * @index: the checkpoint
+   * @error: (nullable): why it could not be stamped; NULL when its token arrived
+   *
+   * Stamping runs while recording continues; a slow or dead TSA never stalls it.
+   */
+  signals[SIGNAL_CHECKPOINT_STAMPED] =
+    g_signal_new ("checkpoint-stamped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_ERROR);
+  /**
    * PdCapture::failed:
    * @error: why recording stopped on its own (device gone, disk full, encoder error)
    *
@@ -263,6 +301,8 @@ pd_capture_init (PdCapture *self)
   self->checkpoints = g_array_new (FALSE, TRUE, sizeof (Checkpoint));
   g_array_set_clear_func (self->checkpoints, (GDestroyNotify) checkpoint_clear);
   self->encoder_settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->stamp_cancellable = g_cancellable_new ();
+  self->warnings = g_ptr_array_new_with_free_func (g_free);
   self->checkpoint_interval = 10 * GST_SECOND;
   self->fps = 30;
 }
@@ -296,6 +336,14 @@ pd_capture_set_checkpoint_interval (PdCapture *self, guint64 ns)
 {
   g_return_if_fail (PD_IS_CAPTURE (self));
   self->checkpoint_interval = ns;
+}
+
+void
+pd_capture_set_tsa (PdCapture *self, PdTsaClient *tsa)
+{
+  g_return_if_fail (PD_IS_CAPTURE (self));
+  g_return_if_fail (self->state == STATE_IDLE);
+  g_set_object (&self->tsa, tsa);
 }
 
 void
@@ -590,6 +638,76 @@ build_pipeline (PdCapture *self, const char *location, GError **error)
   return g_steal_pointer (&pipeline);
 }
 
+/* ---------------------------------------------------------------- stamping while recording */
+
+typedef struct
+{
+  PdCapture *self;
+  guint      index;
+} StampClosure;
+
+static Checkpoint *
+find_checkpoint (PdCapture *self, guint index)
+{
+  for (guint i = 0; i < self->checkpoints->len; i++)
+    {
+      Checkpoint *cp = &g_array_index (self->checkpoints, Checkpoint, i);
+      if (cp->index == index)
+        return cp;
+    }
+  return NULL;
+}
+
+static void continue_seal (PdCapture *self);
+
+static void
+on_checkpoint_stamped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  StampClosure *c = user_data;
+  PdCapture *self = c->self;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PdTsaToken) token = pd_tsa_client_stamp_finish (PD_TSA_CLIENT (source), result, &error);
+  Checkpoint *cp = find_checkpoint (self, c->index);
+
+  if (cp != NULL)
+    {
+      if (token != NULL)
+        cp->token = g_object_ref (token);
+      else
+        cp->stamp_error = g_strdup (error->message);
+    }
+  g_signal_emit (self, signals[SIGNAL_CHECKPOINT_STAMPED], 0, c->index, error);
+
+  self->pending_stamps--;
+  if (self->pending_stamps == 0 && self->waiting_for_stamps)
+    {
+      self->waiting_for_stamps = FALSE;
+      g_clear_handle_id (&self->pending_timeout, g_source_remove);
+      continue_seal (self);
+    }
+  g_object_unref (self);
+  g_free (c);
+}
+
+static void
+stamp_checkpoint (PdCapture *self, Checkpoint *cp)
+{
+  guint8 digest[PD_SHA256_LEN];
+  StampClosure *c;
+
+  if (!pd_hex_decode (cp->sha256, digest, sizeof digest))
+    {
+      cp->stamp_error = g_strdup ("bad digest");
+      return;
+    }
+  c = g_new0 (StampClosure, 1);
+  c->self = g_object_ref (self);
+  c->index = cp->index;
+  self->pending_stamps++;
+  pd_tsa_client_stamp_async (self->tsa, PD_TSA_DIGEST_SHA256, digest, sizeof digest,
+                             self->stamp_cancellable, on_checkpoint_stamped, c);
+}
+
 /* ---------------------------------------------------------------- sealing */
 
 static void
@@ -637,6 +755,28 @@ source_to_json (PdCapture *self)
   return o;
 }
 
+static JsonObject *
+token_to_json (PdTsaToken *token, const char *file_name)
+{
+  JsonObject *o = json_object_new ();
+  g_autofree char *gen_time = pd_time_format_utc (pd_tsa_token_get_gen_time (token));
+
+  json_object_set_string_member (o, "file", file_name);
+  json_object_set_string_member (o, "gen_time", gen_time);
+  json_object_set_string_member (o, "serial", pd_tsa_token_get_serial (token));
+  return o;
+}
+
+static const char *
+manifest_state (PdCapture *self)
+{
+  if (self->failure)
+    return "failed";
+  if (self->tsa != NULL && self->recording_token == NULL)
+    return "awaiting-stamp";
+  return "sealed";
+}
+
 static void
 fill_manifest (PdCapture *self, const char *digest_source)
 {
@@ -655,7 +795,7 @@ fill_manifest (PdCapture *self, const char *digest_source)
   json_object_set_string_member (m, "format", PD_MANIFEST_FORMAT);
   json_object_set_int_member (m, "format_version", PD_MANIFEST_FORMAT_VERSION);
   json_object_set_string_member (m, "session", self->session_id);
-  json_object_set_string_member (m, "state", self->failure ? "failed" : "sealed");
+  json_object_set_string_member (m, "state", manifest_state (self));
   if (self->failure)
     json_object_set_string_member (m, "failure", self->failure->message);
   json_object_set_string_member (m, "case", self->case_name ? self->case_name : "");
@@ -688,6 +828,12 @@ fill_manifest (PdCapture *self, const char *digest_source)
   json_object_set_int_member (rec, "size", (gint64) self->final_size);
   json_object_set_string_member (rec, "sha256", self->final_sha256);
   json_object_set_string_member (rec, "digest_source", digest_source);
+  if (self->recording_token)
+    {
+      json_object_set_string_member (rec, "token", PD_RECORDING_TOKEN_NAME);
+      json_object_set_object_member (rec, "timestamp",
+                                     token_to_json (self->recording_token, PD_RECORDING_TOKEN_NAME));
+    }
   json_object_set_object_member (m, "recording", rec);
 
   for (guint i = 0; i < self->checkpoints->len; i++)
@@ -704,18 +850,279 @@ fill_manifest (PdCapture *self, const char *digest_source)
       json_object_set_int_member (o, "running_time_ns", (gint64) cp->running_time);
       json_object_set_string_member (o, "stream_time", stream_s);
       json_object_set_string_member (o, "wall_time", wall_s);
+      if (cp->token)
+        {
+          g_autofree char *name = g_strdup_printf (PD_CHECKPOINT_TOKEN_FORMAT, cp->index);
+          g_autofree char *gen_time = pd_time_format_utc (pd_tsa_token_get_gen_time (cp->token));
+
+          json_object_set_string_member (o, "token", name);
+          json_object_set_string_member (o, "gen_time", gen_time);
+        }
+      else if (self->tsa)
+        json_object_set_string_member (o, "stamp_error", cp->stamp_error ? cp->stamp_error
+                                                                         : "not stamped");
       json_array_add_object_element (cps, o);
     }
   json_object_set_array_member (m, "checkpoints", cps);
+
+  if (self->tsa)
+    {
+      JsonObject *ts = json_object_new ();
+      JsonObject *auth = json_object_new ();
+      PdTsaToken *any = self->recording_token;
+
+      for (guint i = 0; any == NULL && i < self->checkpoints->len; i++)
+        any = g_array_index (self->checkpoints, Checkpoint, i).token;
+      json_object_set_string_member (auth, "url", pd_tsa_client_get_url (self->tsa));
+      json_object_set_boolean_member (auth, "practice", pd_tsa_client_is_practice (self->tsa));
+      if (any)
+        {
+          json_object_set_string_member (auth, "name", pd_tsa_token_get_tsa_name (any));
+          if (pd_tsa_token_get_policy (any))
+            json_object_set_string_member (auth, "policy", pd_tsa_token_get_policy (any));
+        }
+      if (pd_tsa_client_is_practice (self->tsa))
+        json_object_set_string_member (auth, "notice",
+                                       "Practice authority built into Proofdesk: not for court.");
+      json_object_set_object_member (ts, "authority", auth);
+      json_object_set_string_member (ts, "chain", PD_TSA_CHAIN_NAME);
+      json_object_set_string_member (ts, "manifest_token", PD_MANIFEST_TOKEN_NAME);
+      if (self->recording_token)
+        {
+          gint64 skew = pd_tsa_token_get_clock_skew (self->recording_token);
+          json_object_set_double_member (ts, "clock_skew_seconds", skew / 1e6);
+        }
+      json_object_set_object_member (m, "timestamps", ts);
+    }
 }
 
-/* Writes the manifest for what is on disk. Runs once, after the pipeline is in NULL. */
+static void
+add_warning (PdCapture *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+add_warning (PdCapture *self, const char *format, ...)
+{
+  va_list args;
+
+  /* Drop the NULL terminator pd_capture_get_warnings() may have added. */
+  if (self->warnings->len > 0 && g_ptr_array_index (self->warnings, self->warnings->len - 1) == NULL)
+    g_ptr_array_set_size (self->warnings, self->warnings->len - 1);
+  va_start (args, format);
+  g_ptr_array_add (self->warnings, g_strdup_vprintf (format, args));
+  va_end (args);
+}
+
+static void
+seal_complete (PdCapture *self, GError *error)
+{
+  g_autoptr (GTask) task = g_steal_pointer (&self->stop_task);
+
+  self->state = STATE_DONE;
+  if (task == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else if (self->failure != NULL)
+    g_task_return_error (task, g_error_copy (self->failure));
+  else
+    g_task_return_pointer (task, g_object_ref (self->package), g_object_unref);
+}
+
+/* The certificate a person reads: written last, it embeds the recording's and the manifest's
+ * tokens so the PDF alone goes with the file. */
 static gboolean
-seal (PdCapture *self, GError **error)
+write_certificate (PdCapture *self, GError **error)
+{
+  g_autoptr (PdCertificateInfo) info =
+    pd_certificate_info_new_from_manifest (pd_package_get_manifest (self->package));
+  g_autofree char *path = g_build_filename (pd_package_get_path (self->package), PD_CERTIFICATE_NAME, NULL);
+  PdTsaToken *t = self->recording_token;
+  gint64 accuracy = pd_tsa_token_get_accuracy (t);
+
+  g_clear_pointer (&info->gen_time, g_date_time_unref);
+  info->gen_time = g_date_time_ref (pd_tsa_token_get_gen_time (t));
+  g_free (info->tsa_name);
+  info->tsa_name = g_strdup (pd_tsa_token_get_tsa_name (t));
+  g_free (info->serial);
+  info->serial = g_strdup (pd_tsa_token_get_serial (t));
+  g_free (info->policy);
+  info->policy = g_strdup (pd_tsa_token_get_policy (t));
+  g_free (info->accuracy);
+  info->accuracy = accuracy < 0 ? NULL
+                   : accuracy % G_USEC_PER_SEC == 0 ? g_strdup_printf ("±%" G_GINT64_FORMAT " s", accuracy / G_USEC_PER_SEC)
+                   : g_strdup_printf ("±%" G_GINT64_FORMAT " µs", accuracy);
+  info->practice = pd_tsa_token_is_practice (t);
+
+  /* Checkpoint times as the TSA gave them. */
+  for (guint i = 0; info->checkpoints && i < info->checkpoints->len; i++)
+    {
+      PdCertificateCheckpoint *c = g_ptr_array_index (info->checkpoints, i);
+      Checkpoint *cp = find_checkpoint (self, c->index);
+
+      if (cp && cp->token && c->gen_time == NULL)
+        c->gen_time = g_date_time_ref (pd_tsa_token_get_gen_time (cp->token));
+    }
+
+  pd_certificate_info_add_attachment (info, PD_RECORDING_TOKEN_NAME, pd_tsa_token_get_response_der (t),
+                                      _("RFC 3161 timestamp token over the SHA-256 of recording.mp4"));
+  if (self->manifest_token)
+    pd_certificate_info_add_attachment (info, PD_MANIFEST_TOKEN_NAME,
+                                        pd_tsa_token_get_response_der (self->manifest_token),
+                                        _("RFC 3161 timestamp token over the SHA-256 of manifest.json"));
+  return pd_certificate_write (info, path, error);
+}
+
+static void
+on_manifest_stamped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PdCapture) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) write_error = NULL;
+
+  self->manifest_token = pd_tsa_client_stamp_finish (PD_TSA_CLIENT (source), result, &error);
+  if (self->manifest_token == NULL)
+    add_warning (self, _("The manifest could not be timestamped: %s"), error->message);
+  else
+    {
+      g_autofree char *path = g_build_filename (pd_package_get_path (self->package),
+                                                PD_MANIFEST_TOKEN_NAME, NULL);
+      GBytes *der = pd_tsa_token_get_response_der (self->manifest_token);
+
+      if (!pd_write_file_once (path, g_bytes_get_data (der, NULL), g_bytes_get_size (der), &write_error))
+        {
+          seal_complete (self, g_steal_pointer (&write_error));
+          return;
+        }
+    }
+  if (!write_certificate (self, &write_error))
+    add_warning (self, _("The certificate could not be written: %s"), write_error->message);
+  seal_complete (self, NULL);
+}
+
+/* Everything is known: write the tokens, the chain, VERIFY.txt and the manifest, then stamp
+ * the manifest. Files are written once; the manifest lists all of them but itself. */
+static void
+write_package (PdCapture *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) manifest = NULL;
+
+  if (self->tsa)
+    {
+      g_autofree char *chain = pd_tsa_client_get_chain_pem (self->tsa);
+
+      for (guint i = 0; i < self->checkpoints->len; i++)
+        {
+          Checkpoint *cp = &g_array_index (self->checkpoints, Checkpoint, i);
+          g_autofree char *name = NULL;
+
+          if (cp->token == NULL)
+            continue;
+          name = g_strdup_printf (PD_CHECKPOINT_TOKEN_FORMAT, cp->index);
+          if (!pd_package_write_file (self->package, name, pd_tsa_token_get_response_der (cp->token), &error))
+            goto fail;
+        }
+      if (self->recording_token &&
+          !pd_package_write_file (self->package, PD_RECORDING_TOKEN_NAME,
+                                  pd_tsa_token_get_response_der (self->recording_token), &error))
+        goto fail;
+      if (chain != NULL)
+        {
+          g_autoptr (GBytes) b = g_bytes_new (chain, strlen (chain));
+          if (!pd_package_write_file (self->package, PD_TSA_CHAIN_NAME, b, &error))
+            goto fail;
+        }
+    }
+
+  fill_manifest (self, json_object_get_string_member_with_default (
+                         pd_package_get_manifest (self->package), "_digest_source", "inline"));
+  json_object_remove_member (pd_package_get_manifest (self->package), "_digest_source");
+  {
+    g_autofree char *text = pd_package_build_verify_text (pd_package_get_manifest (self->package));
+    g_autoptr (GBytes) b = g_bytes_new (text, strlen (text));
+
+    if (!pd_package_write_file (self->package, PD_VERIFY_TEXT_NAME, b, &error))
+      goto fail;
+  }
+
+  manifest = pd_package_write_manifest (self->package, &error);
+  if (manifest == NULL)
+    goto fail;
+
+  if (self->tsa && self->recording_token)
+    {
+      guint8 digest[PD_SHA256_LEN];
+      unsigned int len = 0;
+
+      EVP_Digest (g_bytes_get_data (manifest, NULL), g_bytes_get_size (manifest), digest, &len,
+                  EVP_sha256 (), NULL);
+      pd_tsa_client_stamp_async (self->tsa, PD_TSA_DIGEST_SHA256, digest, sizeof digest, NULL,
+                                 on_manifest_stamped, g_object_ref (self));
+      return;
+    }
+  seal_complete (self, NULL);
+  return;
+
+fail:
+  seal_complete (self, g_steal_pointer (&error));
+}
+
+static void
+on_recording_stamped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PdCapture) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  self->recording_token = pd_tsa_client_stamp_finish (PD_TSA_CLIENT (source), result, &error);
+  if (self->recording_token == NULL)
+    add_warning (self, _("The recording could not be timestamped (%s); it is sealed locally and waits for a timestamp."),
+                 error->message);
+  write_package (self);
+}
+
+/* Checkpoint stamps are all in (or given up on): stamp the recording's digest. */
+static void
+continue_seal (PdCapture *self)
+{
+  guint8 digest[PD_SHA256_LEN];
+  guint missing = 0;
+
+  for (guint i = 0; i < self->checkpoints->len; i++)
+    if (g_array_index (self->checkpoints, Checkpoint, i).token == NULL)
+      missing++;
+  if (missing > 0)
+    add_warning (self, ngettext ("%u checkpoint could not be timestamped.",
+                                 "%u checkpoints could not be timestamped.", missing), missing);
+
+  if (!pd_hex_decode (self->final_sha256, digest, sizeof digest))
+    {
+      write_package (self);
+      return;
+    }
+  pd_tsa_client_stamp_async (self->tsa, PD_TSA_DIGEST_SHA256, digest, sizeof digest, NULL,
+                             on_recording_stamped, g_object_ref (self));
+}
+
+static gboolean
+on_pending_timeout (gpointer user_data)
+{
+  PdCapture *self = user_data;
+
+  /* A TSA that has not answered a checkpoint by now will not: seal without it. */
+  self->pending_timeout = 0;
+  g_cancellable_cancel (self->stamp_cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs once, after the pipeline is in NULL: checks what is on disk, then seals it. */
+static void
+begin_seal (PdCapture *self)
 {
   g_autofree char *rec_path = g_build_filename (pd_package_get_path (self->package), PD_RECORDING_NAME, NULL);
-  const char *digest_source = "inline";
-  g_autoptr (GBytes) manifest = NULL;
+  JsonObject *m = pd_package_get_manifest (self->package);
   GStatBuf st;
 
   if (self->stopped == NULL)
@@ -724,63 +1131,62 @@ seal (PdCapture *self, GError **error)
   if (g_stat (rec_path, &st) != 0 || st.st_size == 0)
     {
       /* Nothing recorded: leave nothing that looks like a package. */
+      g_cancellable_cancel (self->stamp_cancellable);
       g_unlink (rec_path);
       pd_package_discard_if_empty (self->package);
-      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE, "%s",
-                   self->failure ? self->failure->message : _("Nothing was recorded."));
-      return FALSE;
+      seal_complete (self, g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE, "%s",
+                                        self->failure ? self->failure->message
+                                                      : _("Nothing was recorded.")));
+      return;
     }
   fsync_path (rec_path);
 
+  json_object_set_string_member (m, "_digest_source", "inline");
   if (self->final_sha256 == NULL || self->final_size != (guint64) st.st_size)
     {
       /* The inline hash is missing (the pipeline failed) or does not cover the file: hash what
        * is on disk instead and say so; the package is marked failed. */
-      g_autoptr (GError) local_error = NULL;
+      g_autoptr (GError) error = NULL;
 
       g_clear_pointer (&self->final_sha256, g_free);
-      self->final_sha256 = pd_sha256_file (rec_path, &self->final_size, NULL, &local_error);
+      self->final_sha256 = pd_sha256_file (rec_path, &self->final_size, NULL, &error);
       if (self->final_sha256 == NULL)
         {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
+          seal_complete (self, g_steal_pointer (&error));
+          return;
         }
-      digest_source = "read-back";
+      json_object_set_string_member (m, "_digest_source", "read-back");
       if (self->failure == NULL)
         self->failure = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
                                      _("The inline hash did not cover the whole file."));
     }
-
   pd_package_add_file_entry (self->package, PD_RECORDING_NAME, self->final_size, self->final_sha256);
-  fill_manifest (self, digest_source);
-  manifest = pd_package_write_manifest (self->package, error);
-  return manifest != NULL;
+
+  if (self->tsa == NULL)
+    {
+      write_package (self);
+      return;
+    }
+  if (self->pending_stamps > 0)
+    {
+      guint timeout = PD_TSA_DEFAULT_TIMEOUT + 5;
+
+      self->waiting_for_stamps = TRUE;
+      self->pending_timeout = g_timeout_add_seconds (timeout, on_pending_timeout, self);
+      return;
+    }
+  continue_seal (self);
 }
 
 static void
 finish_stop (PdCapture *self)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GTask) task = g_steal_pointer (&self->stop_task);
-
   g_clear_handle_id (&self->eos_timeout, g_source_remove);
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   if (self->pipeline != NULL)
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
-  self->state = STATE_DONE;
-
-  if (!seal (self, &error))
-    {
-      if (task)
-        g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (task == NULL)
-    return;
-  if (self->failure != NULL)
-    g_task_return_error (task, g_error_copy (self->failure));
-  else
-    g_task_return_pointer (task, g_object_ref (self->package), g_object_unref);
+  self->state = STATE_SEALING;
+  begin_seal (self);
 }
 
 static void
@@ -788,6 +1194,7 @@ handle_failure (PdCapture *self, GError *error)
 {
   if (self->failure == NULL)
     self->failure = g_error_copy (error);
+  /* Seal what was written even if nobody asked to stop; stop_async() picks up the result. */
   finish_stop (self);
   g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
 }
@@ -830,6 +1237,9 @@ on_bus_message (GstBus *bus, GstMessage *msg, gpointer user_data)
             g_array_append_val (self->checkpoints, cp);
             g_signal_emit (self, signals[SIGNAL_CHECKPOINT], 0, cp.index, cp.offset, cp.sha256,
                            cp.running_time);
+            if (self->tsa != NULL)
+              stamp_checkpoint (self, &g_array_index (self->checkpoints, Checkpoint,
+                                                      self->checkpoints->len - 1));
           }
         else if (gst_structure_has_name (s, PD_PROOFHASH_MESSAGE_FINAL))
           {
@@ -842,6 +1252,7 @@ on_bus_message (GstBus *bus, GstMessage *msg, gpointer user_data)
     case GST_MESSAGE_EOS:
       if (self->stopped == NULL)
         self->stopped = g_date_time_new_now_utc ();
+      self->bus_watch = 0;
       finish_stop (self);
       return G_SOURCE_REMOVE;
     case GST_MESSAGE_ERROR:
@@ -928,12 +1339,9 @@ pd_capture_start (PdCapture *self, GError **error)
       g_clear_handle_id (&self->bus_watch, g_source_remove);
       gst_element_set_state (self->pipeline, GST_STATE_NULL);
       self->state = STATE_DONE;
-      {
-        g_autoptr (GError) ignored = NULL;
-        if (self->failure == NULL)
-          self->failure = g_error_copy (*error);
-        seal (self, &ignored);
-      }
+      if (self->failure == NULL)
+        self->failure = g_error_copy (*error);
+      begin_seal (self);
       return FALSE;
     }
   return TRUE;
@@ -959,6 +1367,12 @@ pd_capture_stop_async (PdCapture *self, GCancellable *cancellable,
       else
         g_task_return_new_error (task, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
                                  _("Nothing is being recorded."));
+      return;
+    }
+  if (self->state == STATE_SEALING && self->stop_task == NULL)
+    {
+      /* Recording failed on its own and the package is being sealed: report when done. */
+      self->stop_task = g_steal_pointer (&task);
       return;
     }
   if (self->state != STATE_RECORDING)
@@ -1030,6 +1444,15 @@ pd_capture_get_encoder_name (PdCapture *self)
 {
   g_return_val_if_fail (PD_IS_CAPTURE (self), NULL);
   return self->encoder_name;
+}
+
+const char * const *
+pd_capture_get_warnings (PdCapture *self)
+{
+  g_return_val_if_fail (PD_IS_CAPTURE (self), NULL);
+  if (self->warnings->len == 0 || g_ptr_array_index (self->warnings, self->warnings->len - 1) != NULL)
+    g_ptr_array_add (self->warnings, NULL);
+  return (const char * const *) self->warnings->pdata;
 }
 
 PdPackage *

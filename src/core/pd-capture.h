@@ -50,6 +50,9 @@ void        pd_capture_set_operator        (PdCapture *self, const char *operato
 /* Running time between checkpoints, nanoseconds; 0 = none. Default 10 s. */
 void        pd_capture_set_checkpoint_interval (PdCapture *self, guint64 ns);
 void        pd_capture_set_encoder         (PdCapture *self, PdEncoderChoice choice);
+/* The authority that stamps checkpoints while recording, then the recording and the manifest.
+ * NULL (the default) seals without timestamps. */
+void        pd_capture_set_tsa             (PdCapture *self, PdTsaClient *tsa);
 /* Frames per second of the recording (default 30). */
 void        pd_capture_set_framerate       (PdCapture *self, int fps);
 
@@ -66,6 +69,9 @@ guint64     pd_capture_get_bytes           (PdCapture *self);
 guint64     pd_capture_get_frames          (PdCapture *self);
 guint64     pd_capture_get_running_time    (PdCapture *self);
 const char *pd_capture_get_encoder_name    (PdCapture *self);
+/* Things the user must be told about the seal (a stamp that failed, …); NULL-terminated,
+ * owned by the capture. */
+const char * const *pd_capture_get_warnings (PdCapture *self);
 /* The package being written; NULL before start. */
 PdPackage  *pd_capture_get_package         (PdCapture *self);
 

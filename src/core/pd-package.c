@@ -282,3 +282,99 @@ pd_package_discard_if_empty (PdPackage *self)
   g_return_val_if_fail (PD_IS_PACKAGE (self), FALSE);
   return remove_empty_tree (self->path);
 }
+
+static const char *
+member_string (JsonObject *o, const char *name)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+           ? json_node_get_string (n) : NULL;
+}
+
+/* Written in English and Chinese: it is read by a court's technical expert, who may be either. */
+char *
+pd_package_build_verify_text (JsonObject *manifest)
+{
+  GString *t = g_string_new (NULL);
+  JsonObject *rec = json_object_get_object_member (manifest, "recording");
+  JsonObject *ts = json_object_has_member (manifest, "timestamps")
+                     ? json_object_get_object_member (manifest, "timestamps") : NULL;
+  JsonObject *auth = ts && json_object_has_member (ts, "authority")
+                       ? json_object_get_object_member (ts, "authority") : NULL;
+  JsonArray *cps = json_object_has_member (manifest, "checkpoints")
+                     ? json_object_get_array_member (manifest, "checkpoints") : NULL;
+  const char *sha = member_string (rec, "sha256");
+  gboolean practice = auth && json_object_get_boolean_member_with_default (auth, "practice", FALSE);
+  guint n_cps = cps ? json_array_get_length (cps) : 0;
+  guint stamped = 0;
+
+  g_string_append (t,
+    "HOW TO VERIFY THIS EVIDENCE PACKAGE WITH STANDARD TOOLS\n"
+    "如何用通用工具校验本证据包\n"
+    "=======================================================\n\n"
+    "Run these commands inside this folder (Linux/macOS; on Windows use Git Bash or WSL).\n"
+    "Each must print \"OK\" or \"Verification: OK\". 在本文件夹中运行以下命令，每条都应输出 OK。\n\n");
+
+  if (practice)
+    g_string_append (t,
+      "WARNING: these timestamps come from the practice authority built into Proofdesk.\n"
+      "They show how verification works but prove nothing in court.\n"
+      "警告：本证据包的时间戳来自 Proofdesk 内置的练习用时间戳机构，不可用于诉讼。\n\n");
+
+  g_string_append_printf (t,
+    "1. The recording is unchanged (its SHA-256 is fixed in manifest.json and its token):\n"
+    "   录像文件未被改动：\n\n"
+    "   echo \"%s  %s\" | sha256sum -c -\n\n",
+    sha ? sha : "?", PD_RECORDING_NAME);
+
+  if (ts != NULL)
+    {
+      g_string_append_printf (t,
+        "2. The trusted timestamp over the recording (prints the TSA's time with -text):\n"
+        "   录像文件的可信时间戳：\n\n"
+        "   openssl ts -verify -data %s -in %s -CAfile %s\n"
+        "   openssl ts -reply -in %s -text\n\n",
+        PD_RECORDING_NAME, PD_RECORDING_TOKEN_NAME, PD_TSA_CHAIN_NAME, PD_RECORDING_TOKEN_NAME);
+
+      g_string_append (t,
+        "3. Checkpoints: the first OFFSET bytes of the recording were timestamped while it was\n"
+        "   still being recorded, which shows it was made in real time, not edited afterwards:\n"
+        "   检查点：录制过程中对录像前 OFFSET 字节所做的时间戳，证明录像是实时录制的：\n\n");
+      for (guint i = 0; i < n_cps; i++)
+        {
+          JsonObject *cp = json_array_get_object_element (cps, i);
+          const char *token = member_string (cp, "token");
+
+          if (token == NULL)
+            continue;
+          stamped++;
+          g_string_append_printf (t,
+            "   head -c %" G_GINT64_FORMAT " %s | openssl ts -verify -data /dev/stdin -in %s -CAfile %s   # %s\n",
+            json_object_get_int_member (cp, "offset"), PD_RECORDING_NAME, token, PD_TSA_CHAIN_NAME,
+            member_string (cp, "stream_time") ? member_string (cp, "stream_time") : "");
+        }
+      if (stamped == 0)
+        g_string_append (t, "   (no checkpoint was timestamped 无已盖时间戳的检查点)\n");
+      g_string_append_printf (t, "\n"
+        "4. The manifest (every other file's size and SHA-256, the checkpoints, the marks):\n"
+        "   清单文件（其他所有文件的大小和 SHA-256）：\n\n"
+        "   openssl ts -verify -data %s -in %s -CAfile %s\n"
+        "   sha256sum FILE   # compare with \"files\" in %s\n\n",
+        PD_MANIFEST_NAME, PD_MANIFEST_TOKEN_NAME, PD_TSA_CHAIN_NAME, PD_MANIFEST_NAME);
+      g_string_append_printf (t,
+        "%s holds the timestamp authority's certificate chain. -CAfile trusts its root: check that\n"
+        "root's fingerprint against the one the authority publishes before relying on the result:\n"
+        "%s 含时间戳机构的证书链；请先核对根证书指纹与机构公布的一致：\n\n"
+        "   openssl x509 -in %s -noout -subject -fingerprint -sha256\n\n",
+        PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME);
+    }
+  else
+    g_string_append (t, "This package was sealed without a timestamp authority.\n"
+                        "本证据包未加盖可信时间戳。\n\n");
+
+  g_string_append (t,
+    "Proofdesk does all of the above in one step: proofctl verify .\n"
+    "Proofdesk 可一步完成以上全部校验：proofctl verify .\n");
+  return g_string_free (t, FALSE);
+}

@@ -30,6 +30,12 @@ G_BEGIN_DECLS
 #define PD_MANIFEST_FORMAT_VERSION 1
 #define PD_MANIFEST_NAME           "manifest.json"
 #define PD_RECORDING_NAME          "recording.mp4"
+#define PD_RECORDING_TOKEN_NAME    "recording.mp4.tsr"
+#define PD_MANIFEST_TOKEN_NAME     "manifest.json.tsr"
+#define PD_CHECKPOINT_TOKEN_FORMAT "checkpoints/%06u.tsr"
+#define PD_TSA_CHAIN_NAME          "tsa-chain.pem"
+#define PD_VERIFY_TEXT_NAME        "VERIFY.txt"
+/* certificate.pdf: PD_CERTIFICATE_NAME in pd-certificate.h */
 
 #define PD_TYPE_PACKAGE (pd_package_get_type ())
 G_DECLARE_FINAL_TYPE (PdPackage, pd_package, PD, PACKAGE, GObject)
@@ -54,6 +60,8 @@ JsonObject *pd_package_get_manifest    (PdPackage *self);
 /* Serialises the manifest (files[] from the recorded entries) and writes it once. Returns the
  * bytes written so they can be stamped without reading them back. */
 GBytes     *pd_package_write_manifest  (PdPackage *self, GError **error);
+/* VERIFY.txt for a manifest: exact commands to check the package with sha256sum and openssl. */
+char       *pd_package_build_verify_text (JsonObject *manifest);
 /* Removes the folder if it holds nothing but empty subfolders (a capture that recorded nothing). */
 gboolean    pd_package_discard_if_empty (PdPackage *self);
 

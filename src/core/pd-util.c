@@ -260,3 +260,44 @@ pd_default_evidence_root (void)
 
   return g_build_filename (data, "evidence", NULL);
 }
+
+/* GSettings aborts on a missing schema; the CLI must work uninstalled, so look it up first. */
+static char *
+config_string (const char *key)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = NULL;
+  g_autoptr (GSettings) settings = NULL;
+  char *value;
+
+  if (source == NULL)
+    return NULL;
+  schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema == NULL || !g_settings_schema_has_key (schema, key))
+    return NULL;
+  settings = g_settings_new_full (schema, NULL, NULL);
+  value = g_settings_get_string (settings, key);
+  if (value != NULL && *value == '\0')
+    g_clear_pointer (&value, g_free);
+  return value;
+}
+
+char *
+pd_config_get_tsa_url (void)
+{
+  const char *env = g_getenv ("PROOFDESK_TSA_URL");
+  char *value;
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  value = config_string ("tsa-url");
+  return value ? value : g_strdup ("local");
+}
+
+char *
+pd_config_get_evidence_root (void)
+{
+  char *value = config_string ("evidence-root");
+
+  return value ? value : pd_default_evidence_root ();
+}

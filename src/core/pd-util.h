@@ -36,4 +36,10 @@ gboolean   pd_write_file_once     (const char *path, const void *data, gsize len
 char      *pd_data_dir            (void);
 char      *pd_default_evidence_root (void);
 
+/* The configured timestamp authority: $PROOFDESK_TSA_URL, else the "tsa-url" setting when the
+ * schema is installed, else "local" (the built-in practice authority). */
+char      *pd_config_get_tsa_url  (void);
+/* The configured evidence root: the "evidence-root" setting, else pd_default_evidence_root(). */
+char      *pd_config_get_evidence_root (void);
+
 G_END_DECLS
