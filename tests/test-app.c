@@ -1,36 +1,348 @@
-/* test-app.c — the application starts and shows its window under Xvfb. */
+/* test-app.c — the application, its window, Preferences and shortcuts under Xvfb; screenshots.
+ * `test-app --language=zh_CN` runs the same tests in Chinese (meson test "app-zh"). */
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
+#include <locale.h>
 
 #include "pd-application.h"
 #include "pd-core.h"
+#include "pd-preferences-window.h"
+#include "pd-util.h"
 #include "pd-window.h"
 
-static void
-test_window_opens (void)
-{
-  g_autoptr (PdApplication) app = pd_application_new ();
-  PdWindow *window;
+static const char    *test_language = "en";
+static PdApplication *test_app;
 
-  g_application_register (G_APPLICATION (app), NULL, NULL);
-  window = pd_window_new (app);
+typedef struct
+{
+  PdApplication *app;
+  GSettings     *settings;
+} Fixture;
+
+static void
+iterate (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static gboolean
+on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  guint *frames = user_data;
+
+  (*frames)++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until `widget` is mapped and has painted a couple of frames. */
+static void
+wait_for_frames (GtkWidget *widget)
+{
+  guint    frames = 0;
+  gboolean timed_out = FALSE;
+  guint    tick = gtk_widget_add_tick_callback (widget, on_tick, &frames, NULL);
+  guint    timeout = g_timeout_add_seconds (10, on_timeout, &timed_out);
+
+  while (!timed_out && (!gtk_widget_get_mapped (widget) || frames < 3))
+    g_main_context_iteration (NULL, TRUE);
+  gtk_widget_remove_tick_callback (widget, tick);
+  if (!timed_out)
+    g_source_remove (timeout);
+  g_assert_false (timed_out);
+  iterate ();
+}
+
+/* Renders `widget` with its own renderer and saves it as G_TEST_BUILDDIR/NAME-LANG.png. */
+static void
+save_screenshot (GtkWidget *widget, const char *name)
+{
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *file = g_strdup_printf ("%s-%s.png", name, test_language);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
+  GtkSnapshot     *snapshot = gtk_snapshot_new ();
+  GskRenderNode   *node;
+  GskRenderer     *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  int              width = gtk_widget_get_width (widget);
+  int              height = gtk_widget_get_height (widget);
+
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gsk_render_node_unref (node);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, width);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_test_message ("screenshot: %s", path);
+}
+
+static PdWindow *
+open_window (Fixture *f)
+{
+  PdWindow *window = pd_window_new (f->app);
+
   gtk_window_present (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  wait_for_frames (GTK_WIDGET (window));
+  return window;
+}
+
+static PdPreferencesWindow *
+find_preferences (Fixture *f, guint *count)
+{
+  PdPreferencesWindow *found = NULL;
+
+  *count = 0;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
+    if (PD_IS_PREFERENCES_WINDOW (l->data))
+      {
+        found = l->data;
+        (*count)++;
+      }
+  return found;
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  /* One registered application per process, as in the real program; tests own the windows. */
+  f->app = g_object_ref (test_app);
+  f->settings = g_settings_new (APP_ID);
+  for (const char *const *k = (const char *const[]){ "operator", "evidence-root", "tsa-url",
+                                                      "checkpoint-interval", NULL }; *k; k++)
+    g_settings_reset (f->settings, *k);
+}
+
+/* Destroys every window the test opened and checks that each one is finalized. */
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) windows = g_ptr_array_new ();
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+
+      g_ptr_array_add (windows, window);
+    }
+  for (guint i = 0; i < windows->len; i++)
+    g_object_add_weak_pointer (windows->pdata[i], &windows->pdata[i]);
+  for (guint i = 0; i < windows->len; i++)
+    if (windows->pdata[i] != NULL)
+      gtk_window_destroy (windows->pdata[i]);
+  iterate ();
+  for (guint i = 0; i < windows->len; i++)
+    g_assert_null (windows->pdata[i]);
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (f->app)));
+  g_clear_object (&f->settings);
+  g_clear_object (&f->app);
+}
+
+static void
+test_window_opens (Fixture *f, gconstpointer data)
+{
+  PdWindow *window = open_window (f);
+
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
-  g_assert_true (gtk_window_get_application (GTK_WINDOW (window)) == GTK_APPLICATION (app));
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  g_assert_true (gtk_window_get_application (GTK_WINDOW (window)) == GTK_APPLICATION (f->app));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, _("Proofdesk"));
+}
+
+static void
+test_window_pages (Fixture *f, gconstpointer data)
+{
+  static const struct { const char *name, *title; } expected[] = {
+    { "capture", N_("Capture") },
+    { "catalog", N_("Catalog") },
+    { "verify", N_("Verify") },
+  };
+  PdWindow   *window = open_window (f);
+  AdwViewStack *stack = pd_window_get_stack (window);
+  g_autoptr (GtkSelectionModel) pages = adw_view_stack_get_pages (stack);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pages)), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autoptr (AdwViewStackPage) page = g_list_model_get_item (G_LIST_MODEL (pages), i);
+
+      g_assert_cmpstr (adw_view_stack_page_get_name (page), ==, expected[i].name);
+      g_assert_cmpstr (adw_view_stack_page_get_title (page), ==, _(expected[i].title));
+      g_assert_nonnull (adw_view_stack_page_get_icon_name (page));
+    }
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "capture");
+
+  /* <Alt>1…3 go through win.show-page. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "verify"));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "verify");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "nonsense"));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "verify");
+}
+
+static void
+test_help_overlay (Fixture *f, gconstpointer data)
+{
+  PdWindow *window = open_window (f);
+  g_auto (GStrv) accels = NULL;
+  GtkShortcutsWindow *overlay;
+
+  overlay = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window));
+  g_assert_true (GTK_IS_SHORTCUTS_WINDOW (overlay));
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (f->app), "win.show-help-overlay");
+  g_assert_nonnull (accels[0]);
+  g_clear_pointer (&accels, g_strfreev);
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (f->app), "app.preferences");
+  g_assert_cmpstr (accels[0], ==, "<Control>comma");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
+  wait_for_frames (GTK_WIDGET (overlay));
+  save_screenshot (GTK_WIDGET (overlay), "shortcuts");
+}
+
+static void
+test_preferences (Fixture *f, gconstpointer data)
+{
+  PdWindow            *window = open_window (f);
+  PdPreferencesWindow *prefs;
+  GtkEditable         *operator_row, *tsa_row;
+  GtkSpinButton       *interval;
+  AdwActionRow        *root_row;
+  g_autofree char     *value = NULL;
+  g_autofree char     *fallback = pd_default_evidence_root ();
+  guint                count;
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  prefs = find_preferences (f, &count);
+  g_assert_cmpuint (count, ==, 1);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (prefs)) == GTK_WINDOW (window));
+  wait_for_frames (GTK_WIDGET (prefs));
+
+  /* A second activation raises the same window. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  g_assert_true (find_preferences (f, &count) == prefs);
+  g_assert_cmpuint (count, ==, 1);
+
+#define CHILD(name) gtk_widget_get_template_child (GTK_WIDGET (prefs), PD_TYPE_PREFERENCES_WINDOW, name)
+  operator_row = GTK_EDITABLE (CHILD ("operator_row"));
+  tsa_row = GTK_EDITABLE (CHILD ("tsa_url_row"));
+  interval = GTK_SPIN_BUTTON (CHILD ("interval_spin"));
+  root_row = ADW_ACTION_ROW (CHILD ("evidence_root_row"));
+#undef CHILD
+
+  /* Row → settings. */
+  gtk_editable_set_text (operator_row, "张律师");
+  value = g_settings_get_string (f->settings, "operator");
+  g_assert_cmpstr (value, ==, "张律师");
+  g_clear_pointer (&value, g_free);
+  gtk_spin_button_set_value (interval, 45);
+  g_assert_cmpuint (g_settings_get_uint (f->settings, "checkpoint-interval"), ==, 45);
+
+  /* Settings → rows. */
+  g_settings_set_string (f->settings, "operator", "Li Wei");
+  g_settings_set_uint (f->settings, "checkpoint-interval", 30);
+  g_settings_set_string (f->settings, "evidence-root", "/srv/evidence");
+  iterate ();
+  g_assert_cmpstr (gtk_editable_get_text (operator_row), ==, "Li Wei");
+  g_assert_cmpint ((int) gtk_spin_button_get_value (interval), ==, 30);
+  g_assert_cmpstr (adw_action_row_get_subtitle (root_row), ==, "/srv/evidence");
+  g_settings_reset (f->settings, "evidence-root");
+  iterate ();
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (root_row), fallback));
+
+  /* An address that is not http(s) is flagged; empty (practice authority) is fine. */
+  gtk_editable_set_text (tsa_row, "ftp://tsa.example");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (tsa_row), "error"));
+  gtk_editable_set_text (tsa_row, "https://tsa.example/tsr");
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (tsa_row), "error"));
+  value = g_settings_get_string (f->settings, "tsa-url");
+  g_assert_cmpstr (value, ==, "https://tsa.example/tsr");
+  gtk_editable_set_text (tsa_row, "");
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (tsa_row), "error"));
+
+  gtk_editable_set_text (operator_row, "张律师");
+  wait_for_frames (GTK_WIDGET (prefs));
+  save_screenshot (GTK_WIDGET (prefs), "preferences");
+}
+
+/* The catalog for the requested language was found and is used. */
+static void
+test_translated (void)
+{
+  g_assert_cmpstr (_("Capture"), !=, "Capture");
+  g_assert_cmpstr (_("Proofdesk"), !=, "Proofdesk");
+}
+
+static void
+test_window_screenshot (Fixture *f, gconstpointer data)
+{
+  PdWindow *window = open_window (f);
+
+  save_screenshot (GTK_WIDGET (window), "window");
 }
 
 int
 main (int argc, char **argv)
 {
+  g_autofree char *localedir = NULL;
+  g_autoptr (GError) error = NULL;
+  int              status;
+
+  /* --language=LL_CC: run in that language, with the catalogs built into BUILDDIR/po. */
+  for (int i = 1; i < argc; i++)
+    if (g_str_has_prefix (argv[i], "--language="))
+      {
+        test_language = argv[i] + strlen ("--language=");
+        memmove (&argv[i], &argv[i + 1], (argc - i) * sizeof (char *));
+        argc--;
+        break;
+      }
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_setenv ("LANGUAGE", test_language, TRUE);
+  g_setenv ("PANGO_LANGUAGE", test_language, TRUE);
+  if (g_getenv ("PROOFDESK_LOCALEDIR") == NULL && g_getenv ("G_TEST_BUILDDIR") != NULL)
+    {
+      localedir = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "..", "po", NULL);
+      g_setenv ("PROOFDESK_LOCALEDIR", localedir, TRUE);
+    }
+
   gtk_test_init (&argc, &argv, NULL);
+  /* gtk_test_init() forces en_US.UTF-8; take the locale set above instead. */
+  setlocale (LC_ALL, "");
   adw_init ();
   pd_core_init (&argc, &argv);
-  g_test_add_func ("/app/window/opens", test_window_opens);
-  return g_test_run ();
+  textdomain (GETTEXT_PACKAGE);
+
+  test_app = pd_application_new ();
+  g_application_set_flags (G_APPLICATION (test_app), G_APPLICATION_NON_UNIQUE);
+  if (!g_application_register (G_APPLICATION (test_app), NULL, &error))
+    g_error ("Could not register the application: %s", error->message);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/app/window/opens", test_window_opens);
+  ADD ("/app/window/pages", test_window_pages);
+  ADD ("/app/window/screenshot", test_window_screenshot);
+  ADD ("/app/help-overlay", test_help_overlay);
+  ADD ("/app/preferences/bound-to-settings", test_preferences);
+#undef ADD
+  if (!g_str_equal (test_language, "en"))
+    g_test_add_func ("/app/i18n/translated", test_translated);
+  status = g_test_run ();
+  /* Not finalize-checked: a registered GApplication exports itself on D-Bus until exit. */
+  g_clear_object (&test_app);
+  return status;
 }

@@ -8,6 +8,8 @@ G_BEGIN_DECLS
 #define PD_TYPE_APPLICATION (pd_application_get_type ())
 G_DECLARE_FINAL_TYPE (PdApplication, pd_application, PD, APPLICATION, AdwApplication)
 
-PdApplication *pd_application_new (void);
+PdApplication *pd_application_new               (void);
+/* Registers the UI resources (templates, help overlay) once; class_init of every template. */
+void           pd_application_ensure_resources (void);
 
 G_END_DECLS

@@ -17,13 +17,30 @@ struct _PdWindow
 
 G_DEFINE_FINAL_TYPE (PdWindow, pd_window, ADW_TYPE_APPLICATION_WINDOW)
 
+/* win.show-page("capture" | "catalog" | "verify"): <Alt>1…3 switch views. */
+static void
+on_show_page (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  PdWindow   *self = PD_WINDOW (widget);
+  const char *name = g_variant_get_string (param, NULL);
+
+  if (adw_view_stack_get_child_by_name (self->stack, name) != NULL)
+    adw_view_stack_set_visible_child_name (self->stack, name);
+}
+
 static void
 pd_window_class_init (PdWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  pd_application_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/proofdesk/Proofdesk/pd-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PdWindow, stack);
+
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", on_show_page);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "capture");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page", "s", "catalog");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page", "s", "verify");
 }
 
 static void
@@ -36,4 +53,13 @@ PdWindow *
 pd_window_new (PdApplication *app)
 {
   return g_object_new (PD_TYPE_WINDOW, "application", app, NULL);
+}
+
+/* The view stack, for tests and for code that adds pages. */
+AdwViewStack *
+pd_window_get_stack (PdWindow *self)
+{
+  g_return_val_if_fail (PD_IS_WINDOW (self), NULL);
+
+  return self->stack;
 }

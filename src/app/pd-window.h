@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 #define PD_TYPE_WINDOW (pd_window_get_type ())
 G_DECLARE_FINAL_TYPE (PdWindow, pd_window, PD, WINDOW, AdwApplicationWindow)
 
-PdWindow *pd_window_new (PdApplication *app);
+PdWindow     *pd_window_new       (PdApplication *app);
+AdwViewStack *pd_window_get_stack (PdWindow *self);
 
 G_END_DECLS

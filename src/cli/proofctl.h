@@ -14,6 +14,9 @@ enum {
 };
 
 int pctl_capture (int argc, char **argv);
+int pctl_stamp (int argc, char **argv);
+int pctl_tsa (int argc, char **argv);
+int pctl_verify (int argc, char **argv);
 
 /* Prints "proofctl: MESSAGE" on stderr and returns PCTL_EXIT_ERROR. */
 int pctl_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);

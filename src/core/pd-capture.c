@@ -10,7 +10,9 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "pd-certificate.h"
 #include "pd-error.h"
 #include "pd-package.h"
+#include "pd-private.h"
 #include "pd-proofhash.h"
 #include "pd-tsa.h"
 #include "pd-util.h"
@@ -767,6 +770,32 @@ token_to_json (PdTsaToken *token, const char *file_name)
   return o;
 }
 
+/* SHA-256 fingerprint (AA:BB:…) of the last certificate in a PEM chain: the root that
+ * `-CAfile tsa-chain.pem` trusts, so VERIFY.txt can say which root to compare. */
+static char *
+chain_root_fingerprint (const char *pem)
+{
+  g_autoptr (BIO) bio = BIO_new_mem_buf (pem, -1);
+  g_autoptr (X509) last = NULL;
+  X509 *cert;
+  guint8 md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  GString *out;
+
+  while ((cert = PEM_read_bio_X509 (bio, NULL, NULL, NULL)) != NULL)
+    {
+      g_clear_pointer (&last, X509_free);
+      last = cert;
+    }
+  ERR_clear_error ();
+  if (last == NULL || !X509_digest (last, EVP_sha256 (), md, &len))
+    return NULL;
+  out = g_string_new (NULL);
+  for (unsigned int i = 0; i < len; i++)
+    g_string_append_printf (out, i ? ":%02X" : "%02X", md[i]);
+  return g_string_free (out, FALSE);
+}
+
 static const char *
 manifest_state (PdCapture *self)
 {
@@ -884,6 +913,13 @@ fill_manifest (PdCapture *self, const char *digest_source)
       if (pd_tsa_client_is_practice (self->tsa))
         json_object_set_string_member (auth, "notice",
                                        "Practice authority built into Proofdesk: not for court.");
+      {
+        g_autofree char *chain = pd_tsa_client_get_chain_pem (self->tsa);
+        g_autofree char *fp = chain ? chain_root_fingerprint (chain) : NULL;
+
+        if (fp)
+          json_object_set_string_member (auth, "root_sha256_fingerprint", fp);
+      }
       json_object_set_object_member (ts, "authority", auth);
       json_object_set_string_member (ts, "chain", PD_TSA_CHAIN_NAME);
       json_object_set_string_member (ts, "manifest_token", PD_MANIFEST_TOKEN_NAME);

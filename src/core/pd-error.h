@@ -36,15 +36,31 @@ typedef enum {
   PD_TSA_ERROR_CERTIFICATE,        /* signer certificate unusable (EKU, missing) */
   PD_TSA_ERROR_TIME,               /* genTime outside send/receive ± tolerance */
   PD_TSA_ERROR_LOCAL,              /* the built-in practice TSA could not be set up */
+  PD_TSA_ERROR_POLICY,             /* token policy differs from the one requested */
 } PdTsaError;
 
 #define PD_VERIFY_ERROR (pd_verify_error_quark ())
 typedef enum {
   PD_VERIFY_ERROR_IO,              /* input cannot be read */
   PD_VERIFY_ERROR_FORMAT,          /* input is not what it claims to be */
+  PD_VERIFY_ERROR_BAD_NAME,        /* a name that would leave the package, or a symlink */
+  PD_VERIFY_ERROR_UNSUPPORTED,     /* a kind of input this build cannot read */
 } PdVerifyError;
 
+#define PD_CERTIFICATE_ERROR (pd_certificate_error_quark ())
+typedef enum {
+  PD_CERTIFICATE_ERROR_IO,           /* cannot read or write the file */
+  PD_CERTIFICATE_ERROR_EXISTS,       /* refusing to overwrite a certificate */
+  PD_CERTIFICATE_ERROR_INVALID,      /* bad input: attachment name, size, duplicates */
+  PD_CERTIFICATE_ERROR_RENDER,       /* cairo failed or wrote a PDF we cannot extend */
+  PD_CERTIFICATE_ERROR_NOT_PDF,      /* empty, or does not start like a PDF */
+  PD_CERTIFICATE_ERROR_DAMAGED,      /* a PDF that cannot be opened (corrupt, truncated) */
+  PD_CERTIFICATE_ERROR_NO_ATTACHMENTS, /* a PDF without attached files */
+  PD_CERTIFICATE_ERROR_TOO_LARGE,    /* file or attachment over the limits */
+} PdCertificateError;
+
 GQuark pd_capture_error_quark (void);
+GQuark pd_certificate_error_quark (void);
 GQuark pd_package_error_quark (void);
 GQuark pd_tsa_error_quark (void);
 GQuark pd_verify_error_quark (void);

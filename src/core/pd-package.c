@@ -364,10 +364,12 @@ pd_package_build_verify_text (JsonObject *manifest)
         PD_MANIFEST_NAME, PD_MANIFEST_TOKEN_NAME, PD_TSA_CHAIN_NAME, PD_MANIFEST_NAME);
       g_string_append_printf (t,
         "%s holds the timestamp authority's certificate chain. -CAfile trusts its root: check that\n"
-        "root's fingerprint against the one the authority publishes before relying on the result:\n"
-        "%s 含时间戳机构的证书链；请先核对根证书指纹与机构公布的一致：\n\n"
-        "   openssl x509 -in %s -noout -subject -fingerprint -sha256\n\n",
-        PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME);
+        "root's fingerprint against the one the authority publishes before relying on the result.\n"
+        "%s 含时间戳机构的证书链；请先核对根证书指纹与机构公布的一致。\n\n"
+        "   openssl crl2pkcs7 -nocrl -certfile %s | openssl pkcs7 -print_certs -noout\n\n"
+        "   Root certificate SHA-256 fingerprint 根证书指纹:\n   %s\n\n",
+        PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME,
+        member_string (auth, "root_sha256_fingerprint") ? member_string (auth, "root_sha256_fingerprint") : "?");
     }
   else
     g_string_append (t, "This package was sealed without a timestamp authority.\n"

@@ -1,0 +1,90 @@
+/* proofctl-stamp.c — `proofctl stamp`: timestamp one file's SHA-256 into FILE.tsr. */
+#define G_LOG_DOMAIN "proofctl"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+
+#include "pd-tsa.h"
+#include "pd-util.h"
+#include "proofctl.h"
+
+int
+pctl_stamp (int argc, char **argv)
+{
+  g_autofree char *tsa_url = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *policy = NULL;
+  int timeout = PD_TSA_DEFAULT_TIMEOUT;
+  GOptionEntry entries[] = {
+    { "tsa", 0, 0, G_OPTION_ARG_STRING, &tsa_url, N_("Timestamp authority: an http(s) URL or “local” (practice, not for court); default $PROOFDESK_TSA_URL, else local"), "URL" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Where to write the token (default FILE.tsr; never overwritten)"), "OUT.tsr" },
+    { "policy", 0, 0, G_OPTION_ARG_STRING, &policy, N_("Ask for this TSA policy OID"), "OID" },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, N_("Give up after this many seconds (default 20)"), "SECONDS" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (_("FILE"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PdTsaClient) client = NULL;
+  g_autoptr (PdTsaToken) token = NULL;
+  g_autofree char *hex = NULL;
+  g_autofree char *when = NULL;
+  guint8 digest[PD_SHA256_LEN];
+  GBytes *der;
+  const char *file;
+
+  g_option_context_set_summary (ctx, _("Timestamp FILE's SHA-256 with an RFC 3161 authority and write the token next to it."));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return pctl_fail ("%s", error->message);
+  if (argc != 2)
+    return pctl_fail ("%s", _("Give exactly one FILE to timestamp."));
+  if (timeout < 1 || timeout > 3600)
+    return pctl_fail ("%s", _("--timeout must be between 1 and 3600 seconds."));
+  file = argv[1];
+  if (tsa_url == NULL)
+    {
+      const char *env = g_getenv ("PROOFDESK_TSA_URL");
+      tsa_url = g_strdup (env != NULL && *env != '\0' ? env : PD_TSA_LOCAL);
+    }
+  if (out == NULL)
+    out = g_strconcat (file, ".tsr", NULL);
+  /* Checked early so no timestamp is spent on a token that cannot be written. */
+  if (g_file_test (out, G_FILE_TEST_EXISTS) || g_file_test (out, G_FILE_TEST_IS_SYMLINK))
+    return pctl_fail (_("Refusing to overwrite “%s”."), out);
+
+  client = pd_tsa_client_new (tsa_url, &error);
+  if (client == NULL || !pd_tsa_client_set_policy (client, policy, &error))
+    return pctl_fail ("%s", error->message);
+  pd_tsa_client_set_timeout (client, (guint) timeout);
+
+  hex = pd_sha256_file (file, NULL, NULL, &error);
+  if (hex == NULL)
+    return pctl_fail ("%s", error->message);
+  if (!pd_hex_decode (hex, digest, sizeof digest))
+    return pctl_fail ("%s", _("Cannot hash the file."));
+
+  token = pd_tsa_client_stamp (client, PD_TSA_DIGEST_SHA256, digest, sizeof digest, NULL, &error);
+  if (token == NULL)
+    return pctl_fail ("%s", error->message);
+  der = pd_tsa_token_get_response_der (token);
+  if (!pd_write_file_once (out, g_bytes_get_data (der, NULL), g_bytes_get_size (der), &error))
+    return pctl_fail ("%s", error->message);
+
+  when = pd_time_format_utc (pd_tsa_token_get_gen_time (token));
+  printf (_("Timestamped %s\n"), file);
+  printf ("  %-10s %s\n", _("SHA-256:"), hex);
+  printf ("  %-10s %s\n", _("Time:"), when);
+  printf ("  %-10s %s\n", _("Authority:"), pd_tsa_token_get_tsa_name (token));
+  printf ("  %-10s %s\n", _("Serial:"), pd_tsa_token_get_serial (token));
+  printf ("  %-10s %s\n", _("Policy:"), pd_tsa_token_get_policy (token));
+  printf ("  %-10s %s\n", _("Token:"), out);
+  if (pd_tsa_token_get_granted_with_mods (token))
+    printf (_("Note: the authority changed the request: %s\n"),
+            pd_tsa_token_get_status_text (token) ? pd_tsa_token_get_status_text (token) : "-");
+  if (pd_tsa_token_is_practice (token))
+    printf ("%s\n", _("Warning: stamped by the practice authority, not for court."));
+  return PCTL_EXIT_OK;
+}
