@@ -50,7 +50,7 @@ expect_usage_error "unknown encoder" "unknown encoder" capture --source test --e
 check "bad input left no package" [ ! -e "$tmp/bad" ] || [ -z "$(find "$tmp/bad" -type f)" ]
 
 # 3. SIGKILL mid-recording: the file decodes up to its last complete fragment.
-"$PROOFCTL" capture --source test --out "$tmp/kill" --case kill --scenario k -q >/dev/null 2>&1 &
+"$PROOFCTL" capture --source test --out "$tmp/kill" --case kill --scenario k --checkpoint-interval 1 --tsa local -q >/dev/null 2>&1 &
 pid=$!
 sleep 5
 kill -9 $pid; wait $pid 2>/dev/null
@@ -64,6 +64,40 @@ else
   not_ok "killed recording decodes" "no recording.mp4 found"
   not_ok "killed recording left no manifest claiming it is sealed"
 fi
+
+# 3b. Recovery: a capture still running is left alone; the killed one is sealed as recovered,
+#     its recording untouched, its checkpoint tokens kept, and VERIFY.txt's commands pass.
+"$PROOFCTL" capture --source test --out "$tmp/kill" --case live --scenario still-running --tsa local -q >/dev/null 2>&1 &
+live=$!
+sleep 2
+if [ -n "$rec" ]; then
+  before=$(sha256sum "$rec" | cut -d' ' -f1)
+  "$PROOFCTL" recover --out "$tmp/kill" --tsa local >"$tmp/rec.out" 2>"$tmp/rec.err"
+  rc=$?
+  check "recover exits 0 for the killed capture" [ $rc -eq 0 ]
+  check "recover left the running capture alone" grep -q "still being recorded" "$tmp/rec.err"
+  after=$(sha256sum "$rec" | cut -d' ' -f1)
+  check "recovery did not modify the recording" [ "$before" = "$after" ]
+  rdir=$(dirname "$rec")
+  check "recovered manifest: state, reason, last stamped checkpoint, digest of the file as on disk" /usr/bin/python3 -c '
+import json,sys; m=json.load(open(sys.argv[1]+"/manifest.json"))
+assert m["state"] == "recovered" and m["recovered"] is True
+assert m["recovery"]["reason"]
+assert m["recovery"]["last_timestamped_checkpoint"]["offset"] > 0
+assert m["recording"]["sha256"] == sys.argv[2] and m["recording"]["digest_source"] == "read-back"' "$rdir" "$after"
+  cmds=$(grep -E '^   (echo|openssl ts -verify|head -c)' "$rdir/VERIFY.txt" | sed 's/   #.*$//')
+  total=0; good=0
+  while IFS= read -r c; do
+    [ -z "$c" ] && continue
+    total=$((total+1))
+    (cd "$rdir" && bash -c "$c" 2>&1 | grep -qE '(: OK$|^Verification: OK$)') && good=$((good+1))
+  done <<< "$cmds"
+  check "recovered package passes all $total VERIFY.txt commands ($good)" [ "$total" -ge 4 ] && [ "$good" -eq "$total" ]
+else
+  for i in 1 2 3 4 5; do not_ok "recovery" "no killed recording"; done
+fi
+kill -INT $live; wait $live
+check "the running capture sealed normally after the recovery pass" [ -n "$(find "$tmp/kill" -path '*still-running*' -name manifest.json.tsr)" ]
 
 # 4. openh264 fallback is recorded when asked for.
 if gst-inspect-1.0 openh264enc >/dev/null 2>&1; then

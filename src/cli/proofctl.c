@@ -19,6 +19,7 @@ typedef struct
 
 static const Command commands[] = {
   { "capture", pctl_capture, N_("Record a source into a new evidence package") },
+  { "recover", pctl_recover, N_("Seal captures that never finished (crash, kill, power cut)") },
   { "stamp", pctl_stamp, N_("Timestamp a file with an RFC 3161 authority") },
   { "tsa", pctl_tsa, N_("The practice timestamp authority: serve, ca-path") },
   { "verify", pctl_verify, N_("Verify a file with its token or certificate, or a package") },

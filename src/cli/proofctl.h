@@ -14,6 +14,7 @@ enum {
 };
 
 int pctl_capture (int argc, char **argv);
+int pctl_recover (int argc, char **argv);
 int pctl_stamp (int argc, char **argv);
 int pctl_tsa (int argc, char **argv);
 int pctl_verify (int argc, char **argv);

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "pd-capture.h"
@@ -193,6 +194,15 @@ struct _PdCapture
   gboolean      waiting_for_stamps;
   PdTsaToken   *recording_token;
   PdTsaToken   *manifest_token;
+
+  /* Journal and recovery */
+  JsonObject   *source_json;      /* built at start, or read back from the journal */
+  JsonObject   *encoder_json;
+  int           journal_fd;
+  int           lock_fd;          /* recovery: holds the journal's lock */
+  gboolean      recovered;
+  char         *recovery_reason;
+  JsonObject   *recovery_json;
   GPtrArray    *warnings;         /* of char*: things the user must know about the seal */
 };
 
@@ -205,6 +215,9 @@ enum {
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (PdCapture, pd_capture, G_TYPE_OBJECT)
+
+static void        journal_append (PdCapture *self, JsonObject *event);
+static JsonObject *journal_event  (const char *name);
 
 static void
 checkpoint_clear (Checkpoint *cp)
@@ -255,6 +268,14 @@ pd_capture_finalize (GObject *object)
   g_clear_pointer (&self->encoder_settings, g_hash_table_unref);
   g_clear_pointer (&self->final_sha256, g_free);
   g_clear_pointer (&self->warnings, g_ptr_array_unref);
+  g_clear_pointer (&self->source_json, json_object_unref);
+  g_clear_pointer (&self->encoder_json, json_object_unref);
+  g_clear_pointer (&self->recovery_json, json_object_unref);
+  g_clear_pointer (&self->recovery_reason, g_free);
+  if (self->journal_fd >= 0)
+    close (self->journal_fd);
+  if (self->lock_fd >= 0)
+    close (self->lock_fd);
   g_clear_error (&self->failure);
   G_OBJECT_CLASS (pd_capture_parent_class)->finalize (object);
 }
@@ -305,6 +326,8 @@ pd_capture_init (PdCapture *self)
   g_array_set_clear_func (self->checkpoints, (GDestroyNotify) checkpoint_clear);
   self->encoder_settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->stamp_cancellable = g_cancellable_new ();
+  self->journal_fd = -1;
+  self->lock_fd = -1;
   self->warnings = g_ptr_array_new_with_free_func (g_free);
   self->checkpoint_interval = 10 * GST_SECOND;
   self->fps = 30;
@@ -672,12 +695,37 @@ on_checkpoint_stamped (GObject *source, GAsyncResult *result, gpointer user_data
   g_autoptr (PdTsaToken) token = pd_tsa_client_stamp_finish (PD_TSA_CLIENT (source), result, &error);
   Checkpoint *cp = find_checkpoint (self, c->index);
 
-  if (cp != NULL)
+  if (cp != NULL && token != NULL)
     {
-      if (token != NULL)
-        cp->token = g_object_ref (token);
+      /* Written at once, so a crash keeps every token already received. */
+      g_autofree char *name = g_strdup_printf (PD_CHECKPOINT_TOKEN_FORMAT, cp->index);
+      g_autoptr (GError) write_error = NULL;
+      g_autofree char *gen_time = pd_time_format_utc (pd_tsa_token_get_gen_time (token));
+
+      if (pd_package_write_file (self->package, name, pd_tsa_token_get_response_der (token), &write_error))
+        {
+          JsonObject *e = journal_event ("stamped");
+
+          cp->token = g_object_ref (token);
+          json_object_set_int_member (e, "index", cp->index);
+          json_object_set_string_member (e, "token", name);
+          json_object_set_string_member (e, "gen_time", gen_time);
+          journal_append (self, e);
+        }
       else
-        cp->stamp_error = g_strdup (error->message);
+        {
+          cp->stamp_error = g_strdup (write_error->message);
+          error = g_steal_pointer (&write_error);
+        }
+    }
+  else if (cp != NULL)
+    {
+      JsonObject *e = journal_event ("stamp-failed");
+
+      cp->stamp_error = g_strdup (error->message);
+      json_object_set_int_member (e, "index", cp->index);
+      json_object_set_string_member (e, "error", error->message);
+      journal_append (self, e);
     }
   g_signal_emit (self, signals[SIGNAL_CHECKPOINT_STAMPED], 0, c->index, error);
 
@@ -770,6 +818,122 @@ token_to_json (PdTsaToken *token, const char *file_name)
   return o;
 }
 
+static JsonObject *
+copy_object (JsonObject *o)
+{
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (JsonNode) copy = NULL;
+
+  if (o == NULL)
+    return json_object_new ();
+  node = json_node_init_object (json_node_alloc (), o);
+  copy = json_node_copy (node);
+  return json_object_ref (json_node_get_object (copy));
+}
+
+static JsonObject *
+encoder_to_json (PdCapture *self)
+{
+  JsonObject *enc = json_object_new ();
+  JsonObject *settings = json_object_new ();
+  g_autofree char *framerate = g_strdup_printf ("%d/1", self->fps);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  json_object_set_string_member (enc, "element", self->encoder_name);
+  g_hash_table_iter_init (&iter, self->encoder_settings);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    json_object_set_string_member (settings, key, value);
+  json_object_set_object_member (enc, "settings", settings);
+  json_object_set_string_member (enc, "muxer", "mp4mux");
+  json_object_set_int_member (enc, "fragment_duration_ms", 1000);
+  json_object_set_int_member (enc, "width", self->width);
+  json_object_set_int_member (enc, "height", self->height);
+  json_object_set_string_member (enc, "framerate", framerate);
+  return enc;
+}
+
+/* ---------------------------------------------------------------- journal
+ *
+ * journal.jsonl is appended (and fsynced) while recording: the session's facts at start, each
+ * checkpoint, each checkpoint token as it arrives (the token file is written at once), and the
+ * stop. After a crash it is what recovery seals the package from; afterwards it stays in the
+ * package, listed in the manifest, as the record of how the capture went. */
+
+static void
+journal_append (PdCapture *self, JsonObject *event)
+{
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), event);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autofree char *line = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *time = pd_time_format_utc (now);
+  gsize len;
+
+  json_object_unref (event);
+  if (self->journal_fd < 0)
+    return;
+  json_object_set_string_member (json_node_get_object (node), "time", time);
+  json_generator_set_root (gen, node);
+  text = json_generator_to_data (gen, &len);
+  line = g_strconcat (text, "\n", NULL);
+  len = strlen (line);
+  if (write (self->journal_fd, line, len) != (ssize_t) len || fdatasync (self->journal_fd) != 0)
+    g_debug ("journal write failed: %s", g_strerror (errno));
+}
+
+static JsonObject *
+journal_event (const char *name)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_string_member (o, "event", name);
+  return o;
+}
+
+static gboolean
+journal_open (PdCapture *self, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *started = pd_time_format_utc (self->started);
+  JsonObject *e;
+
+  path = g_build_filename (pd_package_get_path (self->package), PD_JOURNAL_NAME, NULL);
+  self->journal_fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (self->journal_fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_IO, _("Cannot create “%s”: %s"),
+                   path, g_strerror (saved));
+      return FALSE;
+    }
+  /* Held until the process ends: recovery skips a journal that is locked (still recording). */
+  flock (self->journal_fd, LOCK_EX | LOCK_NB);
+  e = journal_event ("start");
+  json_object_set_string_member (e, "session", self->session_id);
+  json_object_set_string_member (e, "case", self->case_name ? self->case_name : "");
+  json_object_set_string_member (e, "scenario", self->scenario ? self->scenario : "");
+  json_object_set_string_member (e, "operator", self->operator_name ? self->operator_name : g_get_real_name ());
+  json_object_set_string_member (e, "started", started);
+  json_object_set_object_member (e, "source", copy_object (self->source_json));
+  json_object_set_object_member (e, "encoder", copy_object (self->encoder_json));
+  if (self->tsa)
+    json_object_set_string_member (e, "tsa", pd_tsa_client_get_url (self->tsa));
+  journal_append (self, e);
+  return TRUE;
+}
+
+static void
+journal_close (PdCapture *self)
+{
+  if (self->journal_fd < 0)
+    return;
+  journal_append (self, journal_event ("stop"));
+  close (self->journal_fd);
+  self->journal_fd = -1;
+}
+
 /* SHA-256 fingerprint (AA:BB:…) of the last certificate in a PEM chain: the root that
  * `-CAfile tsa-chain.pem` trusts, so VERIFY.txt can say which root to compare. */
 static char *
@@ -801,6 +965,8 @@ manifest_state (PdCapture *self)
 {
   if (self->failure)
     return "failed";
+  if (self->recovered)
+    return "recovered";
   if (self->tsa != NULL && self->recording_token == NULL)
     return "awaiting-stamp";
   return "sealed";
@@ -811,15 +977,11 @@ fill_manifest (PdCapture *self, const char *digest_source)
 {
   JsonObject *m = pd_package_get_manifest (self->package);
   JsonObject *app = json_object_new ();
-  JsonObject *enc = json_object_new ();
-  JsonObject *settings = json_object_new ();
+  JsonObject *enc = copy_object (self->encoder_json);
   JsonObject *rec = json_object_new ();
   JsonArray *cps = json_array_new ();
   g_autofree char *started = pd_time_format_utc (self->started);
   g_autofree char *stopped = pd_time_format_utc (self->stopped);
-  g_autofree char *framerate = g_strdup_printf ("%d/1", self->fps);
-  GHashTableIter iter;
-  gpointer key, value;
 
   json_object_set_string_member (m, "format", PD_MANIFEST_FORMAT);
   json_object_set_int_member (m, "format_version", PD_MANIFEST_FORMAT_VERSION);
@@ -827,6 +989,11 @@ fill_manifest (PdCapture *self, const char *digest_source)
   json_object_set_string_member (m, "state", manifest_state (self));
   if (self->failure)
     json_object_set_string_member (m, "failure", self->failure->message);
+  if (self->recovered)
+    {
+      json_object_set_boolean_member (m, "recovered", TRUE);
+      json_object_set_object_member (m, "recovery", copy_object (self->recovery_json));
+    }
   json_object_set_string_member (m, "case", self->case_name ? self->case_name : "");
   json_object_set_string_member (m, "scenario", self->scenario ? self->scenario : "");
   json_object_set_string_member (m, "operator", self->operator_name ? self->operator_name : g_get_real_name ());
@@ -834,22 +1001,12 @@ fill_manifest (PdCapture *self, const char *digest_source)
   json_object_set_string_member (app, "name", "Proofdesk");
   json_object_set_string_member (app, "version", PACKAGE_VERSION);
   json_object_set_object_member (m, "app", app);
-  json_object_set_object_member (m, "source", source_to_json (self));
+  json_object_set_object_member (m, "source", copy_object (self->source_json));
   json_object_set_string_member (m, "started", started);
   json_object_set_string_member (m, "stopped", stopped);
   json_object_set_double_member (m, "duration_seconds",
                                  g_date_time_difference (self->stopped, self->started) / 1e6);
 
-  json_object_set_string_member (enc, "element", self->encoder_name);
-  g_hash_table_iter_init (&iter, self->encoder_settings);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    json_object_set_string_member (settings, key, value);
-  json_object_set_object_member (enc, "settings", settings);
-  json_object_set_string_member (enc, "muxer", "mp4mux");
-  json_object_set_int_member (enc, "fragment_duration_ms", 1000);
-  json_object_set_int_member (enc, "width", self->width);
-  json_object_set_int_member (enc, "height", self->height);
-  json_object_set_string_member (enc, "framerate", framerate);
   json_object_set_int_member (enc, "frames", g_atomic_int_get (&self->frames));
   json_object_set_object_member (m, "encoder", enc);
 
@@ -1050,17 +1207,7 @@ write_package (PdCapture *self)
     {
       g_autofree char *chain = pd_tsa_client_get_chain_pem (self->tsa);
 
-      for (guint i = 0; i < self->checkpoints->len; i++)
-        {
-          Checkpoint *cp = &g_array_index (self->checkpoints, Checkpoint, i);
-          g_autofree char *name = NULL;
-
-          if (cp->token == NULL)
-            continue;
-          name = g_strdup_printf (PD_CHECKPOINT_TOKEN_FORMAT, cp->index);
-          if (!pd_package_write_file (self->package, name, pd_tsa_token_get_response_der (cp->token), &error))
-            goto fail;
-        }
+      /* Checkpoint tokens were written as they arrived. */
       if (self->recording_token &&
           !pd_package_write_file (self->package, PD_RECORDING_TOKEN_NAME,
                                   pd_tsa_token_get_response_der (self->recording_token), &error))
@@ -1163,12 +1310,16 @@ begin_seal (PdCapture *self)
 
   if (self->stopped == NULL)
     self->stopped = g_date_time_new_now_utc ();
+  journal_close (self);
 
   if (g_stat (rec_path, &st) != 0 || st.st_size == 0)
     {
       /* Nothing recorded: leave nothing that looks like a package. */
+      g_autofree char *journal = g_build_filename (pd_package_get_path (self->package), PD_JOURNAL_NAME, NULL);
+
       g_cancellable_cancel (self->stamp_cancellable);
       g_unlink (rec_path);
+      g_unlink (journal);
       pd_package_discard_if_empty (self->package);
       seal_complete (self, g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE, "%s",
                                         self->failure ? self->failure->message
@@ -1177,7 +1328,7 @@ begin_seal (PdCapture *self)
     }
   fsync_path (rec_path);
 
-  json_object_set_string_member (m, "_digest_source", "inline");
+  json_object_set_string_member (m, "_digest_source", self->recovered ? "read-back" : "inline");
   if (self->final_sha256 == NULL || self->final_size != (guint64) st.st_size)
     {
       /* The inline hash is missing (the pipeline failed) or does not cover the file: hash what
@@ -1197,6 +1348,16 @@ begin_seal (PdCapture *self)
                                      _("The inline hash did not cover the whole file."));
     }
   pd_package_add_file_entry (self->package, PD_RECORDING_NAME, self->final_size, self->final_sha256);
+  {
+    g_autofree char *journal = g_build_filename (pd_package_get_path (self->package), PD_JOURNAL_NAME, NULL);
+    g_autofree char *sha = NULL;
+    guint64 size = 0;
+
+    fsync_path (journal);
+    sha = pd_sha256_file (journal, &size, NULL, NULL);
+    if (sha != NULL)
+      pd_package_add_file_entry (self->package, PD_JOURNAL_NAME, size, sha);
+  }
 
   if (self->tsa == NULL)
     {
@@ -1271,6 +1432,16 @@ on_bus_message (GstBus *bus, GstMessage *msg, gpointer user_data)
             cp.sha256 = g_strdup (gst_structure_get_string (s, "sha256"));
             cp.wall_time_us = g_get_real_time ();
             g_array_append_val (self->checkpoints, cp);
+            {
+              JsonObject *e = journal_event ("checkpoint");
+
+              json_object_set_int_member (e, "index", cp.index);
+              json_object_set_int_member (e, "offset", (gint64) cp.offset);
+              json_object_set_string_member (e, "sha256", cp.sha256);
+              json_object_set_int_member (e, "running_time_ns", (gint64) cp.running_time);
+              json_object_set_int_member (e, "wall_time_us", cp.wall_time_us);
+              journal_append (self, e);
+            }
             g_signal_emit (self, signals[SIGNAL_CHECKPOINT], 0, cp.index, cp.offset, cp.sha256,
                            cp.running_time);
             if (self->tsa != NULL)
@@ -1343,10 +1514,18 @@ pd_capture_start (PdCapture *self, GError **error)
   if (self->package == NULL)
     return FALSE;
   self->session_id = g_uuid_string_random ();
+  self->source_json = source_to_json (self);
+  self->encoder_json = encoder_to_json (self);
   location = g_build_filename (pd_package_get_path (self->package), PD_RECORDING_NAME, NULL);
   /* filesink would create the file with the umask's mode: make it 0600 first. */
   if (!pd_write_file_once (location, "", 0, error))
     {
+      pd_package_discard_if_empty (self->package);
+      return FALSE;
+    }
+  if (!journal_open (self, error))
+    {
+      g_unlink (location);
       pd_package_discard_if_empty (self->package);
       return FALSE;
     }
@@ -1496,4 +1675,296 @@ pd_capture_get_package (PdCapture *self)
 {
   g_return_val_if_fail (PD_IS_CAPTURE (self), NULL);
   return self->package;
+}
+
+/* ---------------------------------------------------------------- recovery */
+
+static const char *
+obj_string (JsonObject *o, const char *name)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+           ? json_node_get_string (n) : NULL;
+}
+
+static gint64
+obj_int (JsonObject *o, const char *name, gint64 fallback)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_INT64
+           ? json_node_get_int (n) : fallback;
+}
+
+/* Reads the journal line by line; a line cut short by the crash is ignored. */
+static gboolean
+load_journal (PdCapture *self, GError **error)
+{
+  g_autofree char *path = g_build_filename (pd_package_get_path (self->package), PD_JOURNAL_NAME, NULL);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  gboolean have_start = FALSE;
+
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      JsonObject *e;
+      const char *event;
+
+      if (*lines[i] == '\0' || !json_parser_load_from_data (parser, lines[i], -1, NULL))
+        continue;
+      if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        continue;
+      e = json_node_get_object (json_parser_get_root (parser));
+      event = obj_string (e, "event");
+      if (event == NULL)
+        continue;
+
+      if (g_str_equal (event, "start") && !have_start)
+        {
+          const char *started = obj_string (e, "started");
+          JsonNode *src = json_object_get_member (e, "source");
+          JsonNode *enc = json_object_get_member (e, "encoder");
+
+          have_start = TRUE;
+          self->session_id = g_strdup (obj_string (e, "session"));
+          self->case_name = g_strdup (obj_string (e, "case"));
+          self->scenario = g_strdup (obj_string (e, "scenario"));
+          self->operator_name = g_strdup (obj_string (e, "operator"));
+          self->started = started ? pd_time_parse (started) : NULL;
+          if (src && JSON_NODE_HOLDS_OBJECT (src))
+            self->source_json = copy_object (json_node_get_object (src));
+          if (enc && JSON_NODE_HOLDS_OBJECT (enc))
+            self->encoder_json = copy_object (json_node_get_object (enc));
+        }
+      else if (g_str_equal (event, "checkpoint"))
+        {
+          Checkpoint cp = { 0 };
+          const char *sha = obj_string (e, "sha256");
+          guint8 check[PD_SHA256_LEN];
+
+          cp.index = (guint) obj_int (e, "index", 0);
+          cp.offset = (guint64) obj_int (e, "offset", 0);
+          cp.running_time = (guint64) obj_int (e, "running_time_ns", 0);
+          cp.wall_time_us = obj_int (e, "wall_time_us", 0);
+          if (cp.index == 0 || find_checkpoint (self, cp.index) || !pd_hex_decode (sha, check, sizeof check))
+            continue;
+          cp.sha256 = g_strdup (sha);
+          g_array_append_val (self->checkpoints, cp);
+        }
+      else if (g_str_equal (event, "stop"))
+        {
+          const char *t = obj_string (e, "time");
+          g_clear_pointer (&self->stopped, g_date_time_unref);
+          self->stopped = t ? pd_time_parse (t) : NULL;
+        }
+    }
+
+  if (!have_start || self->session_id == NULL || self->started == NULL)
+    {
+      g_set_error (error, PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_BAD_MANIFEST,
+                   _("The capture journal of “%s” does not say how the recording started."),
+                   pd_package_get_path (self->package));
+      return FALSE;
+    }
+  if (self->source_json == NULL)
+    self->source_json = json_object_new ();
+  if (self->encoder_json == NULL)
+    self->encoder_json = json_object_new ();
+  return TRUE;
+}
+
+/* Checkpoint tokens already on disk are kept when they are over the digest the journal gives
+ * for that checkpoint; they are listed in files[] as they are. */
+static void
+load_checkpoint_tokens (PdCapture *self)
+{
+  for (guint i = 0; i < self->checkpoints->len; i++)
+    {
+      Checkpoint *cp = &g_array_index (self->checkpoints, Checkpoint, i);
+      g_autofree char *name = g_strdup_printf (PD_CHECKPOINT_TOKEN_FORMAT, cp->index);
+      g_autofree char *path = g_build_filename (pd_package_get_path (self->package), name, NULL);
+      g_autofree char *data = NULL;
+      g_autoptr (GBytes) bytes = NULL;
+      g_autoptr (PdTsaToken) token = NULL;
+      g_autofree char *sha = NULL;
+      gsize len = 0;
+
+      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK) || !g_file_get_contents (path, &data, &len, NULL))
+        continue;
+      bytes = g_bytes_new_take (g_steal_pointer (&data), len);
+      token = pd_tsa_token_new_from_der (bytes, NULL);
+      sha = pd_sha256_bytes (g_bytes_get_data (bytes, NULL), len);
+      pd_package_add_file_entry (self->package, name, len, sha);
+      if (token == NULL || g_strcmp0 (pd_tsa_token_get_imprint_hex (token), cp->sha256) != 0)
+        {
+          cp->stamp_error = g_strdup (_("the token on disk is not over this checkpoint"));
+          continue;
+        }
+      cp->token = g_steal_pointer (&token);
+    }
+}
+
+PdCapture *
+pd_capture_new_for_recovery (const char *package_dir, GError **error)
+{
+  g_autoptr (PdCapture) self = g_object_new (PD_TYPE_CAPTURE, NULL);
+  g_autofree char *rec = NULL;
+
+  g_return_val_if_fail (package_dir != NULL, NULL);
+
+  self->package = pd_package_open_unsealed (package_dir, error);
+  if (self->package == NULL)
+    return NULL;
+  rec = g_build_filename (pd_package_get_path (self->package), PD_RECORDING_NAME, NULL);
+  if (!g_file_test (rec, G_FILE_TEST_IS_REGULAR) || g_file_test (rec, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_set_error (error, PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_IO,
+                   _("“%s” has no recording to recover."), package_dir);
+      return NULL;
+    }
+  {
+    g_autofree char *journal = g_build_filename (pd_package_get_path (self->package), PD_JOURNAL_NAME, NULL);
+
+    self->lock_fd = g_open (journal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+    if (self->lock_fd >= 0 && flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0)
+      {
+        g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
+                     _("“%s” is still being recorded by another process."), package_dir);
+        return NULL;
+      }
+  }
+  if (!load_journal (self, error))
+    return NULL;
+  self->source = g_new0 (PdSourceSpec, 1);
+  self->recovered = TRUE;
+  self->state = STATE_STOPPING;
+  return g_steal_pointer (&self);
+}
+
+void
+pd_capture_recover_async (PdCapture *self, PdTsaClient *tsa, const char *reason,
+                          GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  g_autofree char *rec = NULL;
+  g_autofree guint64 *offsets = NULL;
+  g_auto (GStrv) prefixes = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *r;
+  Checkpoint *last = NULL;
+  guint matching = 0;
+  GStatBuf st;
+
+  g_return_if_fail (PD_IS_CAPTURE (self));
+  g_return_if_fail (self->recovered && self->stop_task == NULL);
+
+  self->stop_task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (self->stop_task, pd_capture_recover_async);
+  g_set_object (&self->tsa, tsa);
+  self->recovery_reason = g_strdup (reason ? reason : _("The capture did not finish (crash or power loss)."));
+  if (tsa)
+    load_checkpoint_tokens (self);
+
+  /* Hash the file exactly as it is on disk, in one pass, checking each journalled checkpoint
+   * against the same bytes. The recording is never modified or truncated. */
+  rec = g_build_filename (pd_package_get_path (self->package), PD_RECORDING_NAME, NULL);
+  offsets = g_new0 (guint64, self->checkpoints->len + 1);
+  for (guint i = 0; i < self->checkpoints->len; i++)
+    offsets[i] = g_array_index (self->checkpoints, Checkpoint, i).offset;
+  self->final_sha256 = pd_sha256_file_prefixes (rec, offsets, self->checkpoints->len, &prefixes,
+                                                &self->final_size, cancellable, &error);
+  if (self->final_sha256 == NULL)
+    {
+      seal_complete (self, g_steal_pointer (&error));
+      return;
+    }
+  for (guint i = 0; i < self->checkpoints->len; i++)
+    {
+      Checkpoint *cp = &g_array_index (self->checkpoints, Checkpoint, i);
+
+      if (g_strcmp0 (prefixes[i], cp->sha256) != 0)
+        continue;
+      matching++;
+      if (cp->token != NULL)
+        last = cp;
+    }
+  if (self->stopped == NULL)
+    self->stopped = g_stat (rec, &st) == 0 ? g_date_time_new_from_unix_utc (st.st_mtime)
+                                           : g_date_time_new_now_utc ();
+  if (self->tsa == NULL)
+    for (guint i = 0; i < self->checkpoints->len; i++)
+      if (g_array_index (self->checkpoints, Checkpoint, i).stamp_error == NULL)
+        g_array_index (self->checkpoints, Checkpoint, i).stamp_error = g_strdup (_("not stamped"));
+
+  r = json_object_new ();
+  {
+    g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+    g_autofree char *now_s = pd_time_format_utc (now);
+
+    json_object_set_string_member (r, "reason", self->recovery_reason);
+    json_object_set_string_member (r, "recovered_at", now_s);
+    json_object_set_int_member (r, "checkpoints_journalled", self->checkpoints->len);
+    json_object_set_int_member (r, "checkpoints_matching_file", matching);
+  }
+  if (last != NULL)
+    {
+      JsonObject *l = json_object_new ();
+      g_autofree char *stream = pd_format_stream_time (last->running_time);
+      g_autofree char *gen = pd_time_format_utc (pd_tsa_token_get_gen_time (last->token));
+
+      json_object_set_int_member (l, "index", last->index);
+      json_object_set_int_member (l, "offset", (gint64) last->offset);
+      json_object_set_string_member (l, "stream_time", stream);
+      json_object_set_string_member (l, "gen_time", gen);
+      json_object_set_object_member (r, "last_timestamped_checkpoint", l);
+    }
+  self->recovery_json = r;
+  begin_seal (self);
+}
+
+PdPackage *
+pd_capture_recover_finish (PdCapture *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+find_unsealed_in (const char *dir, guint depth, GPtrArray *out)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_autofree char *journal = g_build_filename (dir, PD_JOURNAL_NAME, NULL);
+  g_autofree char *manifest = g_build_filename (dir, PD_MANIFEST_NAME, NULL);
+  const char *name;
+
+  if (g_file_test (journal, G_FILE_TEST_IS_REGULAR) && !g_file_test (manifest, G_FILE_TEST_EXISTS))
+    {
+      g_ptr_array_add (out, g_strdup (dir));
+      return;
+    }
+  if (d == NULL || depth == 0)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        find_unsealed_in (child, depth - 1, out);
+    }
+}
+
+char **
+pd_capture_find_unsealed (const char *evidence_root)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  /* <root>/<case>/<session>/ */
+  find_unsealed_in (evidence_root, 2, out);
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
 }

@@ -64,6 +64,18 @@ void        pd_capture_stop_async          (PdCapture *self, GCancellable *cance
                                             GAsyncReadyCallback callback, gpointer user_data);
 PdPackage  *pd_capture_stop_finish         (PdCapture *self, GAsyncResult *result, GError **error);
 
+/* Recovery of a capture that never finished (crash, kill, power loss): the package folder has
+ * its recording and journal but no manifest. The recording is hashed exactly as it is on disk
+ * (never modified or truncated), checkpoint tokens already received are kept, and the package
+ * is sealed with state "recovered", the reason and the last timestamped checkpoint. */
+PdCapture  *pd_capture_new_for_recovery    (const char *package_dir, GError **error);
+void        pd_capture_recover_async       (PdCapture *self, PdTsaClient *tsa, const char *reason,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+PdPackage  *pd_capture_recover_finish      (PdCapture *self, GAsyncResult *result, GError **error);
+/* Package folders under an evidence root that need recovery. NULL-terminated; g_strfreev. */
+char      **pd_capture_find_unsealed       (const char *evidence_root);
+
 gboolean    pd_capture_is_recording        (PdCapture *self);
 guint64     pd_capture_get_bytes           (PdCapture *self);
 guint64     pd_capture_get_frames          (PdCapture *self);

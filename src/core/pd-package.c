@@ -141,6 +141,28 @@ pd_package_open (const char *path, GError **error)
   return g_steal_pointer (&self);
 }
 
+PdPackage *
+pd_package_open_unsealed (const char *path, GError **error)
+{
+  g_autoptr (PdPackage) self = NULL;
+  g_autofree char *manifest_path = g_build_filename (path, PD_MANIFEST_NAME, NULL);
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_set_error (error, PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_IO, _("“%s” is not a folder."), path);
+      return NULL;
+    }
+  if (g_file_test (manifest_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_EXISTS,
+                   _("“%s” is already sealed: it has a manifest."), path);
+      return NULL;
+    }
+  self = g_object_new (PD_TYPE_PACKAGE, NULL);
+  self->path = g_canonicalize_filename (path, NULL);
+  return g_steal_pointer (&self);
+}
+
 const char *
 pd_package_get_path (PdPackage *self)
 {

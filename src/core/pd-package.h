@@ -35,6 +35,7 @@ G_BEGIN_DECLS
 #define PD_CHECKPOINT_TOKEN_FORMAT "checkpoints/%06u.tsr"
 #define PD_TSA_CHAIN_NAME          "tsa-chain.pem"
 #define PD_VERIFY_TEXT_NAME        "VERIFY.txt"
+#define PD_JOURNAL_NAME            "journal.jsonl"
 /* certificate.pdf: PD_CERTIFICATE_NAME in pd-certificate.h */
 
 #define PD_TYPE_PACKAGE (pd_package_get_type ())
@@ -45,6 +46,10 @@ PdPackage  *pd_package_create          (const char *evidence_root, const char *c
                                         const char *scenario, GDateTime *started, GError **error);
 /* Opens an existing package folder (reads and parses manifest.json if present). */
 PdPackage  *pd_package_open            (const char *path, GError **error);
+
+/* Opens a package folder that has no manifest yet (a capture that crashed), for recovery.
+ * Fails if the folder already has a manifest: a sealed package is never rewritten. */
+PdPackage  *pd_package_open_unsealed   (const char *path, GError **error);
 
 const char *pd_package_get_path        (PdPackage *self);
 /* Path of a file inside the package; NULL (and an error) if `relname` would leave it. */

@@ -61,11 +61,22 @@ pd_sha256_bytes (const guint8 *data, gsize len)
 char *
 pd_sha256_file (const char *path, guint64 *size_out, GCancellable *cancellable, GError **error)
 {
+  return pd_sha256_file_prefixes (path, NULL, 0, NULL, size_out, cancellable, error);
+}
+
+char *
+pd_sha256_file_prefixes (const char *path, const guint64 *offsets, guint n_offsets,
+                         char ***prefix_out, guint64 *size_out, GCancellable *cancellable,
+                         GError **error)
+{
   g_autoptr (EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
+  g_autoptr (EVP_MD_CTX) scratch = EVP_MD_CTX_new ();
   g_autofree guint8 *buf = NULL;
+  g_auto (GStrv) prefixes = NULL;
   guint8 md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
   guint64 total = 0;
+  guint next = 0;
   int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -78,20 +89,33 @@ pd_sha256_file (const char *path, guint64 *size_out, GCancellable *cancellable, 
                    _("Cannot open “%s”: %s"), path, g_strerror (saved));
       return NULL;
     }
-  if (ctx == NULL || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL))
+  if (ctx == NULL || scratch == NULL || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL))
     {
       close (fd);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("SHA-256 is not available."));
       return NULL;
     }
+  prefixes = g_new0 (char *, n_offsets + 1);
 #ifdef POSIX_FADV_SEQUENTIAL
   posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
   buf = g_malloc (1 << 20);
   for (;;)
     {
-      ssize_t n = read (fd, buf, 1 << 20);
+      ssize_t n;
+      gsize want = 1 << 20;
 
+      /* Stop reading exactly at the next prefix boundary so its digest can be taken. */
+      while (next < n_offsets && offsets[next] == total)
+        {
+          if (EVP_MD_CTX_copy_ex (scratch, ctx) && EVP_DigestFinal_ex (scratch, md, &md_len))
+            prefixes[next] = pd_hex_encode (md, md_len);
+          next++;
+        }
+      if (next < n_offsets && offsets[next] > total && offsets[next] - total < want)
+        want = (gsize) (offsets[next] - total);
+
+      n = read (fd, buf, want);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
@@ -116,6 +140,8 @@ pd_sha256_file (const char *path, guint64 *size_out, GCancellable *cancellable, 
   EVP_DigestFinal_ex (ctx, md, &md_len);
   if (size_out)
     *size_out = total;
+  if (prefix_out)
+    *prefix_out = g_steal_pointer (&prefixes);
   return pd_hex_encode (md, md_len);
 }
 

@@ -15,6 +15,11 @@ gboolean   pd_hex_decode          (const char *hex, guint8 *out, gsize out_len);
 char      *pd_sha256_file         (const char *path, guint64 *size_out, GCancellable *cancellable,
                                    GError **error);
 char      *pd_sha256_bytes        (const guint8 *data, gsize len);
+/* One read pass: the SHA-256 of the whole file and of each prefix [0, offsets[i]) (offsets
+ * ascending). prefix_out[i] is NULL for an offset past the end. Free with g_strfreev. */
+char      *pd_sha256_file_prefixes (const char *path, const guint64 *offsets, guint n_offsets,
+                                    char ***prefix_out, guint64 *size_out,
+                                    GCancellable *cancellable, GError **error);
 
 /* RFC 3339 in UTC with a 'Z', e.g. 2026-11-27T20:42:25.123Z (milliseconds). */
 char      *pd_time_format_utc     (GDateTime *dt);
