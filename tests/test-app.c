@@ -278,6 +278,27 @@ test_preferences (Fixture *f, gconstpointer data)
   save_screenshot (GTK_WIDGET (prefs), "preferences");
 }
 
+static void
+test_about (Fixture *f, gconstpointer data)
+{
+  PdWindow   *window = open_window (f);
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  AdwAboutWindow *about = NULL;
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "about", NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) item = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_ABOUT_WINDOW (item))
+        about = ADW_ABOUT_WINDOW (item);
+    }
+  g_assert_nonnull (about);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (about)) == GTK_WINDOW (window));
+  g_assert_cmpstr (adw_about_window_get_application_name (about), ==, _("Proofdesk"));
+  g_assert_cmpstr (adw_about_window_get_version (about), ==, PACKAGE_VERSION);
+}
+
 /* The catalog for the requested language was found and is used. */
 static void
 test_translated (void)
@@ -337,6 +358,7 @@ main (int argc, char **argv)
   ADD ("/app/window/pages", test_window_pages);
   ADD ("/app/window/screenshot", test_window_screenshot);
   ADD ("/app/help-overlay", test_help_overlay);
+  ADD ("/app/about", test_about);
   ADD ("/app/preferences/bound-to-settings", test_preferences);
 #undef ADD
   if (!g_str_equal (test_language, "en"))

@@ -246,6 +246,109 @@ test_bad_region_creates_nothing (Fixture *f, gconstpointer data)
   g_assert_null (g_dir_read_name (dir));
 }
 
+typedef struct
+{
+  PdCapture *capture;
+  Fixture   *f;
+  guint      step;
+  guint      first, second;
+} MarkPlan;
+
+static gboolean
+mark_steps (gpointer user_data)
+{
+  MarkPlan *p = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstSample) s = pd_capture_pull_preview (p->capture);
+  guint64 rt = pd_capture_get_running_time (p->capture);
+
+  if (p->step == 0 && rt > GST_SECOND / 2)
+    {
+      p->first = pd_capture_add_mark (p->capture, "party.identity", "ID page", NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (p->first, ==, 1);
+      p->step++;
+    }
+  else if (p->step == 1 && rt > GST_SECOND)
+    {
+      p->second = pd_capture_add_mark (p->capture, "loan.terms", "Loan terms", "¥50,000 due 2025-06-30", &error);
+      g_assert_no_error (error);
+      g_assert_true (pd_capture_undo_mark (p->capture, p->first, &error));
+      g_assert_no_error (error);
+      /* Undoing twice is refused. */
+      g_assert_false (pd_capture_undo_mark (p->capture, p->first, &error));
+      g_clear_error (&error);
+      p->step++;
+    }
+  else if (p->step == 2 && rt > GST_SECOND * 3 / 2)
+    {
+      g_autoptr (JsonObject) summary = json_object_new ();
+
+      json_object_set_string_member (summary, "decision", "sealed-anyway");
+      pd_capture_set_checklist_summary (p->capture, summary);
+      pd_capture_stop_async (p->capture, NULL, on_stopped, p->f);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_capture_marks_and_stills (Fixture *f, gconstpointer data)
+{
+  g_autoptr (PdSourceSpec) spec = pd_source_spec_parse ("test", NULL);
+  g_autoptr (PdCapture) capture = pd_capture_new (spec);
+  g_autoptr (GError) error = NULL;
+  MarkPlan plan = { capture, f, 0, 0, 0 };
+  JsonObject *m;
+  JsonArray *marks, *files;
+  gboolean still_listed = FALSE;
+
+  pd_capture_set_evidence_root (capture, f->root);
+  g_assert_false (pd_capture_add_mark (capture, "x", NULL, NULL, &error));
+  g_assert_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE);
+  g_clear_error (&error);
+  g_assert_true (pd_capture_start (capture, &error));
+  g_timeout_add (20, mark_steps, &plan);
+  g_main_loop_run (f->loop);
+  g_assert_no_error (f->error);
+
+  m = pd_package_get_manifest (f->package);
+  marks = json_object_get_array_member (m, "marks");
+  g_assert_cmpuint (json_array_get_length (marks), ==, 2);
+  g_assert_true (json_object_get_boolean_member (json_array_get_object_element (marks, 0), "undone"));
+  g_assert_true (json_object_has_member (json_array_get_object_element (marks, 0), "undone_at"));
+  g_assert_false (json_object_get_boolean_member (json_array_get_object_element (marks, 1), "undone"));
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (marks, 1), "note"), ==,
+                   "¥50,000 due 2025-06-30");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (m, "checklist"), "decision"),
+                   ==, "sealed-anyway");
+
+  files = json_object_get_array_member (m, "files");
+  for (guint i = 0; i < json_array_get_length (marks); i++)
+    {
+      JsonObject *mk = json_array_get_object_element (marks, i);
+      const char *still = json_object_get_string_member (mk, "still");
+      g_autofree char *path = g_build_filename (pd_package_get_path (f->package), still, NULL);
+      g_autofree char *sha = pd_sha256_file (path, NULL, NULL, &error);
+      g_autofree char *head = NULL;
+
+      g_assert_no_error (error);
+      g_assert_true (g_file_get_contents (path, &head, NULL, NULL));
+      g_assert_cmpmem (head, 8, "\x89PNG\r\n\x1a\n", 8);
+      for (guint j = 0; j < json_array_get_length (files); j++)
+        {
+          JsonObject *fe = json_array_get_object_element (files, j);
+          if (g_str_equal (json_object_get_string_member (fe, "name"), still))
+            {
+              g_assert_cmpstr (json_object_get_string_member (fe, "sha256"), ==, sha);
+              still_listed = TRUE;
+            }
+        }
+      g_assert_true (still_listed);
+      still_listed = FALSE;
+    }
+}
+
 static void
 test_source_spec_parse (void)
 {
@@ -276,6 +379,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/core/capture/source-spec", test_source_spec_parse);
   g_test_add ("/core/capture/test-source", Fixture, NULL, fixture_setup, test_capture_test_source, fixture_teardown);
+  g_test_add ("/core/capture/marks-and-stills", Fixture, NULL, fixture_setup, test_capture_marks_and_stills, fixture_teardown);
   g_test_add ("/core/capture/x11-screen", Fixture, NULL, fixture_setup, test_capture_x11, fixture_teardown);
   g_test_add ("/core/capture/x11-region", Fixture, NULL, fixture_setup, test_capture_x11_region, fixture_teardown);
   g_test_add ("/core/capture/bad-region-creates-nothing", Fixture, NULL, fixture_setup, test_bad_region_creates_nothing, fixture_teardown);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test-data.sh — validates desktop integration files, checklist templates and translations (TAP).
-# Usage: test-data.sh SOURCE_ROOT BUILD_ROOT
+# Usage: test-data.sh SOURCE_ROOT BUILD_ROOT (everything is read from SOURCE_ROOT; BUILD_ROOT is
+# checked to exist so a wrong invocation fails loudly).
 set -u
 
 src=${1:?usage: test-data.sh SOURCE_ROOT BUILD_ROOT}
@@ -8,6 +9,7 @@ build=${2:?usage: test-data.sh SOURCE_ROOT BUILD_ROOT}
 app_id=io.github.proofdesk.Proofdesk
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
+[ -d "$src/data" ] && [ -d "$build" ] || { echo "Bail out! bad SOURCE_ROOT or BUILD_ROOT"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -35,22 +37,29 @@ skip () {
 # desktop-file-validate exits 0 on warnings and hints; treat both as failures too.
 validate_desktop () {
   local out
-  [ -f "$1" ] || { echo "$1 was not built"; return 1; }
+  [ -f "$1" ] || { echo "$1 could not be made (msgfmt merge failed)"; return 1; }
   out=$(desktop-file-validate "$1" 2>&1) || { echo "$out"; return 1; }
   [ -z "$out" ] || { echo "$out"; return 1; }
 }
 validate_metainfo () {
-  [ -f "$1" ] || { echo "$1 was not built"; return 1; }
+  [ -f "$1" ] || { echo "$1 could not be made (msgfmt merge failed)"; return 1; }
   appstreamcli validate --no-net "$1"
 }
 
+# Merged with the translations here, as data/meson.build does: meson does not rebuild its
+# merged copies when only a .po file changes, so the build tree's may be stale.
+merge () {
+  msgfmt "$1" --template="$src/data/$2.in" -d "$src/po" -o "$tmp/$2"
+}
 if command -v desktop-file-validate >/dev/null; then
-  check "desktop file validates" validate_desktop "$build/data/$app_id.desktop"
+  merge --desktop "$app_id.desktop" 2>/dev/null || true
+  check "desktop file (with translations) validates" validate_desktop "$tmp/$app_id.desktop"
 else
   skip "desktop file validates" "desktop-file-validate not installed"
 fi
 if command -v appstreamcli >/dev/null; then
-  check "metainfo validates" validate_metainfo "$build/data/$app_id.metainfo.xml"
+  merge --xml "$app_id.metainfo.xml" 2>/dev/null || true
+  check "metainfo (with translations) validates" validate_metainfo "$tmp/$app_id.metainfo.xml"
 else
   skip "metainfo validates" "appstreamcli not installed"
 fi

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pd-certificate.h"
 #include "pd-core.h"
 #include "pd-error.h"
 #include "pd-test-tokens.h"
@@ -193,14 +194,20 @@ static void
 assert_only_failure (PdVerifyResult *r, const char *id)
 {
   GPtrArray *checks = pd_verify_result_get_checks (r);
+  guint named = 0;
 
-  assert_check (r, id, NULL, PD_CHECK_FAILED);
   for (guint i = 0; i < checks->len; i++)
     {
       const PdVerifyCheck *c = g_ptr_array_index (checks, i);
-      if (c->status == PD_CHECK_FAILED && !g_str_equal (c->id, id))
+      if (c->status != PD_CHECK_FAILED)
+        continue;
+      if (!g_str_equal (c->id, id))
         g_error ("unexpected failure %s: %s [%s]", c->id, c->message, c->detail ? c->detail : "");
+      g_assert_cmpstr (c->message, !=, "");
+      named++;
     }
+  if (named == 0)
+    g_error ("check %s did not fail", id);
   g_assert_cmpint (pd_verify_result_get_verdict (r), ==, PD_VERDICT_INVALID);
 }
 
@@ -267,9 +274,14 @@ test_token_practice (TokenFixture *f, gconstpointer unused)
 
   g_assert_cmpint (g_mkdir_with_parents (tsa_dir, 0700), ==, 0);
   pd_test_write_cert (root, pki.ca, NULL);
+  g_autofree char *saved = g_strdup (g_getenv ("PROOFDESK_DATA_DIR"));
+
   g_setenv ("PROOFDESK_DATA_DIR", data_dir, TRUE);
   g_assert_true (pd_trust_store_add_practice_root (trust, &error));
-  g_unsetenv ("PROOFDESK_DATA_DIR");
+  if (saved)
+    g_setenv ("PROOFDESK_DATA_DIR", saved, TRUE);
+  else
+    g_unsetenv ("PROOFDESK_DATA_DIR");
   g_assert_no_error (error);
 
   write_bytes (f->token, tsr);
@@ -309,7 +321,7 @@ test_token_openssl_cli (TokenFixture *f, gconstpointer unused)
   g_file_set_contents (serial, "01\n", -1, &error);
   g_assert_no_error (error);
 
-  p1 = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, openssl, "ts", "-query", "-data",
+  p1 = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, openssl, "ts", "-query", "-data",
                          f->file, "-sha256", "-cert", "-out", query, NULL);
   g_assert_no_error (error);
   g_subprocess_wait_check (p1, NULL, &error);
@@ -909,6 +921,28 @@ test_package_tamper_located (PkgFixture *f, gconstpointer unused)
     }
 }
 
+/* The forger changes the recording and rewrites (and re-stamps) the manifest to match: the
+ * original tokens still tell, and still locate the change. */
+static void
+test_package_rewritten_manifest (PkgFixture *f, gconstpointer unused)
+{
+  g_autoptr (PdVerifyResult) r = NULL;
+  guint checkpoint = G_MAXUINT;
+
+  flip_byte (f, 2000000);
+  f->rec[2000000] ^= 0x5a;
+  pkg_write_manifest (f, NULL);
+  r = pkg_verify (f);
+  g_assert_cmpint (pd_verify_result_get_verdict (r), ==, PD_VERDICT_INVALID);
+  assert_check (r, "recording.digest", NULL, PD_CHECK_PASSED);
+  assert_check (r, "token.imprint", "manifest.json.tsr", PD_CHECK_PASSED);
+  assert_check (r, "token.imprint", "recording.mp4.tsr", PD_CHECK_FAILED);
+  assert_check (r, "token.imprint", "checkpoints/000003.tsr", PD_CHECK_PASSED);
+  assert_check (r, "token.imprint", "checkpoints/000004.tsr", PD_CHECK_FAILED);
+  g_assert_true (pd_verify_result_get_tamper_location (r, NULL, &checkpoint, NULL));
+  g_assert_cmpuint (checkpoint, ==, 3);
+}
+
 static void
 test_package_truncated (PkgFixture *f, gconstpointer unused)
 {
@@ -1149,6 +1183,75 @@ test_package_json (PkgFixture *f, gconstpointer unused)
     }
 }
 
+/* (file, certificate.pdf): the tokens come out of the PDF's attachments. */
+static void
+test_package_certificate_pdf (PkgFixture *f, gconstpointer unused)
+{
+  g_autofree char *rec = pkg_path (f, "recording.mp4");
+  g_autofree char *pdf = pkg_path (f, "certificate.pdf");
+  g_autofree char *bad_pdf = g_build_filename (f->dir, "..", "bad-certificate.pdf", NULL);
+  g_autoptr (PdCertificateInfo) info = pd_certificate_info_new ();
+  g_autoptr (PdCertificateInfo) bad = pd_certificate_info_new ();
+  g_autoptr (PdTrustStore) trust = trust_with (pki.ca_pem);
+  g_autoptr (PdVerifyResult) r = NULL;
+  g_autoptr (PdVerifyResult) r2 = NULL;
+  g_autoptr (PdVerifyResult) r3 = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *names[] = { "recording.mp4.tsr", "manifest.json.tsr" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = pkg_path (f, names[i]);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+      g_autoptr (GBytes) bytes = NULL;
+
+      g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+      bytes = g_bytes_new (contents, len);
+      pd_certificate_info_add_attachment (info, names[i], bytes, NULL);
+      if (i == 0)
+        {
+          /* A certificate whose file token is a checkpoint's: wrong data. */
+          g_autofree char *cp = pkg_path (f, "checkpoints/000001.tsr");
+          g_autofree char *cp_contents = NULL;
+          g_autoptr (GBytes) cp_bytes = NULL;
+
+          g_assert_true (g_file_get_contents (cp, &cp_contents, &len, NULL));
+          cp_bytes = g_bytes_new (cp_contents, len);
+          pd_certificate_info_add_attachment (bad, names[i], cp_bytes, NULL);
+        }
+    }
+  g_assert_true (pd_certificate_write (info, pdf, &error));
+  g_assert_no_error (error);
+  g_assert_true (pd_certificate_write (bad, bad_pdf, &error));
+  g_assert_no_error (error);
+
+  r = pd_verify_token_for_file (rec, pdf, trust, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pd_verify_result_get_verdict (r), ==, PD_VERDICT_VALID);
+  assert_check (r, "token.imprint", "recording.mp4.tsr", PD_CHECK_PASSED);
+  assert_check (r, "certificate.manifest-token", NULL, PD_CHECK_INFO);
+
+  r2 = pd_verify_token_for_file (rec, bad_pdf, trust, NULL, &error);
+  g_assert_no_error (error);
+  assert_only_failure (r2, "token.imprint");
+
+  /* certificate.pdf inside a package is expected, not an extra file. */
+  r3 = pkg_verify (f);
+  g_assert_cmpint (pd_verify_result_get_verdict (r3), ==, PD_VERDICT_VALID);
+  assert_check (r3, "certificate.tokens", "certificate.pdf: recording.mp4.tsr", PD_CHECK_PASSED);
+
+  /* A package whose certificate carries another token. */
+  {
+    g_autoptr (PdVerifyResult) r4 = NULL;
+
+    g_assert_cmpint (g_unlink (pdf), ==, 0);
+    g_assert_cmpint (g_rename (bad_pdf, pdf), ==, 0);
+    r4 = pkg_verify (f);
+    assert_only_failure (r4, "certificate.tokens");
+  }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* proofctl verify                                                                            */
 
@@ -1199,6 +1302,11 @@ test_cli (PkgFixture *f, gconstpointer unused)
   g_autoptr (GError) error = NULL;
   JsonObject *obj;
 
+  if (g_getenv ("PROOFCTL") == NULL)
+    {
+      g_test_skip ("PROOFCTL is not set (run through meson test)");
+      return;
+    }
   g_mkdir_with_parents (data_dir, 0700);
 
   g_assert_cmpint (run_proofctl (data_dir, &out, rec, tsr, "--ca", pki.ca_pem, NULL), ==, 0);
@@ -1274,6 +1382,7 @@ main (int argc, char **argv)
   PKG_TEST ("intact", test_package_intact);
   PKG_TEST ("tamper-located", test_package_tamper_located);
   PKG_TEST ("truncated", test_package_truncated);
+  PKG_TEST ("rewritten-manifest", test_package_rewritten_manifest);
   PKG_TEST ("manifest-changed", test_package_manifest_changed);
   PKG_TEST ("checkpoint-token-swapped", test_package_checkpoint_token_swapped);
   PKG_TEST ("missing-extra", test_package_missing_extra);
@@ -1281,6 +1390,7 @@ main (int argc, char **argv)
   PKG_TEST ("errors", test_package_errors);
   PKG_TEST ("async", test_package_async);
   PKG_TEST ("json", test_package_json);
+  PKG_TEST ("certificate-pdf", test_package_certificate_pdf);
   g_test_add ("/core/verify/cli", PkgFixture, NULL, pkg_setup, test_cli, pkg_teardown);
 
   ret = g_test_run ();

@@ -38,6 +38,10 @@ on_about (GSimpleAction *action, GVariant *param, gpointer user_data)
                          "application-icon", APP_ID,
                          "version", PACKAGE_VERSION,
                          "developers", developers,
+                         /* Translators: your names, one per line. */
+                         "translator-credits", _("translator-credits"),
+                         "website", "https://github.com/proofdesk/proofdesk",
+                         "issue-url", "https://github.com/proofdesk/proofdesk/issues",
                          "license-type", GTK_LICENSE_GPL_3_0,
                          "comments", _("Record a screen as court evidence, hashed while it is recorded and fixed by trusted timestamps."),
                          NULL);

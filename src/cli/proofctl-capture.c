@@ -193,6 +193,8 @@ pctl_capture (int argc, char **argv)
     out = pd_config_get_evidence_root ();
   pd_capture_set_evidence_root (capture, out);
   pd_capture_set_tsa (capture, tsa);
+  /* Nothing shows a preview here: save the conversion. */
+  pd_capture_set_preview_enabled (capture, FALSE);
   pd_capture_set_case (capture, case_name);
   pd_capture_set_scenario (capture, scenario);
   pd_capture_set_operator (capture, operator_name);

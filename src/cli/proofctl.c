@@ -19,6 +19,10 @@ typedef struct
 
 static const Command commands[] = {
   { "capture", pctl_capture, N_("Record a source into a new evidence package") },
+  { "list", pctl_list, N_("List the sessions in the catalog") },
+  { "show", pctl_show, N_("Show one catalogued session in full") },
+  { "import", pctl_import, N_("Verify a package and add it to the catalog") },
+  { "audit", pctl_audit, N_("Print or verify the catalog's audit log") },
   { "recover", pctl_recover, N_("Seal captures that never finished (crash, kill, power cut)") },
   { "stamp", pctl_stamp, N_("Timestamp a file with an RFC 3161 authority") },
   { "tsa", pctl_tsa, N_("The practice timestamp authority: serve, ca-path") },

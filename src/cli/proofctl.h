@@ -13,7 +13,11 @@ enum {
   PCTL_EXIT_UNTRUSTED = 3,   /* intact, but the authority is not trusted */
 };
 
+int pctl_audit (int argc, char **argv);
 int pctl_capture (int argc, char **argv);
+int pctl_import (int argc, char **argv);
+int pctl_list (int argc, char **argv);
+int pctl_show (int argc, char **argv);
 int pctl_recover (int argc, char **argv);
 int pctl_stamp (int argc, char **argv);
 int pctl_tsa (int argc, char **argv);

@@ -9,7 +9,10 @@
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <cairo.h>
+#include <gst/app/gstappsink.h>
 #include <gst/gst.h>
+#include <gst/video/video.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -152,6 +155,27 @@ typedef struct
   char       *stamp_error;
 } Checkpoint;
 
+typedef struct
+{
+  guint   id;
+  char   *item_id;
+  char   *title;
+  char   *note;
+  guint64 running_time;
+  gint64  wall_time_us;
+  char   *still;           /* file name inside the package, or NULL */
+  gint64  undone_us;       /* 0 = not undone */
+} Mark;
+
+static void
+mark_clear (Mark *m)
+{
+  g_clear_pointer (&m->item_id, g_free);
+  g_clear_pointer (&m->title, g_free);
+  g_clear_pointer (&m->note, g_free);
+  g_clear_pointer (&m->still, g_free);
+}
+
 struct _PdCapture
 {
   GObject parent_instance;
@@ -194,6 +218,15 @@ struct _PdCapture
   gboolean      waiting_for_stamps;
   PdTsaToken   *recording_token;
   PdTsaToken   *manifest_token;
+
+  /* Preview, marks and checklist */
+  gboolean      preview_enabled;
+  GstElement   *preview_sink;     /* borrowed from pipeline */
+  GstSample    *last_preview;
+  GMutex        preview_lock;
+  GstSample    *pending_preview;  /* guarded by preview_lock: newest frame from the streaming thread */
+  GArray       *marks;            /* of Mark */
+  JsonObject   *checklist_summary;
 
   /* Journal and recovery */
   JsonObject   *source_json;      /* built at start, or read back from the journal */
@@ -269,6 +302,11 @@ pd_capture_finalize (GObject *object)
   g_clear_pointer (&self->final_sha256, g_free);
   g_clear_pointer (&self->warnings, g_ptr_array_unref);
   g_clear_pointer (&self->source_json, json_object_unref);
+  g_clear_pointer (&self->marks, g_array_unref);
+  g_clear_pointer (&self->checklist_summary, json_object_unref);
+  g_clear_pointer (&self->last_preview, gst_sample_unref);
+  g_clear_pointer (&self->pending_preview, gst_sample_unref);
+  g_mutex_clear (&self->preview_lock);
   g_clear_pointer (&self->encoder_json, json_object_unref);
   g_clear_pointer (&self->recovery_json, json_object_unref);
   g_clear_pointer (&self->recovery_reason, g_free);
@@ -328,6 +366,10 @@ pd_capture_init (PdCapture *self)
   self->stamp_cancellable = g_cancellable_new ();
   self->journal_fd = -1;
   self->lock_fd = -1;
+  self->preview_enabled = TRUE;
+  g_mutex_init (&self->preview_lock);
+  self->marks = g_array_new (FALSE, TRUE, sizeof (Mark));
+  g_array_set_clear_func (self->marks, (GDestroyNotify) mark_clear);
   self->warnings = g_ptr_array_new_with_free_func (g_free);
   self->checkpoint_interval = 10 * GST_SECOND;
   self->fps = 30;
@@ -413,8 +455,11 @@ set_encoder_setting (PdCapture *self, GstElement *enc, const char *prop, const c
 }
 
 /* Settings chosen so small screen text (chat bubbles, amounts) stays legible: constant quality
- * (CRF 20) rather than x264's flat 2 Mbit/s default, 4:2:0 for players, one keyframe per second so
- * every 1 s fragment starts with one and a truncated file decodes up to its last fragment. */
+ * (CRF 20). In pass=qual x264enc still treats "bitrate" (default 2048 kbit/s) as a VBV ceiling,
+ * which smeared 9 pt text in bench/capture-cpu, so the ceiling is lifted to 100 Mbit/s.
+ * ultrafast + zerolatency measured cheapest per frame with readable text (bench/README.md).
+ * One keyframe per second so every 1 s fragment starts with one and a truncated file decodes up
+ * to its last complete fragment. 4:2:0 (I420) is forced upstream for players. */
 static GstElement *
 make_encoder (PdCapture *self, GError **error)
 {
@@ -425,10 +470,11 @@ make_encoder (PdCapture *self, GError **error)
   if (want_x264 && factory_exists ("x264enc"))
     {
       enc = gst_element_factory_make ("x264enc", "encoder");
-      set_encoder_setting (self, enc, "speed-preset", "superfast");
+      set_encoder_setting (self, enc, "speed-preset", "ultrafast");
       set_encoder_setting (self, enc, "tune", "zerolatency");
       set_encoder_setting (self, enc, "pass", "qual");
       set_encoder_setting (self, enc, "quantizer", "20");
+      set_encoder_setting (self, enc, "bitrate", "100000");
       set_encoder_setting (self, enc, "key-int-max", gop);
       set_encoder_setting (self, enc, "bframes", "0");
       self->encoder_name = g_strdup ("x264enc");
@@ -611,6 +657,22 @@ count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+static GstFlowReturn
+on_preview_sample (GstAppSink *sink, gpointer user_data)
+{
+  PdCapture *self = user_data;
+  GstSample *sample = gst_app_sink_pull_sample (sink);
+
+  if (sample == NULL)
+    return GST_FLOW_OK;
+  g_mutex_lock (&self->preview_lock);
+  if (self->pending_preview)
+    gst_sample_unref (self->pending_preview);
+  self->pending_preview = sample;
+  g_mutex_unlock (&self->preview_lock);
+  return GST_FLOW_OK;
+}
+
 static GstElement *
 build_pipeline (PdCapture *self, const char *location, GError **error)
 {
@@ -639,6 +701,8 @@ build_pipeline (PdCapture *self, const char *location, GError **error)
    * absorbs encoder hiccups and pushes back on the source otherwise. */
   g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0,
                 "max-size-time", (guint64) 3 * GST_SECOND, NULL);
+  /* Colour conversion of a full screen is the other big per-frame cost: use both cores. */
+  g_object_set (convert, "n-threads", MIN (g_get_num_processors (), 4), NULL);
   g_object_set (crop, "right", self->crop_right, "bottom", self->crop_bottom, NULL);
   /* videoconvert ! x264enc would negotiate Y444, which many players cannot play: force I420. */
   raw_caps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "I420", NULL);
@@ -647,6 +711,47 @@ build_pipeline (PdCapture *self, const char *location, GError **error)
   g_object_set (hash, "checkpoint-interval", self->checkpoint_interval, NULL);
   g_object_set (sink, "location", location, "sync", FALSE, NULL);
   gst_util_set_object_arg (G_OBJECT (sink), "buffer-mode", "unbuffered");
+
+  if (self->preview_enabled)
+    {
+      /* A leaky side branch: preview frames may drop, the recording branch never does. */
+      GstElement *tee, *pqueue, *pconvert, *pscale, *pfilter, *appsink;
+      g_autoptr (GstCaps) pcaps = NULL;
+      int pw = MIN (self->width, 1280), ph;
+
+      ph = self->width > 0 ? (int) ((gint64) self->height * pw / self->width) & ~1 : 720;
+      if (!(tee = make_element ("tee", "tee", error)) ||
+          !(gst_bin_add (GST_BIN (pipeline), tee), pqueue = make_element ("queue", "preview-queue", error)) ||
+          !(gst_bin_add (GST_BIN (pipeline), pqueue), pconvert = make_element ("videoconvert", "preview-convert", error)) ||
+          !(gst_bin_add (GST_BIN (pipeline), pconvert), pscale = make_element ("videoscale", "preview-scale", error)) ||
+          !(gst_bin_add (GST_BIN (pipeline), pscale), pfilter = make_element ("capsfilter", "preview-caps", error)) ||
+          !(gst_bin_add (GST_BIN (pipeline), pfilter), appsink = make_element ("appsink", "preview", error)))
+        return NULL;
+      gst_bin_add (GST_BIN (pipeline), appsink);
+      g_object_set (pqueue, "leaky", 2 /* downstream */, "max-size-buffers", 2, "max-size-bytes", 0,
+                    "max-size-time", (guint64) 0, NULL);
+      pcaps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "BGRA",
+                                   "width", G_TYPE_INT, MAX (pw, 2), "height", G_TYPE_INT, MAX (ph, 2),
+                                   "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+      g_object_set (pfilter, "caps", pcaps, NULL);
+      /* Pull every frame at once in the streaming thread and keep only the newest: the
+       * appsink's queue never fills, so EOS is never held back waiting for the UI. */
+      g_object_set (appsink, "drop", TRUE, "max-buffers", 1, "sync", FALSE, "async", FALSE,
+                    "emit-signals", FALSE, NULL);
+      {
+        GstAppSinkCallbacks callbacks = { NULL, NULL, on_preview_sample };
+        gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &callbacks, self, NULL);
+      }
+      if (!gst_element_link (source, tee) ||
+          !gst_element_link_many (tee, pqueue, pconvert, pscale, pfilter, appsink, NULL))
+        {
+          g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                       _("Could not connect the preview for this source."));
+          return NULL;
+        }
+      self->preview_sink = appsink;
+      source = tee;
+    }
 
   if (!gst_element_link_many (source, queue, convert, crop, rawfilter, enc, parse, mux, hash, sink, NULL))
     {
@@ -1050,6 +1155,40 @@ fill_manifest (PdCapture *self, const char *digest_source)
       json_array_add_object_element (cps, o);
     }
   json_object_set_array_member (m, "checkpoints", cps);
+  {
+    JsonArray *marks = json_array_new ();
+
+    for (guint i = 0; i < self->marks->len; i++)
+      {
+        Mark *mk = &g_array_index (self->marks, Mark, i);
+        JsonObject *o = json_object_new ();
+        g_autoptr (GDateTime) wall = pd_time_from_unix_usec (mk->wall_time_us);
+        g_autofree char *wall_s = pd_time_format_utc (wall);
+        g_autofree char *stream_s = pd_format_stream_time (mk->running_time);
+
+        json_object_set_int_member (o, "id", mk->id);
+        json_object_set_string_member (o, "item", mk->item_id);
+        json_object_set_string_member (o, "title", mk->title ? mk->title : mk->item_id);
+        if (mk->note)
+          json_object_set_string_member (o, "note", mk->note);
+        json_object_set_string_member (o, "stream_time", stream_s);
+        json_object_set_int_member (o, "running_time_ns", (gint64) mk->running_time);
+        json_object_set_string_member (o, "wall_time", wall_s);
+        if (mk->still)
+          json_object_set_string_member (o, "still", mk->still);
+        json_object_set_boolean_member (o, "undone", mk->undone_us != 0);
+        if (mk->undone_us != 0)
+          {
+            g_autoptr (GDateTime) u = pd_time_from_unix_usec (mk->undone_us);
+            g_autofree char *u_s = pd_time_format_utc (u);
+            json_object_set_string_member (o, "undone_at", u_s);
+          }
+        json_array_add_object_element (marks, o);
+      }
+    json_object_set_array_member (m, "marks", marks);
+    if (self->checklist_summary)
+      json_object_set_object_member (m, "checklist", copy_object (self->checklist_summary));
+  }
 
   if (self->tsa)
     {
@@ -1756,6 +1895,32 @@ load_journal (PdCapture *self, GError **error)
           cp.sha256 = g_strdup (sha);
           g_array_append_val (self->checkpoints, cp);
         }
+      else if (g_str_equal (event, "mark"))
+        {
+          Mark mk = { 0 };
+          const char *still = obj_string (e, "still");
+
+          mk.id = (guint) obj_int (e, "id", 0);
+          if (mk.id != self->marks->len + 1 || obj_string (e, "item") == NULL)
+            continue;
+          mk.item_id = g_strdup (obj_string (e, "item"));
+          mk.title = g_strdup (obj_string (e, "title"));
+          mk.note = g_strdup (obj_string (e, "note"));
+          mk.running_time = (guint64) obj_int (e, "running_time_ns", 0);
+          mk.wall_time_us = obj_int (e, "wall_time_us", 0);
+          /* Only a still inside stills/ with a plain name is taken back. */
+          if (still && g_str_has_prefix (still, "stills/") && strchr (still + 7, '/') == NULL &&
+              strstr (still, "..") == NULL)
+            mk.still = g_strdup (still);
+          g_array_append_val (self->marks, mk);
+        }
+      else if (g_str_equal (event, "undo-mark"))
+        {
+          guint id = (guint) obj_int (e, "id", 0);
+
+          if (id >= 1 && id <= self->marks->len)
+            g_array_index (self->marks, Mark, id - 1).undone_us = obj_int (e, "wall_time_us", 1);
+        }
       else if (g_str_equal (event, "stop"))
         {
           const char *t = obj_string (e, "time");
@@ -1869,6 +2034,23 @@ pd_capture_recover_async (PdCapture *self, PdTsaClient *tsa, const char *reason,
   self->recovery_reason = g_strdup (reason ? reason : _("The capture did not finish (crash or power loss)."));
   if (tsa)
     load_checkpoint_tokens (self);
+  /* Stills written before the crash are listed as they are on disk. */
+  for (guint i = 0; i < self->marks->len; i++)
+    {
+      Mark *mk = &g_array_index (self->marks, Mark, i);
+      g_autofree char *path = NULL;
+      g_autofree char *sha = NULL;
+      guint64 size = 0;
+
+      if (mk->still == NULL)
+        continue;
+      path = g_build_filename (pd_package_get_path (self->package), mk->still, NULL);
+      if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) &&
+          (sha = pd_sha256_file (path, &size, NULL, NULL)) != NULL)
+        pd_package_add_file_entry (self->package, mk->still, size, sha);
+      else
+        g_clear_pointer (&mk->still, g_free);
+    }
 
   /* Hash the file exactly as it is on disk, in one pass, checking each journalled checkpoint
    * against the same bytes. The recording is never modified or truncated. */
@@ -1967,4 +2149,167 @@ pd_capture_find_unsealed (const char *evidence_root)
   find_unsealed_in (evidence_root, 2, out);
   g_ptr_array_add (out, NULL);
   return (char **) g_ptr_array_free (out, FALSE);
+}
+
+/* ---------------------------------------------------------------- preview and marks */
+
+void
+pd_capture_set_preview_enabled (PdCapture *self, gboolean enabled)
+{
+  g_return_if_fail (PD_IS_CAPTURE (self));
+  g_return_if_fail (self->state == STATE_IDLE);
+  self->preview_enabled = enabled;
+}
+
+GstSample *
+pd_capture_pull_preview (PdCapture *self)
+{
+  GstSample *sample;
+
+  g_return_val_if_fail (PD_IS_CAPTURE (self), NULL);
+  if (self->preview_sink == NULL || self->state != STATE_RECORDING)
+    return NULL;
+  g_mutex_lock (&self->preview_lock);
+  sample = g_steal_pointer (&self->pending_preview);
+  g_mutex_unlock (&self->preview_lock);
+  if (sample == NULL)
+    return NULL;
+  if (self->last_preview)
+    gst_sample_unref (self->last_preview);
+  self->last_preview = gst_sample_ref (sample);
+  return sample;
+}
+
+static cairo_status_t
+png_write (void *closure, const unsigned char *data, unsigned int length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+/* PNG of a BGRA preview sample (cairo's ARGB32 is BGRA in memory on little-endian, and
+ * the alpha is opaque, so premultiplication changes nothing). */
+static GBytes *
+sample_to_png (GstSample *sample)
+{
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  GstBuffer *buf = gst_sample_get_buffer (sample);
+  GstCaps *caps = gst_sample_get_caps (sample);
+  GByteArray *png;
+  cairo_surface_t *surface;
+  cairo_status_t status;
+
+  if (buf == NULL || caps == NULL || !gst_video_info_from_caps (&info, caps) ||
+      GST_VIDEO_INFO_FORMAT (&info) != GST_VIDEO_FORMAT_BGRA ||
+      !gst_video_frame_map (&frame, &info, buf, GST_MAP_READ))
+    return NULL;
+  surface = cairo_image_surface_create_for_data (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
+                                                 CAIRO_FORMAT_ARGB32,
+                                                 GST_VIDEO_INFO_WIDTH (&info),
+                                                 GST_VIDEO_INFO_HEIGHT (&info),
+                                                 GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0));
+  png = g_byte_array_new ();
+  status = cairo_surface_write_to_png_stream (surface, png_write, png);
+  cairo_surface_destroy (surface);
+  gst_video_frame_unmap (&frame);
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_byte_array_unref (png);
+      return NULL;
+    }
+  return g_byte_array_free_to_bytes (png);
+}
+
+guint
+pd_capture_add_mark (PdCapture *self, const char *item_id, const char *item_title,
+                     const char *note, GError **error)
+{
+  Mark mk = { 0 };
+  g_autoptr (GstSample) fresh = NULL;
+  JsonObject *e;
+
+  g_return_val_if_fail (PD_IS_CAPTURE (self), 0);
+  g_return_val_if_fail (item_id != NULL, 0);
+
+  if (self->state != STATE_RECORDING)
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
+                   _("Items can only be marked while recording."));
+      return 0;
+    }
+  mk.id = self->marks->len + 1;
+  mk.item_id = g_strdup (item_id);
+  mk.title = g_strdup (item_title);
+  mk.note = note && *note ? g_utf8_make_valid (note, MIN (strlen (note), 1024)) : NULL;
+  mk.running_time = pd_capture_get_running_time (self);
+  mk.wall_time_us = g_get_real_time ();
+
+  /* The still is the frame on screen now: the newest preview frame. */
+  fresh = pd_capture_pull_preview (self);
+  if (self->last_preview != NULL)
+    {
+      g_autoptr (GBytes) png = sample_to_png (self->last_preview);
+      g_autofree char *safe = pd_safe_component (item_id, "item");
+      g_autofree char *name = g_strdup_printf ("stills/%04u-%s.png", mk.id, safe);
+      g_autoptr (GError) local_error = NULL;
+
+      if (png != NULL && pd_package_write_file (self->package, name, png, &local_error))
+        mk.still = g_steal_pointer (&name);
+      else if (local_error != NULL)
+        add_warning (self, _("The still frame for “%s” could not be saved: %s"), item_id, local_error->message);
+    }
+  g_array_append_val (self->marks, mk);
+
+  e = journal_event ("mark");
+  json_object_set_int_member (e, "id", mk.id);
+  json_object_set_string_member (e, "item", mk.item_id);
+  if (mk.title)
+    json_object_set_string_member (e, "title", mk.title);
+  if (mk.note)
+    json_object_set_string_member (e, "note", mk.note);
+  json_object_set_int_member (e, "running_time_ns", (gint64) mk.running_time);
+  json_object_set_int_member (e, "wall_time_us", mk.wall_time_us);
+  if (mk.still)
+    json_object_set_string_member (e, "still", mk.still);
+  journal_append (self, e);
+  return mk.id;
+}
+
+gboolean
+pd_capture_undo_mark (PdCapture *self, guint mark_id, GError **error)
+{
+  Mark *mk;
+  JsonObject *e;
+
+  g_return_val_if_fail (PD_IS_CAPTURE (self), FALSE);
+
+  if (self->state != STATE_RECORDING)
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
+                   _("Marks can only be undone while recording."));
+      return FALSE;
+    }
+  if (mark_id == 0 || mark_id > self->marks->len ||
+      (mk = &g_array_index (self->marks, Mark, mark_id - 1))->undone_us != 0)
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
+                   _("There is no mark %u to undo."), mark_id);
+      return FALSE;
+    }
+  mk->undone_us = g_get_real_time ();
+  e = journal_event ("undo-mark");
+  json_object_set_int_member (e, "id", mark_id);
+  json_object_set_int_member (e, "wall_time_us", mk->undone_us);
+  journal_append (self, e);
+  return TRUE;
+}
+
+void
+pd_capture_set_checklist_summary (PdCapture *self, JsonObject *summary)
+{
+  g_return_if_fail (PD_IS_CAPTURE (self));
+  g_clear_pointer (&self->checklist_summary, json_object_unref);
+  if (summary)
+    self->checklist_summary = json_object_ref (summary);
 }

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <gst/gst.h>
+#include <json-glib/json-glib.h>
 
 #include "pd-types.h"
 
@@ -81,6 +83,27 @@ guint64     pd_capture_get_bytes           (PdCapture *self);
 guint64     pd_capture_get_frames          (PdCapture *self);
 guint64     pd_capture_get_running_time    (PdCapture *self);
 const char *pd_capture_get_encoder_name    (PdCapture *self);
+/* The preview branch (on by default) costs a colour conversion and scale per frame; the CLI,
+ * which shows no preview, turns it off. Marks then carry no still frame. */
+void        pd_capture_set_preview_enabled (PdCapture *self, gboolean enabled);
+/* Live preview: the newest frame of a leaky side branch (BGRA, at most 1280 px wide), or NULL
+ * when none arrived since the last call. Preview frames may be dropped; recorded ones never are.
+ * Call from the main thread while recording. */
+GstSample  *pd_capture_pull_preview        (PdCapture *self);
+
+/* Marks a checklist item at the current moment: stream time, wall time, and a still frame (PNG
+ * of the current preview frame, written to stills/ and listed in the manifest). Returns the
+ * mark's id (1, 2, …) or 0 and an error. `note` is a short text such as an amount or a date. */
+guint       pd_capture_add_mark            (PdCapture *self, const char *item_id,
+                                            const char *item_title, const char *note,
+                                            GError **error);
+/* Undoes a mark while recording. The mark stays in the manifest, flagged undone with the time
+ * of the undo: the record of what happened is kept. */
+gboolean    pd_capture_undo_mark           (PdCapture *self, guint mark_id, GError **error);
+/* The checklist's state at stop, written into the manifest as "checklist": e.g. the scenario,
+ * the required items left unmarked and what the operator chose ("sealed-anyway"). */
+void        pd_capture_set_checklist_summary (PdCapture *self, JsonObject *summary);
+
 /* Things the user must be told about the seal (a stamp that failed, …); NULL-terminated,
  * owned by the capture. */
 const char * const *pd_capture_get_warnings (PdCapture *self);

@@ -59,7 +59,22 @@ typedef enum {
   PD_CERTIFICATE_ERROR_TOO_LARGE,    /* file or attachment over the limits */
 } PdCertificateError;
 
+#define PD_CATALOG_ERROR (pd_catalog_error_quark ())
+typedef enum {
+  PD_CATALOG_ERROR_IO,             /* cannot create, open or write the database file */
+  PD_CATALOG_ERROR_SQL,            /* any other SQLite failure */
+  PD_CATALOG_ERROR_BUSY,           /* another process held the lock past the busy timeout */
+  PD_CATALOG_ERROR_CORRUPT,        /* not a database, or a damaged one */
+  PD_CATALOG_ERROR_VERSION,        /* written by a newer schema than this build knows */
+  PD_CATALOG_ERROR_NOT_FOUND,      /* no such session */
+  PD_CATALOG_ERROR_AMBIGUOUS,      /* a UUID prefix matching several sessions */
+  PD_CATALOG_ERROR_EXISTS,         /* the session (or another unique thing) is already there */
+  PD_CATALOG_ERROR_CONSTRAINT,     /* refused by a CHECK, foreign key or append-only trigger */
+  PD_CATALOG_ERROR_INVALID,        /* bad argument: unknown state, bad JSON, unusable manifest */
+} PdCatalogError;
+
 GQuark pd_capture_error_quark (void);
+GQuark pd_catalog_error_quark (void);
 GQuark pd_certificate_error_quark (void);
 GQuark pd_package_error_quark (void);
 GQuark pd_tsa_error_quark (void);

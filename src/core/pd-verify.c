@@ -713,6 +713,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ParsedToken, parsed_token_clear)
 typedef struct
 {
   gboolean   ok;        /* no failure other than "authority not trusted" */
+  gboolean   imprint_ok; /* the token parsed and its imprint equals the data's digest */
   gboolean   practice;
   GDateTime *gen_time;
 } TokenOutcome;
@@ -966,10 +967,16 @@ token_report_info (PdVerifyResult *r, const char *subject, ParsedToken *pt, GDat
       const ASN1_INTEGER *s = TS_ACCURACY_get_seconds (acc);
       const ASN1_INTEGER *ms = TS_ACCURACY_get_millis (acc);
       const ASN1_INTEGER *us = TS_ACCURACY_get_micros (acc);
-      g_autofree char *text = g_strdup_printf ("±%lds %ldms %ldµs",
-                                               s ? ASN1_INTEGER_get (s) : 0,
-                                               ms ? ASN1_INTEGER_get (ms) : 0,
-                                               us ? ASN1_INTEGER_get (us) : 0);
+      g_autoptr (GString) text_str = g_string_new ("±");
+      g_autofree char *text = NULL;
+
+      if (s)
+        g_string_append_printf (text_str, " %ld s", ASN1_INTEGER_get (s));
+      if (ms)
+        g_string_append_printf (text_str, " %ld ms", ASN1_INTEGER_get (ms));
+      if (us)
+        g_string_append_printf (text_str, " %ld µs", ASN1_INTEGER_get (us));
+      text = g_string_free (g_steal_pointer (&text_str), FALSE);
       add_check (r, "token.accuracy", subject, PD_CHECK_INFO, text, _("Accuracy %s."), text);
     }
   else
@@ -981,8 +988,13 @@ token_report_info (PdVerifyResult *r, const char *subject, ParsedToken *pt, GDat
       g_autoptr (BIO) bio = BIO_new (BIO_s_mem ());
       g_autofree char *text = NULL;
 
-      GENERAL_NAME_print (bio, tsa);
-      text = bio_to_string (bio);
+      if (tsa->type == GEN_DIRNAME)
+        text = name_to_string (tsa->d.directoryName);
+      else
+        {
+          GENERAL_NAME_print (bio, tsa);
+          text = bio_to_string (bio);
+        }
       add_check (r, "token.tsa-name", subject, PD_CHECK_INFO, text,
                  _("The authority names itself %s."), text);
     }
@@ -1056,8 +1068,11 @@ token_check (PdVerifyResult *r, const char *subject, ParsedToken *pt, int data_n
 
       if ((gsize) ASN1_STRING_length (imprint_digest) == digest_len &&
           memcmp (ASN1_STRING_get0_data (imprint_digest), digest, digest_len) == 0)
-        add_check (r, "token.imprint", subject, PD_CHECK_PASSED, want,
-                   _("The token was issued for exactly this data."));
+        {
+          add_check (r, "token.imprint", subject, PD_CHECK_PASSED, want,
+                     _("The token was issued for exactly this data."));
+          out->imprint_ok = TRUE;
+        }
       else
         add_check (r, "token.imprint", subject, PD_CHECK_FAILED, detail,
                    _("The token was issued for different data: the digests differ."));
@@ -2346,8 +2361,11 @@ verify_package (const char *path, PdTrustStore *trust, Progress *progress,
 
       if (rec_token)
         {
+          /* The token's imprint is the stamped digest: if it differs from the file, the file
+           * changed even when the manifest was rewritten to match. */
           package_verify_token (r, dirfd, rec_token, rec_digest, trust, extra, &recording_outcome);
-          if (!recording_outcome.ok)
+          if (pd_verify_result_find_check (r, "token.imprint", rec_token) &&
+              !recording_outcome.imprint_ok)
             rec_changed = TRUE;
         }
       else
@@ -2439,6 +2457,38 @@ verify_package (const char *path, PdTrustStore *trust, Progress *progress,
         add_check (r, "file.content", e->name, PD_CHECK_FAILED, detail,
                    _("This file differs from the manifest."));
     }
+
+  /* The certificate a court receives must carry the very tokens of this package. */
+  fd = package_open (dirfd, CERTIFICATE_NAME, &local_error);
+  if (fd >= 0)
+    {
+      g_autofree char *pdf_path = g_build_filename (dir, CERTIFICATE_NAME, NULL);
+      g_autoptr (GPtrArray) attachments = NULL;
+
+      close (fd);
+      attachments = pdf_tokens (pdf_path, &local_error);
+      if (attachments == NULL)
+        add_check (r, "certificate.tokens", CERTIFICATE_NAME, PD_CHECK_FAILED,
+                   local_error->message, _("The certificate's attached tokens cannot be read."));
+      for (guint i = 0; attachments && i < attachments->len; i++)
+        {
+          NamedToken *t = g_ptr_array_index (attachments, i);
+          g_autofree char *subject = g_strdup_printf ("%s: %s", CERTIFICATE_NAME, t->name);
+          g_autoptr (GBytes) ours = name_is_safe (t->name)
+                                      ? package_read (dirfd, t->name, TOKEN_MAX_SIZE, NULL) : NULL;
+
+          if (ours && g_bytes_equal (ours, t->data))
+            add_check (r, "certificate.tokens", subject, PD_CHECK_PASSED, NULL,
+                       _("The certificate carries the same token as the package."));
+          else
+            add_check (r, "certificate.tokens", subject, PD_CHECK_FAILED, NULL,
+                       _("The certificate carries a token that is not the package's."));
+        }
+    }
+  else if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    add_check (r, "certificate.tokens", CERTIFICATE_NAME, PD_CHECK_FAILED, local_error->message,
+               _("The certificate cannot be read safely."));
+  g_clear_error (&local_error);
 
   /* Anything in the folder that nobody listed. */
   walk_extra (r, dirfd, NULL, known, 0);
