@@ -9,13 +9,15 @@ n=0; failed=0
 ok() { n=$((n+1)); echo "ok $n - $1"; }
 not_ok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n - $1"; [ $# -gt 1 ] && echo "# $2"; }
 check() { local desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
+# checks a whole shell condition (with && and ||) given as one string
+check_if() { local desc=$1; if eval "$2"; then ok "$desc"; else not_ok "$desc" "$2"; fi; }
 
 # 1. A short capture prints the package folder as its last stdout line; digest matches.
 out=$("$PROOFCTL" capture --source test --duration 2 --out "$tmp/ev" --case "Case 1" --scenario wechat-chat --checkpoint-interval 1 2>"$tmp/err1")
 rc=$?
 pkg=$(printf '%s\n' "$out" | tail -n 1)
 check "capture exits 0" [ $rc -eq 0 ]
-check "last stdout line is the package folder" [ -f "$pkg/recording.mp4" ] && [ -f "$pkg/manifest.json" ]
+check_if "last stdout line is the package folder" '[ -f "$pkg/recording.mp4" ] && [ -f "$pkg/manifest.json" ]'
 if [ -f "$pkg/manifest.json" ]; then
   want=$(sha256sum "$pkg/recording.mp4" | cut -d' ' -f1)
   got=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["recording"]["sha256"])' "$pkg/manifest.json")
@@ -47,7 +49,7 @@ else
 fi
 expect_usage_error "missing source" "no source" capture --duration 1
 expect_usage_error "unknown encoder" "unknown encoder" capture --source test --encoder vp9 --duration 1
-check "bad input left no package" [ ! -e "$tmp/bad" ] || [ -z "$(find "$tmp/bad" -type f)" ]
+check_if "bad input left no package" '[ ! -e "$tmp/bad" ] || [ -z "$(find "$tmp/bad" -type f)" ]'
 
 # 3. SIGKILL mid-recording: the file decodes up to its last complete fragment.
 "$PROOFCTL" capture --source test --out "$tmp/kill" --case kill --scenario k --checkpoint-interval 1 --tsa local -q >/dev/null 2>&1 &
@@ -92,7 +94,7 @@ assert m["recording"]["sha256"] == sys.argv[2] and m["recording"]["digest_source
     total=$((total+1))
     (cd "$rdir" && bash -c "$c" 2>&1 | grep -qE '(: OK$|^Verification: OK$)') && good=$((good+1))
   done <<< "$cmds"
-  check "recovered package passes all $total VERIFY.txt commands ($good)" [ "$total" -ge 4 ] && [ "$good" -eq "$total" ]
+  check_if "recovered package passes all $total VERIFY.txt commands ($good)" '[ "$total" -ge 4 ] && [ "$good" -eq "$total" ]'
 else
   for i in 1 2 3 4 5; do not_ok "recovery" "no killed recording"; done
 fi
@@ -134,7 +136,9 @@ while IFS= read -r c; do
   total=$((total+1))
   if (cd "$pkg" && bash -c "$c" 2>&1 | grep -qE '(: OK$|^Verification: OK$)'); then good=$((good+1)); else echo "# failed: $c"; fi
 done <<< "$cmds"
-check "all $total VERIFY.txt commands pass with stock tools ($good)" [ "$total" -ge 4 ] && [ "$good" -eq "$total" ]
+check_if "all $total VERIFY.txt commands pass with stock tools ($good)" '[ "$total" -ge 4 ] && [ "$good" -eq "$total" ]'
+"$PROOFCTL" verify "$pkg" --no-system-ca >"$tmp/v.out" 2>&1
+rc=$?; check_if "proofctl verify: valid, practice authority (exit 0)" '[ $rc -eq 0 ] && grep -qi "practice" "$tmp/v.out"'
 # A changed byte makes the stock check fail.
 cp -r "$pkg" "$tmp/tampered"; chmod -R u+w "$tmp/tampered"
 printf 'X' | dd of="$tmp/tampered/recording.mp4" bs=1 seek=5000 conv=notrunc 2>/dev/null
@@ -155,6 +159,16 @@ assert m["state"] == "awaiting-stamp", m["state"]
 assert hashlib.sha256(open(os.path.join(d,"recording.mp4"),"rb").read()).hexdigest() == m["recording"]["sha256"]
 assert all("stamp_error" in c for c in m["checkpoints"])' "$pkg"
 check "dead TSA: the user is told" grep -qi "timestamp" "$tmp/err6"
+"$PROOFCTL" verify "$pkg" --no-system-ca >/dev/null 2>&1
+rc=$?; check_if "an unstamped package does not verify as valid (exit $rc)" '[ $rc -eq 1 ]'
+manifest_before=$(sha256sum "$pkg/manifest.json" | cut -d' ' -f1)
+"$PROOFCTL" stamp --pending --root "$tmp/dead" --tsa local >"$tmp/pend.out" 2>"$tmp/pend.err"
+rc=$?; check_if "stamp --pending stamps the waiting package" '[ $rc -eq 0 ] && grep -qF "$pkg" "$tmp/pend.out"'
+check_if "late stamp added tokens and certificate, manifest unchanged" '[ -s "$pkg/recording.mp4.tsr" ] && [ -s "$pkg/manifest.json.tsr" ] && [ -s "$pkg/certificate.pdf" ] && [ "$(sha256sum "$pkg/manifest.json" | cut -d" " -f1)" = "$manifest_before" ]'
+"$PROOFCTL" verify "$pkg" --no-system-ca > "$tmp/late.out" 2>&1
+rc=$?; check_if "late-stamped package verifies (practice) and says it was stamped afterwards" '[ $rc -eq 0 ] && grep -qi "stamped afterwards" "$tmp/late.out"'
+"$PROOFCTL" stamp --pending --root "$tmp/dead" --tsa local >"$tmp/pend2.out" 2>&1
+check_if "a second --pending finds nothing left" '! grep -q "^/" "$tmp/pend2.out"'
 
 echo "1..$n"
 exit $(( failed > 0 ))

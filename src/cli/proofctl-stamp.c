@@ -6,9 +6,44 @@
 #include <glib/gi18n.h>
 #include <stdio.h>
 
+#include "pd-seal.h"
 #include "pd-tsa.h"
 #include "pd-util.h"
 #include "proofctl.h"
+
+/* `proofctl stamp --pending [DIR…]`: stamp packages sealed while the TSA was unreachable. */
+static int
+stamp_pending (PdTsaClient *client, const char *root, char **dirs)
+{
+  g_auto (GStrv) found = NULL;
+  g_autofree char *default_root = NULL;
+  guint done = 0, failed = 0;
+
+  if (dirs == NULL || dirs[0] == NULL)
+    {
+      if (root == NULL)
+        root = default_root = pd_config_get_evidence_root ();
+      dirs = found = pd_seal_find_pending (root);
+    }
+  for (guint i = 0; dirs[i] != NULL; i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!pd_seal_stamp_pending (dirs[i], client, NULL, &error))
+        {
+          g_printerr ("proofctl: %s\n", error->message);
+          failed++;
+          continue;
+        }
+      printf ("%s\n", dirs[i]);
+      done++;
+    }
+  g_printerr (ngettext ("%u package stamped", "%u packages stamped", done), done);
+  g_printerr (ngettext (", %u failed\n", ", %u failed\n", failed), failed);
+  if (pd_tsa_client_is_practice (client) && done > 0)
+    g_printerr ("%s\n", _("Stamped by the built-in practice authority: practice, not for court."));
+  return failed > 0 ? PCTL_EXIT_ERROR : PCTL_EXIT_OK;
+}
 
 int
 pctl_stamp (int argc, char **argv)
@@ -17,7 +52,11 @@ pctl_stamp (int argc, char **argv)
   g_autofree char *out = NULL;
   g_autofree char *policy = NULL;
   int timeout = PD_TSA_DEFAULT_TIMEOUT;
+  gboolean pending = FALSE;
+  g_autofree char *root = NULL;
   GOptionEntry entries[] = {
+    { "pending", 0, 0, G_OPTION_ARG_NONE, &pending, N_("Stamp the packages sealed while the authority was unreachable (all under the evidence root, or the PACKAGE_DIRs given)"), NULL },
+    { "root", 0, 0, G_OPTION_ARG_FILENAME, &root, N_("Evidence root for --pending (default: the configured one)"), "DIR" },
     { "tsa", 0, 0, G_OPTION_ARG_STRING, &tsa_url, N_("Timestamp authority: an http(s) URL or “local” (practice, not for court); default $PROOFDESK_TSA_URL, else local"), "URL" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Where to write the token (default FILE.tsr; never overwritten)"), "OUT.tsr" },
     { "policy", 0, 0, G_OPTION_ARG_STRING, &policy, N_("Ask for this TSA policy OID"), "OID" },
@@ -39,16 +78,21 @@ pctl_stamp (int argc, char **argv)
   g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return pctl_fail ("%s", error->message);
-  if (argc != 2)
+  if (!pending && argc != 2)
     return pctl_fail ("%s", _("Give exactly one FILE to timestamp."));
   if (timeout < 1 || timeout > 3600)
     return pctl_fail ("%s", _("--timeout must be between 1 and 3600 seconds."));
-  file = argv[1];
   if (tsa_url == NULL)
+    tsa_url = pd_config_get_tsa_url ();
+  if (pending)
     {
-      const char *env = g_getenv ("PROOFDESK_TSA_URL");
-      tsa_url = g_strdup (env != NULL && *env != '\0' ? env : PD_TSA_LOCAL);
+      client = pd_tsa_client_new (tsa_url, &error);
+      if (client == NULL || !pd_tsa_client_set_policy (client, policy, &error))
+        return pctl_fail ("%s", error->message);
+      pd_tsa_client_set_timeout (client, (guint) timeout);
+      return stamp_pending (client, root, argv + 1);
     }
+  file = argv[1];
   if (out == NULL)
     out = g_strconcat (file, ".tsr", NULL);
   /* Checked early so no timestamp is spent on a token that cannot be written. */

@@ -21,11 +21,11 @@
 #include <unistd.h>
 
 #include "pd-capture.h"
-#include "pd-certificate.h"
 #include "pd-error.h"
 #include "pd-package.h"
 #include "pd-private.h"
 #include "pd-proofhash.h"
+#include "pd-seal.h"
 #include "pd-tsa.h"
 #include "pd-util.h"
 
@@ -1263,50 +1263,6 @@ seal_complete (PdCapture *self, GError *error)
     g_task_return_pointer (task, g_object_ref (self->package), g_object_unref);
 }
 
-/* The certificate a person reads: written last, it embeds the recording's and the manifest's
- * tokens so the PDF alone goes with the file. */
-static gboolean
-write_certificate (PdCapture *self, GError **error)
-{
-  g_autoptr (PdCertificateInfo) info =
-    pd_certificate_info_new_from_manifest (pd_package_get_manifest (self->package));
-  g_autofree char *path = g_build_filename (pd_package_get_path (self->package), PD_CERTIFICATE_NAME, NULL);
-  PdTsaToken *t = self->recording_token;
-  gint64 accuracy = pd_tsa_token_get_accuracy (t);
-
-  g_clear_pointer (&info->gen_time, g_date_time_unref);
-  info->gen_time = g_date_time_ref (pd_tsa_token_get_gen_time (t));
-  g_free (info->tsa_name);
-  info->tsa_name = g_strdup (pd_tsa_token_get_tsa_name (t));
-  g_free (info->serial);
-  info->serial = g_strdup (pd_tsa_token_get_serial (t));
-  g_free (info->policy);
-  info->policy = g_strdup (pd_tsa_token_get_policy (t));
-  g_free (info->accuracy);
-  info->accuracy = accuracy < 0 ? NULL
-                   : accuracy % G_USEC_PER_SEC == 0 ? g_strdup_printf ("±%" G_GINT64_FORMAT " s", accuracy / G_USEC_PER_SEC)
-                   : g_strdup_printf ("±%" G_GINT64_FORMAT " µs", accuracy);
-  info->practice = pd_tsa_token_is_practice (t);
-
-  /* Checkpoint times as the TSA gave them. */
-  for (guint i = 0; info->checkpoints && i < info->checkpoints->len; i++)
-    {
-      PdCertificateCheckpoint *c = g_ptr_array_index (info->checkpoints, i);
-      Checkpoint *cp = find_checkpoint (self, c->index);
-
-      if (cp && cp->token && c->gen_time == NULL)
-        c->gen_time = g_date_time_ref (pd_tsa_token_get_gen_time (cp->token));
-    }
-
-  pd_certificate_info_add_attachment (info, PD_RECORDING_TOKEN_NAME, pd_tsa_token_get_response_der (t),
-                                      _("RFC 3161 timestamp token over the SHA-256 of recording.mp4"));
-  if (self->manifest_token)
-    pd_certificate_info_add_attachment (info, PD_MANIFEST_TOKEN_NAME,
-                                        pd_tsa_token_get_response_der (self->manifest_token),
-                                        _("RFC 3161 timestamp token over the SHA-256 of manifest.json"));
-  return pd_certificate_write (info, path, error);
-}
-
 static void
 on_manifest_stamped (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1329,7 +1285,8 @@ on_manifest_stamped (GObject *source, GAsyncResult *result, gpointer user_data)
           return;
         }
     }
-  if (!write_certificate (self, &write_error))
+  /* The certificate a person reads: written last, it embeds both tokens. */
+  if (!pd_seal_write_certificate (self->package, self->recording_token, self->manifest_token, &write_error))
     add_warning (self, _("The certificate could not be written: %s"), write_error->message);
   seal_complete (self, NULL);
 }

@@ -2198,6 +2198,23 @@ verify_package (const char *path, PdTrustStore *trust, Progress *progress,
     }
   if (rec_name)
     g_hash_table_add (known, g_strdup (rec_name));
+  if (rec_token == NULL && rec_name != NULL)
+    {
+      /* Sealed while the TSA was unreachable ("awaiting-stamp"), then stamped later: the token
+       * was added beside the manifest, which is never rewritten. It is checked like any other;
+       * its genTime is later than the capture, and the result says so. */
+      struct stat st;
+      g_autofree char *late = g_strconcat (rec_name, ".tsr", NULL);
+
+      if (name_is_safe (late) && fstatat (dirfd, late, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+          S_ISREG (st.st_mode))
+        {
+          rec_token = g_intern_string (late);
+          add_check (r, "recording.late-stamp", late, PD_CHECK_INFO,
+                     json_get_string (manifest, "stopped"),
+                     _("The recording was sealed while the timestamp authority was unreachable and stamped afterwards."));
+        }
+    }
   if (rec_token)
     g_hash_table_add (known, g_strdup (rec_token));
   for (guint i = 0; rec_name && i < files->len; i++)
