@@ -119,7 +119,8 @@ check_package (Fixture *f, JsonObject *m, int expected_frames)
   g_assert_true (json_parser_load_from_file (parser, manifest_path, &error));
   g_assert_no_error (error);
   on_disk = json_node_get_object (json_parser_get_root (parser));
-  g_assert_cmpstr (json_object_get_string_member (on_disk, "state"), ==, "sealed");
+  /* No TSA in these captures: sealed, waiting for a timestamp. */
+  g_assert_cmpstr (json_object_get_string_member (on_disk, "state"), ==, "awaiting-stamp");
   g_assert_cmpstr (json_object_get_string_member (on_disk, "format"), ==, PD_MANIFEST_FORMAT);
   g_assert_cmpstr (json_object_get_string_member (on_disk, "case"), ==, "Zhang v. Li 张三诉李四");
   g_assert_true (g_uuid_string_is_valid (json_object_get_string_member (on_disk, "session")));

@@ -127,7 +127,7 @@ import json,sys; m=json.load(open(sys.argv[1]))
 assert m["timestamps"]["authority"]["practice"] is True
 assert m["recording"]["token"] == "recording.mp4.tsr"
 assert all("token" in c for c in m["checkpoints"])
-assert m["state"] == "sealed"' "$pkg/manifest.json"
+assert m["state"] == "stamped"' "$pkg/manifest.json"
 # Run every command VERIFY.txt gives, exactly as written, from inside the package.
 cmds=$(grep -E '^   (echo|openssl ts -verify|head -c)' "$pkg/VERIFY.txt" | sed 's/   #.*$//')
 total=0; good=0
@@ -147,6 +147,11 @@ if (cd "$tmp/tampered" && openssl ts -verify -data recording.mp4 -in recording.m
 else
   ok "openssl rejects a changed recording"
 fi
+
+# 5b. The catalog follows each session: states, and an audit log that verifies.
+check_if "catalog lists the stamped session" '"$PROOFCTL" list --json | /usr/bin/python3 -c "
+import json,sys; d=json.load(sys.stdin); s=d if isinstance(d,list) else d.get(\"sessions\",d)
+assert any(x[\"state\"]==\"stamped\" and x[\"package_path\"].endswith(\"$(basename "$pkg")\") for x in s)"'
 
 # 6. A dead TSA never costs the recording: it is sealed locally, waiting for a timestamp.
 out=$("$PROOFCTL" capture --source test --duration 2 --checkpoint-interval 1 --tsa http://127.0.0.1:9/ --out "$tmp/dead" 2>"$tmp/err6")
@@ -169,6 +174,9 @@ check_if "late stamp added tokens and certificate, manifest unchanged" '[ -s "$p
 rc=$?; check_if "late-stamped package verifies (practice) and says it was stamped afterwards" '[ $rc -eq 0 ] && grep -qi "stamped afterwards" "$tmp/late.out"'
 "$PROOFCTL" stamp --pending --root "$tmp/dead" --tsa local >"$tmp/pend2.out" 2>&1
 check_if "a second --pending finds nothing left" '! grep -q "^/" "$tmp/pend2.out"'
+check_if "catalog: the late-stamped session is now stamped" '"$PROOFCTL" show "$(/usr/bin/python3 -c "import json,sys;print(json.load(open(sys.argv[1]))[\"session\"])" "$pkg/manifest.json")" | grep -q stamped'
+"$PROOFCTL" audit --verify >"$tmp/audit.out" 2>&1
+rc=$?; check_if "audit log verifies (chain and stamps)" '[ $rc -eq 0 ]'
 
 echo "1..$n"
 exit $(( failed > 0 ))

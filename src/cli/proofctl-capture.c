@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "pd-capture.h"
+#include "pd-catalog.h"
 #include "pd-package.h"
 #include "pd-tsa.h"
 #include "pd-util.h"
@@ -110,6 +111,8 @@ pctl_capture (int argc, char **argv)
   g_autofree char *operator_name = NULL;
   g_autofree char *encoder = NULL;
   g_autofree char *tsa_url = NULL;
+  g_autofree char *catalog_path = NULL;
+  g_autoptr (PdCatalog) catalog = NULL;
   double duration = 0;
   double checkpoint_interval = 10;
   int fps = 30;
@@ -128,6 +131,7 @@ pctl_capture (int argc, char **argv)
     { "encoder", 0, 0, G_OPTION_ARG_STRING, &encoder, N_("auto, x264 or openh264 (default auto)"), "NAME" },
     { "tsa", 0, 0, G_OPTION_ARG_STRING, &tsa_url, N_("Timestamp authority: an http(s) URL, “local” (practice, not for court) or “none” (default: the configured one, else local)"), "URL" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("No progress on stderr"), NULL },
+    { "catalog", 0, 0, G_OPTION_ARG_FILENAME, &catalog_path, N_("Catalog file (default: the standard one)"), "FILE" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (NULL);
@@ -193,6 +197,8 @@ pctl_capture (int argc, char **argv)
     out = pd_config_get_evidence_root ();
   pd_capture_set_evidence_root (capture, out);
   pd_capture_set_tsa (capture, tsa);
+  catalog = pctl_open_catalog_for_recording (catalog_path);
+  pd_capture_set_catalog (capture, catalog);
   /* Nothing shows a preview here: save the conversion. */
   pd_capture_set_preview_enabled (capture, FALSE);
   pd_capture_set_case (capture, case_name);

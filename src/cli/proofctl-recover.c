@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "pd-capture.h"
+#include "pd-catalog.h"
 #include "pd-error.h"
 #include "pd-package.h"
 #include "pd-tsa.h"
@@ -34,11 +35,14 @@ pctl_recover (int argc, char **argv)
   g_autofree char *out = NULL;
   g_autofree char *tsa_url = NULL;
   g_autofree char *reason = NULL;
+  g_autofree char *catalog_path = NULL;
+  g_autoptr (PdCatalog) catalog = NULL;
   g_auto (GStrv) dirs = NULL;
   GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Evidence root to search (default: the configured one)"), "DIR" },
     { "tsa", 0, 0, G_OPTION_ARG_STRING, &tsa_url, N_("Timestamp authority: URL, “local” or “none” (default: the configured one)"), "URL" },
     { "reason", 0, 0, G_OPTION_ARG_STRING, &reason, N_("Why the capture did not finish, for the manifest"), "TEXT" },
+    { "catalog", 0, 0, G_OPTION_ARG_FILENAME, &catalog_path, N_("Catalog file (default: the standard one)"), "FILE" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (_("[PACKAGE_DIR…]"));
@@ -62,13 +66,40 @@ pctl_recover (int argc, char **argv)
         return pctl_fail ("%s", error->message);
     }
 
+  catalog = pctl_open_catalog_for_recording (catalog_path);
   if (argc > 1)
     dirs = g_strdupv (argv + 1);
   else
     {
+      g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+      g_auto (GStrv) found = NULL;
+      const char *left[] = { PD_SESSION_STATE_CREATED, PD_SESSION_STATE_RECORDING,
+                             PD_SESSION_STATE_SEALING, NULL };
+      g_autoptr (GPtrArray) sessions = NULL;
+
       if (out == NULL)
         out = pd_config_get_evidence_root ();
-      dirs = pd_capture_find_unsealed (out);
+      found = pd_capture_find_unsealed (out);
+      g_strv_builder_addv (b, (const char **) found);
+      /* Sessions the catalog saw start but never end, wherever their package is. */
+      if (catalog && (sessions = pd_catalog_sessions_in_states (catalog, left, NULL)) != NULL)
+        for (guint i = 0; i < sessions->len; i++)
+          {
+            const char *path = pd_catalog_session_get_package_path (g_ptr_array_index (sessions, i));
+            g_autofree char *manifest = path ? g_build_filename (path, PD_MANIFEST_NAME, NULL) : NULL;
+            g_autofree char *canon = path ? g_canonicalize_filename (path, NULL) : NULL;
+            gboolean dup = FALSE;
+
+            for (guint j = 0; found[j] && canon; j++)
+              {
+                g_autofree char *c2 = g_canonicalize_filename (found[j], NULL);
+                dup |= g_str_equal (c2, canon);
+              }
+            if (path && !dup && g_file_test (path, G_FILE_TEST_IS_DIR) &&
+                !g_file_test (manifest, G_FILE_TEST_EXISTS))
+              g_strv_builder_add (b, path);
+          }
+      dirs = g_strv_builder_end (b);
     }
 
   for (guint i = 0; dirs[i] != NULL; i++)
@@ -85,6 +116,7 @@ pctl_recover (int argc, char **argv)
           g_clear_error (&error);
           continue;
         }
+      pd_capture_set_catalog (capture, catalog);
       pd_capture_recover_async (capture, tsa, reason, NULL, on_recovered, &run);
       g_main_loop_run (loop);
       if (run.package == NULL)

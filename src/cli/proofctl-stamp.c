@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <stdio.h>
 
+#include "pd-catalog.h"
 #include "pd-seal.h"
 #include "pd-tsa.h"
 #include "pd-util.h"
@@ -13,8 +14,9 @@
 
 /* `proofctl stamp --pending [DIR…]`: stamp packages sealed while the TSA was unreachable. */
 static int
-stamp_pending (PdTsaClient *client, const char *root, char **dirs)
+stamp_pending (PdTsaClient *client, const char *root, const char *catalog_path, char **dirs)
 {
+  g_autoptr (PdCatalog) catalog = pctl_open_catalog_for_recording (catalog_path);
   g_auto (GStrv) found = NULL;
   g_autofree char *default_root = NULL;
   guint done = 0, failed = 0;
@@ -29,7 +31,7 @@ stamp_pending (PdTsaClient *client, const char *root, char **dirs)
     {
       g_autoptr (GError) error = NULL;
 
-      if (!pd_seal_stamp_pending (dirs[i], client, NULL, &error))
+      if (!pd_seal_stamp_pending (dirs[i], client, catalog, NULL, &error))
         {
           g_printerr ("proofctl: %s\n", error->message);
           failed++;
@@ -54,9 +56,11 @@ pctl_stamp (int argc, char **argv)
   int timeout = PD_TSA_DEFAULT_TIMEOUT;
   gboolean pending = FALSE;
   g_autofree char *root = NULL;
+  g_autofree char *catalog_path = NULL;
   GOptionEntry entries[] = {
     { "pending", 0, 0, G_OPTION_ARG_NONE, &pending, N_("Stamp the packages sealed while the authority was unreachable (all under the evidence root, or the PACKAGE_DIRs given)"), NULL },
     { "root", 0, 0, G_OPTION_ARG_FILENAME, &root, N_("Evidence root for --pending (default: the configured one)"), "DIR" },
+    { "catalog", 0, 0, G_OPTION_ARG_FILENAME, &catalog_path, N_("Catalog file for --pending (default: the standard one)"), "FILE" },
     { "tsa", 0, 0, G_OPTION_ARG_STRING, &tsa_url, N_("Timestamp authority: an http(s) URL or “local” (practice, not for court); default $PROOFDESK_TSA_URL, else local"), "URL" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Where to write the token (default FILE.tsr; never overwritten)"), "OUT.tsr" },
     { "policy", 0, 0, G_OPTION_ARG_STRING, &policy, N_("Ask for this TSA policy OID"), "OID" },
@@ -90,7 +94,7 @@ pctl_stamp (int argc, char **argv)
       if (client == NULL || !pd_tsa_client_set_policy (client, policy, &error))
         return pctl_fail ("%s", error->message);
       pd_tsa_client_set_timeout (client, (guint) timeout);
-      return stamp_pending (client, root, argv + 1);
+      return stamp_pending (client, root, catalog_path, argv + 1);
     }
   file = argv[1];
   if (out == NULL)

@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "pd-catalog.h"
 #include "pd-core.h"
 #include "proofctl.h"
 
@@ -40,6 +41,18 @@ pctl_fail (const char *format, ...)
   va_end (args);
   g_printerr ("proofctl: %s\n", msg);
   return PCTL_EXIT_ERROR;
+}
+
+PdCatalog *
+pctl_open_catalog_for_recording (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  PdCatalog *catalog = pd_catalog_open (path, &error);
+
+  if (catalog == NULL)
+    g_printerr (_("proofctl: the catalog cannot be opened (%s); the package is still written.\n"),
+                error->message);
+  return catalog;
 }
 
 static int

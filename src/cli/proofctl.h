@@ -23,6 +23,10 @@ int pctl_stamp (int argc, char **argv);
 int pctl_tsa (int argc, char **argv);
 int pctl_verify (int argc, char **argv);
 
+/* Opens the catalog (NULL path = the default) for a command that records into it. A catalog
+ * that cannot be opened is reported and NULL returned: recording goes on without it. */
+struct _PdCatalog *pctl_open_catalog_for_recording (const char *path);
+
 /* Prints "proofctl: MESSAGE" on stderr and returns PCTL_EXIT_ERROR. */
 int pctl_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
 

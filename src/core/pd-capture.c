@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "pd-capture.h"
+#include "pd-catalog.h"
 #include "pd-error.h"
 #include "pd-package.h"
 #include "pd-private.h"
@@ -219,6 +220,10 @@ struct _PdCapture
   PdTsaToken   *recording_token;
   PdTsaToken   *manifest_token;
 
+  /* Catalog (optional): session states before and after each step */
+  PdCatalog    *catalog;
+  char         *manifest_sha256;
+
   /* Preview, marks and checklist */
   gboolean      preview_enabled;
   GstElement   *preview_sink;     /* borrowed from pipeline */
@@ -277,6 +282,7 @@ pd_capture_dispose (GObject *object)
   g_clear_object (&self->package);
   g_clear_object (&self->stop_task);
   g_clear_object (&self->tsa);
+  g_clear_object (&self->catalog);
   g_clear_object (&self->stamp_cancellable);
   g_clear_object (&self->recording_token);
   g_clear_object (&self->manifest_token);
@@ -303,6 +309,7 @@ pd_capture_finalize (GObject *object)
   g_clear_pointer (&self->warnings, g_ptr_array_unref);
   g_clear_pointer (&self->source_json, json_object_unref);
   g_clear_pointer (&self->marks, g_array_unref);
+  g_clear_pointer (&self->manifest_sha256, g_free);
   g_clear_pointer (&self->checklist_summary, json_object_unref);
   g_clear_pointer (&self->last_preview, gst_sample_unref);
   g_clear_pointer (&self->pending_preview, gst_sample_unref);
@@ -412,6 +419,13 @@ pd_capture_set_tsa (PdCapture *self, PdTsaClient *tsa)
   g_return_if_fail (PD_IS_CAPTURE (self));
   g_return_if_fail (self->state == STATE_IDLE);
   g_set_object (&self->tsa, tsa);
+}
+
+void
+pd_capture_set_catalog (PdCapture *self, PdCatalog *catalog)
+{
+  g_return_if_fail (PD_IS_CAPTURE (self));
+  g_set_object (&self->catalog, catalog);
 }
 
 void
@@ -1072,9 +1086,10 @@ manifest_state (PdCapture *self)
     return "failed";
   if (self->recovered)
     return "recovered";
-  if (self->tsa != NULL && self->recording_token == NULL)
+  /* No token yet (TSA down, or none chosen): `proofctl stamp --pending` can stamp it later. */
+  if (self->recording_token == NULL)
     return "awaiting-stamp";
-  return "sealed";
+  return "stamped";
 }
 
 static void
@@ -1244,11 +1259,61 @@ add_warning (PdCapture *self, const char *format, ...)
   va_end (args);
 }
 
+/* The catalog never decides whether a recording survives: its failures become warnings. */
+static void
+catalog_state (PdCapture *self, const char *state, const char *reason)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->catalog == NULL || self->session_id == NULL)
+    return;
+  if (!pd_catalog_session_set_state (self->catalog, self->session_id, state, reason, &error))
+    add_warning (self, _("The catalog could not record the session state: %s"), error->message);
+}
+
+static void
+on_audit_stamped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!pd_catalog_audit_stamp_head_finish (PD_CATALOG (source), result, &error))
+    g_debug ("audit head not stamped: %s", error->message);
+}
+
+static void
+catalog_seal_done (PdCapture *self, GError *error)
+{
+  g_autoptr (GError) local_error = NULL;
+  JsonObject *m;
+
+  if (self->catalog == NULL || self->session_id == NULL)
+    return;
+  m = self->package ? pd_package_get_manifest (self->package) : NULL;
+  if (error != NULL || m == NULL || self->manifest_sha256 == NULL)
+    {
+      catalog_state (self, PD_SESSION_STATE_FAILED,
+                     error ? error->message : self->failure ? self->failure->message : NULL);
+      return;
+    }
+  if (!pd_catalog_session_record_package (self->catalog, self->session_id, m, self->manifest_sha256,
+                                          &local_error))
+    add_warning (self, _("The catalog could not record the package: %s"), local_error->message);
+  catalog_state (self, manifest_state (self) ,
+                 self->failure ? self->failure->message
+                 : self->recovered ? self->recovery_reason
+                 : self->recording_token == NULL && self->tsa ? _("The timestamp authority could not be reached.")
+                 : NULL);
+  /* Each session's end fixes the audit log's head with the TSA too. */
+  if (self->tsa)
+    pd_catalog_audit_stamp_head_async (self->catalog, self->tsa, NULL, on_audit_stamped, NULL);
+}
+
 static void
 seal_complete (PdCapture *self, GError *error)
 {
   g_autoptr (GTask) task = g_steal_pointer (&self->stop_task);
 
+  catalog_seal_done (self, error);
   self->state = STATE_DONE;
   if (task == NULL)
     {
@@ -1330,6 +1395,7 @@ write_package (PdCapture *self)
   manifest = pd_package_write_manifest (self->package, &error);
   if (manifest == NULL)
     goto fail;
+  self->manifest_sha256 = pd_sha256_bytes (g_bytes_get_data (manifest, NULL), g_bytes_get_size (manifest));
 
   if (self->tsa && self->recording_token)
     {
@@ -1479,6 +1545,7 @@ finish_stop (PdCapture *self)
   if (self->pipeline != NULL)
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
   self->state = STATE_SEALING;
+  catalog_state (self, PD_SESSION_STATE_SEALING, NULL);
   begin_seal (self);
 }
 
@@ -1631,6 +1698,17 @@ pd_capture_start (PdCapture *self, GError **error)
     gst_object_unref (sink);
   }
 
+  if (self->catalog)
+    {
+      g_autoptr (GError) cat_error = NULL;
+      g_autofree char *desc = pd_source_spec_describe (self->source);
+
+      if (!pd_catalog_session_create (self->catalog, self->session_id, self->case_name, self->scenario,
+                                      desc, pd_package_get_path (self->package), self->started,
+                                      &cat_error))
+        add_warning (self, _("The catalog could not record the session: %s"), cat_error->message);
+    }
+
   self->pipeline = g_steal_pointer (&pipeline);
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
@@ -1655,6 +1733,7 @@ pd_capture_start (PdCapture *self, GError **error)
       begin_seal (self);
       return FALSE;
     }
+  catalog_state (self, PD_SESSION_STATE_RECORDING, NULL);
   return TRUE;
 }
 
@@ -2063,6 +2142,19 @@ pd_capture_recover_async (PdCapture *self, PdTsaClient *tsa, const char *reason,
       json_object_set_object_member (r, "last_timestamped_checkpoint", l);
     }
   self->recovery_json = r;
+  if (self->catalog)
+    {
+      g_autoptr (PdCatalogSession) known = pd_catalog_get_session (self->catalog, self->session_id, NULL);
+      g_autoptr (GError) cat_error = NULL;
+      g_autofree char *desc = g_strdup (obj_string (self->source_json, "description"));
+
+      if (known == NULL &&
+          !pd_catalog_session_create (self->catalog, self->session_id, self->case_name, self->scenario,
+                                      desc, pd_package_get_path (self->package), self->started,
+                                      &cat_error))
+        add_warning (self, _("The catalog could not record the session: %s"), cat_error->message);
+      catalog_state (self, PD_SESSION_STATE_SEALING, self->recovery_reason);
+    }
   begin_seal (self);
 }
 

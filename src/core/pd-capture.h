@@ -55,6 +55,10 @@ void        pd_capture_set_encoder         (PdCapture *self, PdEncoderChoice cho
 /* The authority that stamps checkpoints while recording, then the recording and the manifest.
  * NULL (the default) seals without timestamps. */
 void        pd_capture_set_tsa             (PdCapture *self, PdTsaClient *tsa);
+/* Records the session and its states (created → recording → sealing → stamped | awaiting-stamp
+ * | failed | recovered) in the catalog, and stamps the audit log's head at the end. The
+ * catalog never decides whether a recording survives: its errors become warnings. */
+void        pd_capture_set_catalog         (PdCapture *self, PdCatalog *catalog);
 /* Frames per second of the recording (default 30). */
 void        pd_capture_set_framerate       (PdCapture *self, int fps);
 

@@ -4,7 +4,8 @@
  *   format            "proofdesk-evidence-package"
  *   format_version    1
  *   session           UUID of the capture session
- *   state             "sealed" | "failed"
+ *   state             "stamped" | "awaiting-stamp" (no recording token yet) | "failed" |
+ *                     "recovered" (sealed after a crash; see "recovery")
  *   failure           why a failed capture stopped (absent when sealed)
  *   case, scenario, operator, host
  *   app               { name, version }

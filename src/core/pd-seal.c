@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "pd-catalog.h"
 #include "pd-certificate.h"
 #include "pd-error.h"
 #include "pd-package.h"
@@ -102,8 +103,8 @@ write_token (PdPackage *package, const char *name, PdTsaToken *token, GError **e
 }
 
 gboolean
-pd_seal_stamp_pending (const char *package_dir, PdTsaClient *tsa, GCancellable *cancellable,
-                       GError **error)
+pd_seal_stamp_pending (const char *package_dir, PdTsaClient *tsa, PdCatalog *catalog,
+                       GCancellable *cancellable, GError **error)
 {
   g_autoptr (PdPackage) package = NULL;
   g_autoptr (PdTsaToken) rec_token = NULL;
@@ -161,7 +162,22 @@ pd_seal_stamp_pending (const char *package_dir, PdTsaClient *tsa, GCancellable *
   manifest_token = stamp_digest_hex (tsa, manifest_sha, cancellable, error);
   if (manifest_token == NULL || !write_token (package, PD_MANIFEST_TOKEN_NAME, manifest_token, error))
     return FALSE;
-  return pd_seal_write_certificate (package, rec_token, manifest_token, error);
+  if (!pd_seal_write_certificate (package, rec_token, manifest_token, error))
+    return FALSE;
+
+  if (catalog != NULL && member_string (m, "session") != NULL)
+    {
+      g_autoptr (GError) cat_error = NULL;
+      g_autofree char *when = pd_time_format_utc (pd_tsa_token_get_gen_time (rec_token));
+      g_autofree char *reason = g_strdup_printf (_("Stamped after the capture, at %s."), when);
+
+      if (!pd_catalog_session_record_package (catalog, member_string (m, "session"), m, manifest_sha,
+                                              &cat_error) ||
+          !pd_catalog_session_set_state (catalog, member_string (m, "session"),
+                                         PD_SESSION_STATE_STAMPED, reason, &cat_error))
+        g_debug ("catalog not updated for %s: %s", package_dir, cat_error->message);
+    }
+  return TRUE;
 }
 
 static void

@@ -19,9 +19,11 @@ gboolean  pd_seal_write_certificate (PdPackage  *package,
  * re-reads the recording to check it still matches the manifest, stamps its digest
  * (recording.mp4.tsr), stamps manifest.json as it is (manifest.json.tsr) and writes the
  * certificate. Nothing already in the package is rewritten. The token's genTime records when
- * it was stamped; the manifest keeps when it was captured. */
+ * it was stamped; the manifest keeps when it was captured. With a catalog, the session moves
+ * to "stamped" (catalog errors are not failures of the stamp). */
 gboolean  pd_seal_stamp_pending     (const char  *package_dir,
                                      PdTsaClient *tsa,
+                                     PdCatalog   *catalog,
                                      GCancellable *cancellable,
                                      GError     **error);
 /* Packages under an evidence root that wait for a timestamp. NULL-terminated; g_strfreev. */

@@ -13,5 +13,6 @@ typedef struct _PdTsaToken    PdTsaToken;
 typedef struct _PdLocalTsa    PdLocalTsa;
 typedef struct _PdVerifyResult PdVerifyResult;
 typedef struct _PdTrustStore  PdTrustStore;
+typedef struct _PdCatalog     PdCatalog;
 
 G_END_DECLS
