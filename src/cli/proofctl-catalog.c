@@ -392,11 +392,11 @@ pctl_audit (int argc, char **argv)
               printf ("✗ [%s] %s\n", p->kind, p->message);
             }
           if (pd_audit_report_get_ok (report))
-            printf (_("✓ Audit log intact: %u rows, %u timestamps (newest stamped row %"
-                      G_GINT64_FORMAT ", head %" G_GINT64_FORMAT ").\n"),
+            printf (_("✓ Audit log intact: %u rows, %u timestamps (newest stamped row %lld, "
+                      "head %lld).\n"),
                     pd_audit_report_get_n_rows (report), pd_audit_report_get_n_stamps (report),
-                    pd_audit_report_get_stamped_seq (report),
-                    pd_audit_report_get_head_seq (report));
+                    (long long) pd_audit_report_get_stamped_seq (report),
+                    (long long) pd_audit_report_get_head_seq (report));
           else
             printf (_("Audit log BROKEN: %u problems.\n"), problems->len);
         }

@@ -409,6 +409,7 @@ pd_audit_entry_to_json (const PdAuditEntry *entry)
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
   g_autoptr (JsonParser) parser = json_parser_new ();
 
+  g_return_val_if_fail (entry != NULL, NULL);
   json_object_set_int_member (o, "seq", entry->seq);
   json_object_set_string_member (o, "time", entry->time);
   json_object_set_string_member (o, "actor", entry->actor);
@@ -971,6 +972,49 @@ pd_catalog_get_actor (PdCatalog *self)
   return self->actor;
 }
 
+JsonNode *
+pd_catalog_get_info (PdCatalog *self, GError **error)
+{
+  static const struct
+  {
+    const char *member;
+    const char *sql;
+  } ints[] = {
+    { "schema_version", "PRAGMA user_version" },
+    { "foreign_keys", "PRAGMA foreign_keys" },
+    { "cases", "SELECT count(*) FROM cases" },
+    { "sessions", "SELECT count(*) FROM sessions" },
+    { "audit_rows", "SELECT count(*) FROM audit_log" },
+    { "audit_stamps", "SELECT count(*) FROM audit_stamps" },
+  };
+  g_autoptr (JsonObject) o = json_object_new ();
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autofree char *mode = NULL;
+  JsonNode *node;
+  gboolean has_row;
+
+  g_return_val_if_fail (PD_IS_CATALOG (self), NULL);
+
+  json_object_set_string_member (o, "path", self->path);
+  json_object_set_string_member (o, "sqlite_version", sqlite3_libversion ());
+  for (guint i = 0; i < G_N_ELEMENTS (ints); i++)
+    {
+      gint64 value;
+
+      if (!query_int (self, ints[i].sql, &value, error))
+        return NULL;
+      json_object_set_int_member (o, ints[i].member, value);
+    }
+  stmt = prepare (self, "PRAGMA journal_mode", error);
+  if (stmt == NULL || !step_row (self, stmt, &has_row, error))
+    return NULL;
+  mode = has_row ? column_dup (stmt, 0) : NULL;
+  json_set_string_or_null (o, "journal_mode", mode);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, o);
+  return node;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Audit log                                                                                  */
 
@@ -1354,14 +1398,8 @@ pd_catalog_audit_stamp_if_due (PdCatalog *self, PdTsaClient *tsa, GTimeSpan inte
   return TRUE;
 }
 
-typedef struct
-{
-  gint64 seq;
-  char  *hash;
-} RowHash;
-
-PdAuditReport *
-pd_catalog_audit_verify (PdCatalog *self, PdTrustStore *trust, GError **error)
+static PdAuditReport *
+audit_verify_snapshot (PdCatalog *self, PdTrustStore *trust, GError **error)
 {
   g_autoptr (PdAuditReport) report = audit_report_new ();
   g_autoptr (sqlite3_stmt) rows = NULL;
@@ -1371,8 +1409,6 @@ pd_catalog_audit_verify (PdCatalog *self, PdTrustStore *trust, GError **error)
   gint64 expected_seq = 1;
   gint64 n_triggers = 0;
   gboolean has_row;
-
-  g_return_val_if_fail (PD_IS_CATALOG (self), NULL);
 
   report->trust_checked = trust != NULL;
   by_seq = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
@@ -1409,26 +1445,26 @@ pd_catalog_audit_verify (PdCatalog *self, PdTrustStore *trust, GError **error)
         {
           if (e->seq - 1 == expected_seq)
             audit_report_add (report, "row.gap", e->seq,
-                              _("Audit row %" G_GINT64_FORMAT " is missing (deleted)."),
-                              expected_seq);
+                              _("Audit row %lld is missing (deleted)."),
+                              (long long) expected_seq);
           else
             audit_report_add (report, "row.gap", e->seq,
-                              _("Audit rows %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
+                              _("Audit rows %lld to %lld"
                                 " are missing (deleted)."),
-                              expected_seq, e->seq - 1);
+                              (long long) expected_seq, (long long) e->seq - 1);
         }
       /* after a gap the link is broken as a matter of course; report it only once */
       else if (g_strcmp0 (e->prev_hash, expected_prev) != 0)
         audit_report_add (report, "row.link", e->seq,
-                          _("Audit row %" G_GINT64_FORMAT " does not follow the row before it "
+                          _("Audit row %lld does not follow the row before it "
                             "(rows deleted, inserted or reordered)."),
-                          e->seq);
+                          (long long) e->seq);
 
       computed = pd_audit_entry_compute_hash (e);
       if (e->row_hash == NULL || g_ascii_strcasecmp (computed, e->row_hash) != 0)
         audit_report_add (report, "row.hash", e->seq,
-                          _("Audit row %" G_GINT64_FORMAT " was changed after it was written."),
-                          e->seq);
+                          _("Audit row %lld was changed after it was written."),
+                          (long long) e->seq);
 
       g_free (expected_prev);
       expected_prev = g_strdup (e->row_hash ? e->row_hash : "");
@@ -1468,8 +1504,8 @@ pd_catalog_audit_verify (PdCatalog *self, PdTrustStore *trust, GError **error)
       if (token == NULL)
         {
           audit_report_add (report, "stamp.token", seq,
-                            _("The timestamp over audit row %" G_GINT64_FORMAT
-                              " cannot be read: %s"), seq, local->message);
+                            _("The timestamp over audit row %lld"
+                              " cannot be read: %s"), (long long) seq, local->message);
           continue;
         }
       if (g_strcmp0 (pd_tsa_token_get_digest_name (token), "SHA256") != 0 ||
@@ -1477,23 +1513,23 @@ pd_catalog_audit_verify (PdCatalog *self, PdTrustStore *trust, GError **error)
           g_ascii_strcasecmp (pd_tsa_token_get_imprint_hex (token), stamped_hash) != 0)
         {
           audit_report_add (report, "stamp.imprint", seq,
-                            _("The timestamp over audit row %" G_GINT64_FORMAT
-                              " is not over the hash stored with it."), seq);
+                            _("The timestamp over audit row %lld"
+                              " is not over the hash stored with it."), (long long) seq);
           good = FALSE;
         }
       row_hash = g_hash_table_lookup (by_seq, &seq);
       if (row_hash == NULL)
         {
           audit_report_add (report, "stamp.row", seq,
-                            _("Audit row %" G_GINT64_FORMAT " was timestamped but is missing "
-                              "(deleted)."), seq);
+                            _("Audit row %lld was timestamped but is missing "
+                              "(deleted)."), (long long) seq);
           good = FALSE;
         }
       else if (g_ascii_strcasecmp (row_hash, pd_tsa_token_get_imprint_hex (token)) != 0)
         {
           audit_report_add (report, "stamp.row", seq,
-                            _("Audit row %" G_GINT64_FORMAT " no longer has the hash that was "
-                              "timestamped: the log was rewritten."), seq);
+                            _("Audit row %lld no longer has the hash that was "
+                              "timestamped: the log was rewritten."), (long long) seq);
           good = FALSE;
         }
       if (trust != NULL && decode_hash (pd_tsa_token_get_imprint_hex (token), digest, NULL))
@@ -1508,8 +1544,8 @@ pd_catalog_audit_verify (PdCatalog *self, PdTrustStore *trust, GError **error)
           else
             {
               audit_report_add (report, "stamp.signature", seq,
-                                _("The timestamp over audit row %" G_GINT64_FORMAT
-                                  " does not verify: %s"), seq,
+                                _("The timestamp over audit row %lld"
+                                  " does not verify: %s"), (long long) seq,
                                 result ? pd_verify_result_get_summary (result)
                                        : (local ? local->message : "?"));
               good = FALSE;
@@ -1520,6 +1556,28 @@ pd_catalog_audit_verify (PdCatalog *self, PdTrustStore *trust, GError **error)
     }
 
   return g_steal_pointer (&report);
+}
+
+PdAuditReport *
+pd_catalog_audit_verify (PdCatalog *self, PdTrustStore *trust, GError **error)
+{
+  PdAuditReport *report;
+  gboolean own = FALSE;
+
+  g_return_val_if_fail (PD_IS_CATALOG (self), NULL);
+
+  /* one read snapshot, so a row appended meanwhile by another process cannot make a stamp
+   * look as if it named a missing row */
+  if (sqlite3_get_autocommit (self->db))
+    {
+      if (!exec (self, "BEGIN", error))
+        return NULL;
+      own = TRUE;
+    }
+  report = audit_verify_snapshot (self, trust, error);
+  if (own)
+    sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL);
+  return report;
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -140,6 +140,9 @@ const char    *pd_catalog_get_path           (PdCatalog *self);
 /* Who audit rows name as the actor (default: the login name). */
 void           pd_catalog_set_actor          (PdCatalog *self, const char *actor);
 const char    *pd_catalog_get_actor          (PdCatalog *self);
+/* Diagnostics: { path, schema_version, journal_mode, foreign_keys, sqlite_version, cases,
+ * sessions, audit_rows, audit_stamps }, read from this connection. */
+JsonNode      *pd_catalog_get_info           (PdCatalog *self, GError **error);
 
 /* The id of the case called `name`, creating it if needed. A non-NULL `parties` or
  * `dispute_type` fills in (or replaces) the stored value. */

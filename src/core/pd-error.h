@@ -73,9 +73,24 @@ typedef enum {
   PD_CATALOG_ERROR_INVALID,        /* bad argument: unknown state, bad JSON, unusable manifest */
 } PdCatalogError;
 
+#define PD_EXPORT_ERROR (pd_export_error_quark ())
+typedef enum {
+  PD_EXPORT_ERROR_INVALID,         /* bad request: no packages, two packages with one name */
+  PD_EXPORT_ERROR_REFUSED,         /* a package did not verify (invalid or unreadable) */
+  PD_EXPORT_ERROR_BAD_PACKAGE,     /* a symlink, special file or escaping name in a package */
+  PD_EXPORT_ERROR_CHANGED,         /* a package file changed between verifying and writing */
+  PD_EXPORT_ERROR_IO,              /* cannot read, write or sync a file */
+  PD_EXPORT_ERROR_EXISTS,          /* the target folder is not empty, or the file exists */
+  PD_EXPORT_ERROR_NO_SPACE,        /* the export does not fit the target (checked before writing) */
+  PD_EXPORT_ERROR_MEDIA,           /* no drive or disc, or a disc that is not blank */
+  PD_EXPORT_ERROR_ISO,             /* libisofs failed to build or read the image */
+  PD_EXPORT_ERROR_BURN,            /* libburn failed to write or close the disc */
+} PdExportError;
+
 GQuark pd_capture_error_quark (void);
 GQuark pd_catalog_error_quark (void);
 GQuark pd_certificate_error_quark (void);
+GQuark pd_export_error_quark (void);
 GQuark pd_package_error_quark (void);
 GQuark pd_tsa_error_quark (void);
 GQuark pd_verify_error_quark (void);

@@ -23,6 +23,14 @@ member_string (JsonObject *o, const char *name)
            ? json_node_get_string (n) : NULL;
 }
 
+/* A package sealed without a recording token waits for one: normally "awaiting-stamp", or
+ * "recovered" when the authority was unreachable during recovery too. */
+static gboolean
+state_may_wait (const char *state)
+{
+  return g_strcmp0 (state, "awaiting-stamp") == 0 || g_strcmp0 (state, "recovered") == 0;
+}
+
 gboolean
 pd_seal_write_certificate (PdPackage *package, PdTsaToken *t, PdTsaToken *manifest_token,
                            GError **error)
@@ -129,7 +137,7 @@ pd_seal_stamp_pending (const char *package_dir, PdTsaClient *tsa, PdCatalog *cat
   rec = json_object_has_member (m, "recording") ? json_object_get_object_member (m, "recording") : NULL;
   sha = member_string (rec, "sha256");
   rec_token_path = g_build_filename (package_dir, PD_RECORDING_TOKEN_NAME, NULL);
-  if (g_strcmp0 (state, "awaiting-stamp") != 0 || member_string (rec, "token") != NULL ||
+  if (!state_may_wait (state) || member_string (rec, "token") != NULL ||
       g_file_test (rec_token_path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_EXISTS,
@@ -193,7 +201,7 @@ find_pending_in (const char *dir, guint depth, GPtrArray *out)
       g_autoptr (PdPackage) p = NULL;
 
       if (!g_file_test (token, G_FILE_TEST_EXISTS) && (p = pd_package_open (dir, NULL)) != NULL &&
-          g_strcmp0 (member_string (pd_package_get_manifest (p), "state"), "awaiting-stamp") == 0)
+          state_may_wait (member_string (pd_package_get_manifest (p), "state")))
         g_ptr_array_add (out, g_strdup (dir));
       return;
     }
