@@ -101,6 +101,25 @@ fi
 kill -INT $live; wait $live
 check "the running capture sealed normally after the recovery pass" [ -n "$(find "$tmp/kill" -path '*still-running*' -name manifest.json.tsr)" ]
 
+# 3c. Killed at each step of sealing (right after EOS, while stamping, after the manifest was
+#     written): recover + stamp --pending always give a package that verifies, with the
+#     checkpoint tokens received while recording.
+for point in eos stamping manifest; do
+  PROOFDESK_CRASH_POINT=$point "$PROOFCTL" capture --source test --duration 2.5 --checkpoint-interval 1 \
+    --tsa local --out "$tmp/crash-$point" -q >/dev/null 2>&1
+  rc=$?
+  check_if "crash point $point: the process died (exit $rc)" '[ $rc -eq 137 ]'
+  "$PROOFCTL" recover --out "$tmp/crash-$point" --tsa local >/dev/null 2>"$tmp/crash-$point.err"
+  "$PROOFCTL" stamp --pending --root "$tmp/crash-$point" --tsa local >/dev/null 2>>"$tmp/crash-$point.err"
+  dir=$(dirname "$(find "$tmp/crash-$point" -name recording.mp4 | head -n 1)")
+  "$PROOFCTL" verify "$dir" --no-system-ca >"$tmp/crash-$point.out" 2>&1
+  rc=$?
+  check_if "crash point $point: the package verifies after recover/stamp (exit $rc)" '[ $rc -eq 0 ]'
+  check_if "crash point $point: checkpoint tokens received while recording were kept" '/usr/bin/python3 -c "
+import json,sys; m=json.load(open(sys.argv[1]))
+assert sum(1 for c in m[\"checkpoints\"] if c.get(\"token\")) >= 2, m[\"checkpoints\"]" "$dir/manifest.json"'
+done
+
 # 4. openh264 fallback is recorded when asked for.
 if gst-inspect-1.0 openh264enc >/dev/null 2>&1; then
   pkg=$("$PROOFCTL" capture --source test --duration 1 --encoder openh264 --out "$tmp/oh" -q 2>/dev/null | tail -n 1)

@@ -71,9 +71,9 @@ on_progress (gpointer user_data)
   guint64 secs = pd_capture_get_running_time (run->capture) / G_GUINT64_CONSTANT (1000000000);
 
   if (!run->stopping)
-    g_printerr (_("recording %02u:%02u:%02u  %s  %" G_GUINT64_FORMAT " frames\n"),
+    g_printerr (_("recording %02u:%02u:%02u  %s  %llu frames\n"),
                 (guint) (secs / 3600), (guint) (secs / 60 % 60), (guint) (secs % 60), size,
-                pd_capture_get_frames (run->capture));
+                (unsigned long long) pd_capture_get_frames (run->capture));
   return G_SOURCE_CONTINUE;
 }
 
@@ -81,7 +81,7 @@ static void
 on_checkpoint (PdCapture *capture, guint index, guint64 offset, const char *sha256,
                guint64 running_time, gpointer user_data)
 {
-  g_printerr (_("checkpoint %u: %" G_GUINT64_FORMAT " bytes, SHA-256 %s\n"), index, offset, sha256);
+  g_printerr (_("checkpoint %u: %llu bytes, SHA-256 %s\n"), index, (unsigned long long) offset, sha256);
 }
 
 static void

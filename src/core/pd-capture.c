@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -124,8 +125,8 @@ pd_source_spec_describe (const PdSourceSpec *spec)
       return g_strdup (_("Test pattern"));
     case PD_SOURCE_KIND_X11:
       if (spec->xid != 0)
-        return g_strdup_printf (_("X11 window 0x%" G_GINT64_MODIFIER "x on display %s"),
-                                spec->xid, display ? display : "?");
+        return g_strdup_printf (_("X11 window 0x%llx on display %s"),
+                                (unsigned long long) spec->xid, display ? display : "?");
       if (spec->has_region)
         return g_strdup_printf (_("X11 region %d,%d %d×%d on display %s"), spec->x, spec->y,
                                 spec->width, spec->height, display ? display : "?");
@@ -256,6 +257,18 @@ G_DEFINE_FINAL_TYPE (PdCapture, pd_capture, G_TYPE_OBJECT)
 
 static void        journal_append (PdCapture *self, JsonObject *event);
 static JsonObject *journal_event  (const char *name);
+
+/* Fault injection for the crash tests: PROOFDESK_CRASH_POINT=eos|stamping|manifest makes the
+ * process kill itself there, exactly as a power cut would, so recovery is tested at each step
+ * of sealing. Unset in normal use; it can only lose the process, never write anything. */
+static void
+crash_point (const char *name)
+{
+  const char *want = g_getenv ("PROOFDESK_CRASH_POINT");
+
+  if (want != NULL && g_str_equal (want, name))
+    raise (SIGKILL);
+}
 
 static void
 checkpoint_clear (Checkpoint *cp)
@@ -559,8 +572,8 @@ check_x11_source (PdCapture *self, GError **error)
         {
           XCloseDisplay (dpy);
           g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_BAD_SOURCE,
-                       _("There is no window 0x%" G_GINT64_MODIFIER "x on display “%s”."),
-                       src->xid, name);
+                       _("There is no window 0x%llx on display “%s”."),
+                       (unsigned long long) src->xid, name);
           return FALSE;
         }
       self->width = attrs.width;
@@ -1271,29 +1284,42 @@ catalog_state (PdCapture *self, const char *state, const char *reason)
     add_warning (self, _("The catalog could not record the session state: %s"), error->message);
 }
 
+static void return_result (PdCapture *self, GError *error);
+
+typedef struct
+{
+  PdCapture *self;
+  GError    *error;
+} AuditWait;
+
 static void
 on_audit_stamped (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  AuditWait *w = user_data;
   g_autoptr (GError) error = NULL;
 
   if (!pd_catalog_audit_stamp_head_finish (PD_CATALOG (source), result, &error))
     g_debug ("audit head not stamped: %s", error->message);
+  return_result (w->self, w->error);
+  g_object_unref (w->self);
+  g_free (w);
 }
 
-static void
+/* Returns TRUE when the audit head is being stamped and the result will follow from there. */
+static gboolean
 catalog_seal_done (PdCapture *self, GError *error)
 {
   g_autoptr (GError) local_error = NULL;
   JsonObject *m;
 
   if (self->catalog == NULL || self->session_id == NULL)
-    return;
+    return FALSE;
   m = self->package ? pd_package_get_manifest (self->package) : NULL;
   if (error != NULL || m == NULL || self->manifest_sha256 == NULL)
     {
       catalog_state (self, PD_SESSION_STATE_FAILED,
                      error ? error->message : self->failure ? self->failure->message : NULL);
-      return;
+      return FALSE;
     }
   if (!pd_catalog_session_record_package (self->catalog, self->session_id, m, self->manifest_sha256,
                                           &local_error))
@@ -1303,17 +1329,33 @@ catalog_seal_done (PdCapture *self, GError *error)
                  : self->recovered ? self->recovery_reason
                  : self->recording_token == NULL && self->tsa ? _("The timestamp authority could not be reached.")
                  : NULL);
-  /* Each session's end fixes the audit log's head with the TSA too. */
+  /* Each session's end fixes the audit log's head with the TSA too; the result waits for it,
+   * so nothing is still in flight when the caller (or the process) moves on. */
   if (self->tsa)
-    pd_catalog_audit_stamp_head_async (self->catalog, self->tsa, NULL, on_audit_stamped, NULL);
+    {
+      AuditWait *w = g_new0 (AuditWait, 1);
+
+      w->self = g_object_ref (self);
+      w->error = error;
+      pd_catalog_audit_stamp_head_async (self->catalog, self->tsa, NULL, on_audit_stamped, w);
+      return TRUE;
+    }
+  return FALSE;
 }
 
 static void
 seal_complete (PdCapture *self, GError *error)
 {
+  if (catalog_seal_done (self, error))
+    return;
+  return_result (self, error);
+}
+
+static void
+return_result (PdCapture *self, GError *error)
+{
   g_autoptr (GTask) task = g_steal_pointer (&self->stop_task);
 
-  catalog_seal_done (self, error);
   self->state = STATE_DONE;
   if (task == NULL)
     {
@@ -1396,6 +1438,7 @@ write_package (PdCapture *self)
   if (manifest == NULL)
     goto fail;
   self->manifest_sha256 = pd_sha256_bytes (g_bytes_get_data (manifest, NULL), g_bytes_get_size (manifest));
+  crash_point ("manifest");
 
   if (self->tsa && self->recording_token)
     {
@@ -1447,6 +1490,7 @@ continue_seal (PdCapture *self)
       write_package (self);
       return;
     }
+  crash_point ("stamping");
   pd_tsa_client_stamp_async (self->tsa, PD_TSA_DIGEST_SHA256, digest, sizeof digest, NULL,
                              on_recording_stamped, g_object_ref (self));
 }
@@ -1540,6 +1584,7 @@ begin_seal (PdCapture *self)
 static void
 finish_stop (PdCapture *self)
 {
+  crash_point ("eos");
   g_clear_handle_id (&self->eos_timeout, g_source_remove);
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   if (self->pipeline != NULL)

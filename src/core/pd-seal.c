@@ -110,6 +110,64 @@ write_token (PdPackage *package, const char *name, PdTsaToken *token, GError **e
   return pd_write_file_once (path, g_bytes_get_data (der, NULL), g_bytes_get_size (der), error);
 }
 
+/* The process died after writing a stamped manifest but before stamping it (or before the
+ * certificate): stamp the manifest as it is and write the certificate. */
+static gboolean
+finish_manifest_stamp (PdPackage *package, PdTsaClient *tsa, PdCatalog *catalog,
+                       GCancellable *cancellable, GError **error)
+{
+  const char *dir = pd_package_get_path (package);
+  g_autofree char *manifest_path = g_build_filename (dir, PD_MANIFEST_NAME, NULL);
+  g_autofree char *token_path = g_build_filename (dir, PD_MANIFEST_TOKEN_NAME, NULL);
+  g_autofree char *rec_token_path = g_build_filename (dir, PD_RECORDING_TOKEN_NAME, NULL);
+  g_autofree char *cert_path = g_build_filename (dir, PD_CERTIFICATE_NAME, NULL);
+  g_autofree char *manifest_sha = NULL;
+  g_autofree char *der = NULL;
+  g_autoptr (GBytes) der_bytes = NULL;
+  g_autoptr (PdTsaToken) rec_token = NULL;
+  g_autoptr (PdTsaToken) manifest_token = NULL;
+  gsize len = 0;
+
+  if (g_file_test (token_path, G_FILE_TEST_EXISTS) && g_file_test (cert_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_EXISTS,
+                   _("“%s” is not waiting for a timestamp."), dir);
+      return FALSE;
+    }
+  if (!g_file_get_contents (rec_token_path, &der, &len, error))
+    return FALSE;
+  der_bytes = g_bytes_new_take (g_steal_pointer (&der), len);
+  rec_token = pd_tsa_token_new_from_der (der_bytes, error);
+  if (rec_token == NULL)
+    return FALSE;
+
+  if (g_file_test (token_path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *mder = NULL;
+      g_autoptr (GBytes) mbytes = NULL;
+
+      if (!g_file_get_contents (token_path, &mder, &len, error))
+        return FALSE;
+      mbytes = g_bytes_new_take (g_steal_pointer (&mder), len);
+      manifest_token = pd_tsa_token_new_from_der (mbytes, error);
+      if (manifest_token == NULL)
+        return FALSE;
+    }
+  else
+    {
+      manifest_sha = pd_sha256_file (manifest_path, NULL, cancellable, error);
+      if (manifest_sha == NULL)
+        return FALSE;
+      manifest_token = stamp_digest_hex (tsa, manifest_sha, cancellable, error);
+      if (manifest_token == NULL || !write_token (package, PD_MANIFEST_TOKEN_NAME, manifest_token, error))
+        return FALSE;
+    }
+  if (!g_file_test (cert_path, G_FILE_TEST_EXISTS) &&
+      !pd_seal_write_certificate (package, rec_token, manifest_token, error))
+    return FALSE;
+  return TRUE;
+}
+
 gboolean
 pd_seal_stamp_pending (const char *package_dir, PdTsaClient *tsa, PdCatalog *catalog,
                        GCancellable *cancellable, GError **error)
@@ -137,8 +195,10 @@ pd_seal_stamp_pending (const char *package_dir, PdTsaClient *tsa, PdCatalog *cat
   rec = json_object_has_member (m, "recording") ? json_object_get_object_member (m, "recording") : NULL;
   sha = member_string (rec, "sha256");
   rec_token_path = g_build_filename (package_dir, PD_RECORDING_TOKEN_NAME, NULL);
-  if (!state_may_wait (state) || member_string (rec, "token") != NULL ||
-      g_file_test (rec_token_path, G_FILE_TEST_EXISTS))
+  manifest_path = g_build_filename (package_dir, PD_MANIFEST_NAME, NULL);
+  if (member_string (rec, "token") != NULL)
+    return finish_manifest_stamp (package, tsa, catalog, cancellable, error);
+  if (!state_may_wait (state) || g_file_test (rec_token_path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_EXISTS,
                    _("“%s” is not waiting for a timestamp."), package_dir);
@@ -163,7 +223,6 @@ pd_seal_stamp_pending (const char *package_dir, PdTsaClient *tsa, PdCatalog *cat
   if (rec_token == NULL || !write_token (package, PD_RECORDING_TOKEN_NAME, rec_token, error))
     return FALSE;
 
-  manifest_path = g_build_filename (package_dir, PD_MANIFEST_NAME, NULL);
   manifest_sha = pd_sha256_file (manifest_path, NULL, cancellable, error);
   if (manifest_sha == NULL)
     return FALSE;
@@ -200,8 +259,16 @@ find_pending_in (const char *dir, guint depth, GPtrArray *out)
     {
       g_autoptr (PdPackage) p = NULL;
 
-      if (!g_file_test (token, G_FILE_TEST_EXISTS) && (p = pd_package_open (dir, NULL)) != NULL &&
+      g_autofree char *mtoken = g_build_filename (dir, PD_MANIFEST_TOKEN_NAME, NULL);
+      g_autofree char *cert = g_build_filename (dir, PD_CERTIFICATE_NAME, NULL);
+
+      if ((p = pd_package_open (dir, NULL)) == NULL)
+        return;
+      if (!g_file_test (token, G_FILE_TEST_EXISTS) &&
           state_may_wait (member_string (pd_package_get_manifest (p), "state")))
+        g_ptr_array_add (out, g_strdup (dir));
+      else if (g_file_test (token, G_FILE_TEST_EXISTS) &&
+               (!g_file_test (mtoken, G_FILE_TEST_EXISTS) || !g_file_test (cert, G_FILE_TEST_EXISTS)))
         g_ptr_array_add (out, g_strdup (dir));
       return;
     }

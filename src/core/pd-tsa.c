@@ -986,9 +986,15 @@ stamp_local_thread (GTask *task, gpointer source, gpointer task_data, GCancellab
   g_autoptr (GError) error = NULL;
   PdTsaToken *token;
 
+  /* One local stamp at a time: each takes about a millisecond, and OpenSSL 3.0's decoders
+   * have proved fragile when several threads create them at once. */
+  static GMutex local_lock;
+
+  g_mutex_lock (&local_lock);
   reply = pd_local_tsa_respond (d->local, d->request, &error);
   d->received = g_get_real_time ();
   token = reply ? check_reply (d, reply, &error) : NULL;
+  g_mutex_unlock (&local_lock);
   if (token == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
