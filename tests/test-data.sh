@@ -172,7 +172,7 @@ check_potfiles () {
   listed=$(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$src/po/POTFILES.in" | sort -u)
   expected=$(cd "$src" && {
     grep -rlE --include='*.c' --include='*.h' --include='*.ui' \
-      -e '(^|[^[:alnum:]_])(N|C|NC|Q)?_ ?\("' -e 'g_dn?gettext|ngettext ?\(' \
+      -e '(^|[^[:alnum:]_])(N|C|NC|Q)?_ ?\("' -e '(ngettext|g_dngettext) ?\([^"]*"' \
       -e 'translatable="yes"' src data
     ls data/*.desktop.in data/*.metainfo.xml.in data/*.gschema.xml
   } | sort -u)

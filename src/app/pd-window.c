@@ -5,6 +5,8 @@
 
 #include <glib/gi18n.h>
 
+#include "pd-capture-page.h"
+#include "pd-verify-page.h"
 #include "pd-window.h"
 
 struct _PdWindow
@@ -34,6 +36,8 @@ pd_window_class_init (PdWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   pd_application_ensure_resources ();
+  g_type_ensure (PD_TYPE_CAPTURE_PAGE);
+  g_type_ensure (PD_TYPE_VERIFY_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/proofdesk/Proofdesk/pd-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PdWindow, stack);
 

@@ -88,9 +88,13 @@ pctl_list (int argc, char **argv)
   g_autofree char *catalog_path = NULL;
   g_autofree char *case_name = NULL;
   g_autofree char *state = NULL;
+  g_autofree char *search = NULL;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "case", 0, 0, G_OPTION_ARG_STRING, &case_name, N_("Only sessions of this case"), N_("NAME") },
+    { "search", 0, 0, G_OPTION_ARG_STRING, &search,
+      N_("Only sessions whose case, parties, dispute type, scenario, source or marks contain "
+         "every word of TEXT"), N_("TEXT") },
     { "state", 0, 0, G_OPTION_ARG_STRING, &state,
       N_("Only sessions in this state (created, recording, sealing, stamped, awaiting-stamp, "
          "failed, recovered)"), N_("STATE") },
@@ -115,7 +119,21 @@ pctl_list (int argc, char **argv)
   catalog = open_catalog (catalog_path, &error);
   if (catalog == NULL)
     return pctl_fail ("%s", error->message);
-  sessions = pd_catalog_list_sessions (catalog, case_name, state, &error);
+  if (search != NULL)
+    {
+      sessions = pd_catalog_search_sessions (catalog, search, 0, &error);
+      /* --case and --state narrow the matches */
+      for (guint i = sessions ? sessions->len : 0; i > 0; i--)
+        {
+          PdCatalogSession *s = g_ptr_array_index (sessions, i - 1);
+
+          if ((case_name && g_strcmp0 (case_name, pd_catalog_session_get_case_name (s)) != 0) ||
+              (state && g_strcmp0 (state, pd_catalog_session_get_state (s)) != 0))
+            g_ptr_array_remove_index (sessions, i - 1);
+        }
+    }
+  else
+    sessions = pd_catalog_list_sessions (catalog, case_name, state, &error);
   if (sessions == NULL)
     return pctl_fail ("%s", error->message);
 

@@ -28,6 +28,7 @@ static const Command commands[] = {
   { "stamp", pctl_stamp, N_("Timestamp a file with an RFC 3161 authority") },
   { "tsa", pctl_tsa, N_("The practice timestamp authority: serve, ca-path") },
   { "verify", pctl_verify, N_("Verify a file with its token or certificate, or a package") },
+  { "export", pctl_export, N_("Export packages to a folder, USB drive, ISO image or disc, read back") },
 };
 
 int

@@ -15,6 +15,7 @@ enum {
 
 int pctl_audit (int argc, char **argv);
 int pctl_capture (int argc, char **argv);
+int pctl_export (int argc, char **argv);
 int pctl_import (int argc, char **argv);
 int pctl_list (int argc, char **argv);
 int pctl_show (int argc, char **argv);

@@ -143,6 +143,15 @@ static const char *const migrations[] = {
   "CREATE TRIGGER audit_stamps_no_delete BEFORE DELETE ON audit_stamps"
   "  BEGIN SELECT RAISE (ABORT, 'audit_stamps is append-only'); END;"
   "PRAGMA user_version = 1;",
+
+  /* 2: mark titles (manifests carry them; search indexes them) and an index for listing one
+   * case newest first. The full-text index itself is made by search_index_ensure() right
+   * after the migrations: it needs FTS5, which a SQLite build may lack, and a catalog must
+   * open without it. */
+  "ALTER TABLE marks ADD COLUMN title TEXT;"
+  "CREATE INDEX sessions_case_started ON sessions (case_id, started, id);"
+  "DROP INDEX sessions_case;"
+  "PRAGMA user_version = 2;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == PD_CATALOG_SCHEMA_VERSION);
@@ -613,6 +622,8 @@ struct _PdCatalog
   char    *actor;
 
   guint    txn_depth;   /* nesting of txn_begin: 1 = BEGIN IMMEDIATE, deeper = SAVEPOINTs */
+  gboolean in_batch;    /* pd_catalog_begin_batch() holds the outermost transaction */
+  gboolean have_fts;    /* session_search (FTS5, trigram) exists and this SQLite can use it */
 };
 
 G_DEFINE_FINAL_TYPE (PdCatalog, pd_catalog, G_TYPE_OBJECT)
@@ -810,6 +821,126 @@ txn_end (PdCatalog *self, gboolean ok, GError **error)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Search index                                                                               */
+
+/* What search sees of a session `s` (LEFT JOINed to its case `c`): one text per session, the
+ * fields on lines of their own so that no substring spans two of them by accident, and two
+ * newlines at the end so that every character starts a trigram (search_expand_short). Undone
+ * marks are left out; a mark from a v1 catalog (no title) is found by its checklist item. */
+#define SEARCH_BODY                                                                          \
+  "coalesce (c.name, '') || char (10) || coalesce (c.parties, '') || char (10) ||"           \
+  " coalesce (c.dispute_type, '') || char (10) || coalesce (s.scenario, '') || char (10) ||" \
+  " coalesce (s.source, '') || char (10) || coalesce ((SELECT group_concat ("               \
+  "   coalesce (m.title, m.item) || ' ' || coalesce (m.note, ''), char (10))"                \
+  "   FROM marks m WHERE m.session = s.id AND m.undone = 0), '') || char (10, 10)"
+
+/* Words shorter than this cannot use the trigram index. */
+#define SEARCH_TRIGRAM_MIN 3
+/* A longer query is refused (LIKE patterns are limited to 50 000 bytes by default). */
+#define SEARCH_MAX_QUERY   (16 * 1024)
+
+/* The trigram tokenizer is in FTS5 since SQLite 3.34. Debian's libsqlite3 has both; a build
+ * without them searches with LIKE (slower, same results). */
+static gboolean
+search_fts_available (void)
+{
+  return sqlite3_libversion_number () >= 3034000 && sqlite3_compileoption_used ("ENABLE_FTS5");
+}
+
+static gboolean
+search_index_exists (PdCatalog *self, gboolean *exists, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = prepare (self, "SELECT count(*) FROM sqlite_master"
+                                                 " WHERE type = 'table' AND name = 'session_search'",
+                                           error);
+  gboolean has_row;
+
+  if (stmt == NULL || !step_row (self, stmt, &has_row, error))
+    return FALSE;
+  *exists = has_row && sqlite3_column_int64 (stmt, 0) > 0;
+  return TRUE;
+}
+
+/* Creates session_search and indexes every session, unless it is there already. Runs at
+ * every open, so a catalog migrated (or written) by a build without FTS5 gets its index the
+ * first time a build with FTS5 opens it. Kept in sync by the write paths below, not by
+ * triggers: with SQLITE_DBCONFIG_TRUSTED_SCHEMA off a trigger may not write to a virtual
+ * table. */
+static gboolean
+search_index_ensure (PdCatalog *self, GError **error)
+{
+  gboolean exists = FALSE;
+  gboolean ok;
+
+  self->have_fts = FALSE;
+  if (!search_fts_available ())
+    {
+      g_debug ("catalog %s: no FTS5 trigram tokenizer in SQLite %s, searching with LIKE",
+               self->path, sqlite3_libversion ());
+      return TRUE;
+    }
+  /* read first: opening must not take the write lock when there is nothing to do */
+  if (!search_index_exists (self, &exists, error))
+    return FALSE;
+  if (!exists)
+    {
+      if (!txn_begin (self, error))
+        return FALSE;
+      ok = search_index_exists (self, &exists, error);
+      if (ok && !exists)
+        {
+          g_debug ("catalog %s: building the search index", self->path);
+          ok = exec (self, "CREATE VIRTUAL TABLE session_search USING fts5 (body,"
+                           " tokenize = 'trigram', detail = full, columnsize = 0);"
+                           "INSERT INTO session_search (rowid, body) SELECT s.id, " SEARCH_BODY
+                           " FROM sessions s LEFT JOIN cases c ON c.id = s.case_id",
+                     error);
+        }
+      if (!txn_end (self, ok, error))
+        return FALSE;
+    }
+  /* this connection's list of indexed trigrams, for words shorter than one */
+  if (!exec (self, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.session_search_terms"
+                   " USING fts5vocab (main, session_search, 'row')", error))
+    return FALSE;
+  self->have_fts = TRUE;
+  return TRUE;
+}
+
+/* Re-indexes one session (`session` > 0) or every session of one case (`case_id` > 0); the
+ * caller holds the transaction that changed them. */
+static gboolean
+search_index_update (PdCatalog *self, gint64 session, gint64 case_id, GError **error)
+{
+  static const char *const by_session[] = {
+    "DELETE FROM session_search WHERE rowid = ?1",
+    "INSERT INTO session_search (rowid, body) SELECT s.id, " SEARCH_BODY
+    " FROM sessions s LEFT JOIN cases c ON c.id = s.case_id WHERE s.id = ?1",
+  };
+  static const char *const by_case[] = {
+    "DELETE FROM session_search WHERE rowid IN (SELECT id FROM sessions WHERE case_id = ?1)",
+    "INSERT INTO session_search (rowid, body) SELECT s.id, " SEARCH_BODY
+    " FROM sessions s LEFT JOIN cases c ON c.id = s.case_id WHERE s.case_id = ?1",
+  };
+  const char *const *sql = session > 0 ? by_session : by_case;
+
+  g_assert (self->txn_depth > 0);
+  if (!self->have_fts)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (by_session); i++)
+    {
+      g_autoptr (sqlite3_stmt) stmt = prepare (self, sql[i], error);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, session > 0 ? session : case_id);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Opening and migrations                                                                     */
 
 char *
@@ -945,7 +1076,7 @@ pd_catalog_open (const char *path, GError **error)
   if (g_strcmp0 (mode, "wal") != 0)
     g_debug ("catalog %s: journal mode %s, not WAL", self->path, mode ? mode : "?");
 
-  if (!migrate (self, error))
+  if (!migrate (self, error) || !search_index_ensure (self, error))
     return NULL;
   return g_steal_pointer (&self);
 }
@@ -1010,6 +1141,7 @@ pd_catalog_get_info (PdCatalog *self, GError **error)
     return NULL;
   mode = has_row ? column_dup (stmt, 0) : NULL;
   json_set_string_or_null (o, "journal_mode", mode);
+  json_object_set_string_member (o, "search", self->have_fts ? "fts5-trigram" : "like");
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_set_object (node, o);
   return node;
@@ -1590,12 +1722,16 @@ case_id_locked (PdCatalog *self, const char *name, const char *parties, const ch
   g_autoptr (sqlite3_stmt) upsert = NULL;
   g_autoptr (sqlite3_stmt) select = NULL;
   g_autofree char *now = now_utc ();
-  gboolean has_row;
+  gboolean has_row, changed;
 
+  /* the WHERE makes an unchanged case no change at all (sqlite3_changes() = 0), so the
+   * search index is only rewritten when parties or dispute type really change */
   upsert = prepare (self, "INSERT INTO cases (name, parties, dispute_type, created)"
                           " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET"
                           " parties = coalesce (excluded.parties, parties),"
-                          " dispute_type = coalesce (excluded.dispute_type, dispute_type)",
+                          " dispute_type = coalesce (excluded.dispute_type, dispute_type)"
+                          " WHERE parties IS NOT coalesce (excluded.parties, parties)"
+                          " OR dispute_type IS NOT coalesce (excluded.dispute_type, dispute_type)",
                     error);
   if (upsert == NULL)
     return FALSE;
@@ -1605,6 +1741,7 @@ case_id_locked (PdCatalog *self, const char *name, const char *parties, const ch
   bind_text (upsert, 4, now);
   if (!step_done (self, upsert, error))
     return FALSE;
+  changed = sqlite3_changes (self->db) > 0;
 
   select = prepare (self, "SELECT id FROM cases WHERE name = ?1", error);
   if (select == NULL)
@@ -1619,6 +1756,9 @@ case_id_locked (PdCatalog *self, const char *name, const char *parties, const ch
       return FALSE;
     }
   *id = sqlite3_column_int64 (select, 0);
+  /* a new case has no sessions yet; an updated one re-indexes those it has */
+  if (changed && (parties != NULL || dispute_type != NULL))
+    return search_index_update (self, 0, *id, error);
   return TRUE;
 }
 
@@ -1799,6 +1939,8 @@ session_create_locked (PdCatalog *self, const char *uuid, const char *case_name,
         }
       return sql_fail (self, error);
     }
+  if (!search_index_update (self, sqlite3_last_insert_rowid (self->db), 0, error))
+    return FALSE;
 
   json_object_set_string_member (details, "state", PD_SESSION_STATE_CREATED);
   if (nonempty (case_name))
@@ -2171,7 +2313,8 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
         return bad_manifest (error, _("a marks[] entry lacks its item"));
       has_ns = obj_int (k, "stream_time_ns", &ns) || obj_int (k, "running_time_ns", &ns);
       stmt = prepare (self, "INSERT INTO marks (session, item, stream_time_ns, wall_time, note,"
-                            " still, undone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", error);
+                            " still, undone, title) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                      error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 1, session->id);
@@ -2181,6 +2324,7 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
       bind_text (stmt, 5, obj_string (k, "note"));
       bind_text (stmt, 6, obj_string (k, "still"));
       sqlite3_bind_int (stmt, 7, obj_bool (k, "undone") ? 1 : 0);
+      bind_text (stmt, 8, nonempty (obj_string (k, "title")));
       if (!step_done (self, stmt, error))
         return FALSE;
       n_marks++;
@@ -2208,7 +2352,7 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
   sqlite3_bind_int (update, 8, practice ? 1 : 0);
   bind_text (update, 9, nonempty (obj_string (m, "scenario")));
   sqlite3_bind_int64 (update, 10, session->id);
-  if (!step_done (self, update, error))
+  if (!step_done (self, update, error) || !search_index_update (self, session->id, 0, error))
     return FALSE;
 
   json_set_string_or_null (details, "manifest_sha256", manifest_sha256);
@@ -2243,14 +2387,243 @@ pd_catalog_list_sessions (PdCatalog *self, const char *case_name, const char *st
 
   g_return_val_if_fail (PD_IS_CATALOG (self), NULL);
 
-  stmt = prepare (self, SESSION_SELECT " WHERE (?1 IS NULL OR c.name = ?1)"
-                        " AND (?2 IS NULL OR s.state = ?2)"
-                        " ORDER BY s.started DESC, s.id DESC", error);
+  /* two statements: with "?1 IS NULL OR c.name = ?1" the planner cannot know that ?1 is set
+   * and scans every session; this way one case is an index range, already in order */
+  if (case_name != NULL)
+    stmt = prepare (self, SESSION_SELECT " WHERE s.case_id = (SELECT id FROM cases WHERE name = ?1)"
+                          " AND (?2 IS NULL OR s.state = ?2)"
+                          " ORDER BY s.started DESC, s.id DESC", error);
+  else
+    stmt = prepare (self, SESSION_SELECT " WHERE (?2 IS NULL OR s.state = ?2)"
+                          " ORDER BY s.started DESC, s.id DESC", error);
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, case_name);
   bind_text (stmt, 2, state);
   return collect_sessions (self, stmt, error);
+}
+
+/* The query, as FTS5 sees it: a string literal, in which only '"' is special (doubled). No
+ * operator, column filter, '*', '^' or NEAR inside it can act. */
+static void
+fts_quote (GString *out, const char *word, gsize len)
+{
+  g_string_append_c (out, '"');
+  for (gsize i = 0; i < len; i++)
+    {
+      if (word[i] == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, word[i]);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* '%word%' with LIKE's wildcards and the escape character escaped (ESCAPE '\'). */
+static char *
+like_pattern (const char *word, gsize len)
+{
+  GString *like = g_string_new ("%");
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (word[i] == '%' || word[i] == '_' || word[i] == '\\')
+        g_string_append_c (like, '\\');
+      g_string_append_c (like, word[i]);
+    }
+  g_string_append_c (like, '%');
+  return g_string_free (like, FALSE);
+}
+
+/* A word too short for a trigram becomes the OR of every indexed trigram that starts with it
+ * (SEARCH_BODY ends in two newlines, so each occurrence starts one): "张伟" → ("张伟；" OR
+ * "张伟诉" OR …). Appends that to `match` and sets *n_terms (0: the word occurs nowhere).
+ * More than SEARCH_EXPAND_MAX trigrams (a one-letter word) appends nothing: LIKE is cheaper. */
+#define SEARCH_EXPAND_MAX 512
+static gboolean
+search_expand_short (PdCatalog *self, const char *word, gsize len, GString *match, guint *n_terms,
+                     GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GString) group = g_string_new ("(");
+  g_autofree char *folded = g_utf8_strdown (word, (gssize) len);
+  g_autofree char *upper = g_strconcat (folded, "\xff", NULL);   /* above any UTF-8 */
+  gboolean has_row;
+
+  *n_terms = 0;
+  stmt = prepare (self, "SELECT term FROM temp.session_search_terms WHERE term >= ?1 AND"
+                        " term < ?2 LIMIT ?3", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, folded);
+  sqlite3_bind_blob (stmt, 2, upper, (int) strlen (upper), SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 3, SEARCH_EXPAND_MAX + 1);
+  while (TRUE)
+    {
+      if (!step_row (self, stmt, &has_row, error))
+        return FALSE;
+      if (!has_row)
+        break;
+      if (++*n_terms > SEARCH_EXPAND_MAX)
+        return TRUE;
+      if (*n_terms > 1)
+        g_string_append (group, " OR ");
+      fts_quote (group, (const char *) sqlite3_column_text (stmt, 0),
+                 (gsize) sqlite3_column_bytes (stmt, 0));
+    }
+  if (*n_terms > 0)
+    {
+      g_string_append_c (group, ')');
+      if (match->len > 0)
+        g_string_append (match, " AND ");
+      g_string_append_len (match, group->str, (gssize) group->len);
+    }
+  return TRUE;
+}
+
+GPtrArray *
+pd_catalog_search_sessions (PdCatalog *self, const char *query, guint limit, GError **error)
+{
+  /* ?1 the FTS5 query, ?2 a JSON array of LIKE patterns (all must match), ?3 the limit */
+#define SEARCH_LIKES(body) \
+  " NOT EXISTS (SELECT 1 FROM json_each (?2) j WHERE (" body ") NOT LIKE j.value ESCAPE '\\')"
+#define SEARCH_ORDER " ORDER BY s.started DESC, s.id DESC LIMIT ?3"
+  static const char sql_match[] =
+    SESSION_SELECT " WHERE s.id IN (SELECT rowid FROM session_search"
+    " WHERE session_search MATCH ?1 AND" SEARCH_LIKES ("body") ")" SEARCH_ORDER;
+  static const char sql_scan_index[] =
+    SESSION_SELECT " WHERE s.id IN (SELECT rowid FROM session_search"
+    " WHERE" SEARCH_LIKES ("body") ")" SEARCH_ORDER;
+  static const char sql_scan_tables[] =
+    SESSION_SELECT " WHERE" SEARCH_LIKES (SEARCH_BODY) SEARCH_ORDER;
+#undef SEARCH_LIKES
+#undef SEARCH_ORDER
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GString) match = g_string_new (NULL);
+  g_autoptr (JsonBuilder) likes = json_builder_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) likes_root = NULL;
+  g_autofree char *likes_text = NULL;
+  guint n_likes = 0;
+  const char *sql;
+
+  g_return_val_if_fail (PD_IS_CATALOG (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (query == NULL)
+    query = "";
+  if (!check_utf8 (_("search text"), query, error))
+    return NULL;
+  if (strlen (query) > SEARCH_MAX_QUERY)
+    {
+      g_set_error_literal (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_INVALID,
+                           _("The search text is too long."));
+      return NULL;
+    }
+
+  /* words, split at any Unicode space (the ideographic one too), all of which must occur */
+  json_builder_begin_array (likes);
+  for (const char *p = query; *p;)
+    {
+      const char *word;
+      gsize len;
+      glong chars;
+
+      while (*p && g_unichar_isspace (g_utf8_get_char (p)))
+        p = g_utf8_next_char (p);
+      if (*p == '\0')
+        break;
+      word = p;
+      while (*p && !g_unichar_isspace (g_utf8_get_char (p)))
+        p = g_utf8_next_char (p);
+      len = (gsize) (p - word);
+      chars = g_utf8_strlen (word, (gssize) len);
+
+      if (self->have_fts && chars >= SEARCH_TRIGRAM_MIN)
+        {
+          if (match->len > 0)
+            g_string_append (match, " AND ");
+          fts_quote (match, word, len);
+          continue;
+        }
+      if (self->have_fts)
+        {
+          guint n_terms;
+
+          if (!search_expand_short (self, word, len, match, &n_terms, error))
+            return NULL;
+          if (n_terms == 0)   /* in no session at all */
+            return g_ptr_array_new_with_free_func ((GDestroyNotify) pd_catalog_session_unref);
+          if (n_terms <= SEARCH_EXPAND_MAX)
+            continue;
+        }
+      {
+        g_autofree char *pattern = like_pattern (word, len);
+
+        json_builder_add_string_value (likes, pattern);
+        n_likes++;
+      }
+    }
+  json_builder_end_array (likes);
+  likes_root = json_builder_get_root (likes);
+  json_generator_set_root (gen, likes_root);
+  likes_text = json_generator_to_data (gen, NULL);
+
+  if (match->len > 0)
+    sql = sql_match;
+  else if (self->have_fts && n_likes > 0)
+    sql = sql_scan_index;   /* only one-letter words: the index's copy is the cheapest scan */
+  else
+    sql = sql_scan_tables;  /* no index, or no words at all (every session) */
+
+  stmt = prepare (self, sql, error);
+  if (stmt == NULL)
+    return NULL;
+  if (match->len > 0)
+    bind_text (stmt, 1, match->str);
+  bind_text (stmt, 2, likes_text);
+  sqlite3_bind_int64 (stmt, 3, limit > 0 ? (gint64) limit : -1);
+  return collect_sessions (self, stmt, error);
+}
+
+void
+pd_catalog_debug_disable_fts (PdCatalog *self)
+{
+  g_return_if_fail (PD_IS_CATALOG (self));
+  self->have_fts = FALSE;
+}
+
+const char *
+pd_catalog_debug_migration_sql (guint version)
+{
+  g_return_val_if_fail (version >= 1 && version <= G_N_ELEMENTS (migrations), NULL);
+  return migrations[version - 1];
+}
+
+gboolean
+pd_catalog_begin_batch (PdCatalog *self, GError **error)
+{
+  g_return_val_if_fail (PD_IS_CATALOG (self), FALSE);
+  g_return_val_if_fail (!self->in_batch, FALSE);
+
+  if (!txn_begin (self, error))
+    return FALSE;
+  self->in_batch = TRUE;
+  return TRUE;
+}
+
+gboolean
+pd_catalog_end_batch (PdCatalog *self, gboolean commit, GError **error)
+{
+  g_return_val_if_fail (PD_IS_CATALOG (self), FALSE);
+  g_return_val_if_fail (self->in_batch && self->txn_depth == 1, FALSE);
+
+  self->in_batch = FALSE;
+  if (!commit)
+    {
+      txn_rollback (self);
+      return TRUE;
+    }
+  return txn_end (self, TRUE, error);
 }
 
 PdCatalogSession *
@@ -2388,7 +2761,7 @@ pd_catalog_describe_session (PdCatalog *self, const char *uuid_or_prefix, GError
                 " WHERE session = ?1 ORDER BY kind, name" },
     { "checkpoints", "SELECT idx AS 'index', offset, sha256, stream_time, token, gen_time"
                      " FROM checkpoints WHERE session = ?1 ORDER BY idx" },
-    { "marks", "SELECT item, stream_time_ns, wall_time, note, still, undone FROM marks"
+    { "marks", "SELECT item, title, stream_time_ns, wall_time, note, still, undone FROM marks"
                " WHERE session = ?1 ORDER BY id" },
     { "exports", "SELECT e.id, e.target_kind, e.target, e.label, e.time, e.result"
                  " FROM exports e JOIN export_sessions x ON x.export = e.id"

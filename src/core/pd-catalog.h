@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 
 #define PD_CATALOG_FILE_NAME      "catalog.db"
 /* The schema version this build writes (PRAGMA user_version). A newer catalog is refused. */
-#define PD_CATALOG_SCHEMA_VERSION 1
+#define PD_CATALOG_SCHEMA_VERSION 2
 
 /* Session states, as stored (the CHECK constraint of sessions.state lists exactly these). */
 #define PD_SESSION_STATE_CREATED        "created"
@@ -141,7 +141,8 @@ const char    *pd_catalog_get_path           (PdCatalog *self);
 void           pd_catalog_set_actor          (PdCatalog *self, const char *actor);
 const char    *pd_catalog_get_actor          (PdCatalog *self);
 /* Diagnostics: { path, schema_version, journal_mode, foreign_keys, sqlite_version, cases,
- * sessions, audit_rows, audit_stamps }, read from this connection. */
+ * sessions, audit_rows, audit_stamps, search }, read from this connection; search is
+ * "fts5-trigram" or "like" (see pd_catalog_search_sessions). */
 JsonNode      *pd_catalog_get_info           (PdCatalog *self, GError **error);
 
 /* The id of the case called `name`, creating it if needed. A non-NULL `parties` or
@@ -171,6 +172,15 @@ gboolean       pd_catalog_session_record_package (PdCatalog *self, const char *u
 /* Sessions, newest first, optionally only those of one case and/or in one state. */
 GPtrArray     *pd_catalog_list_sessions      (PdCatalog *self, const char *case_name,
                                               const char *state, GError **error);
+/* Sessions whose case name, parties, dispute type, scenario, source or mark titles/notes
+ * contain every whitespace-separated word of `query` (a substring match, case-insensitive for
+ * ASCII; "张三", "50,000" and "2025-06" all match inside longer text), newest first, at most
+ * `limit` of them (0 = all). `query` is plain text, never query syntax: quotes, `*`, `OR`,
+ * `NEAR(` and the like are matched literally. An empty query lists every session. Uses the
+ * FTS5 trigram index when this SQLite has one (words of three or more characters), else a
+ * scan with LIKE. */
+GPtrArray     *pd_catalog_search_sessions    (PdCatalog *self, const char *query, guint limit,
+                                              GError **error);
 /* A session by UUID or by a unique UUID prefix (PD_CATALOG_ERROR_NOT_FOUND / _AMBIGUOUS). */
 PdCatalogSession *pd_catalog_get_session     (PdCatalog *self, const char *uuid_or_prefix,
                                               GError **error);
@@ -198,6 +208,13 @@ gint64         pd_catalog_add_export         (PdCatalog *self, const char *targe
                                               const char *target, const char *label,
                                               const char * const *session_uuids,
                                               const char *result, GError **error);
+
+/* Groups every change made until pd_catalog_end_batch() into one transaction (one fsync):
+ * for importers and tools that add thousands of sessions. A public call that fails inside a
+ * batch undoes only its own changes. `commit` FALSE rolls the whole batch back. Batches do
+ * not nest. */
+gboolean       pd_catalog_begin_batch        (PdCatalog *self, GError **error);
+gboolean       pd_catalog_end_batch          (PdCatalog *self, gboolean commit, GError **error);
 
 /* ---- The audit log ---- */
 
@@ -229,5 +246,13 @@ gboolean       pd_catalog_audit_stamp_if_due (PdCatalog *self, PdTsaClient *tsa,
  * chain are verified too (pd_verify_token_bytes); without, only imprint and row hash.
  * NULL and an error only when the catalog cannot be read. */
 PdAuditReport *pd_catalog_audit_verify       (PdCatalog *self, PdTrustStore *trust, GError **error);
+
+/* ---- For tests only ---- */
+
+/* Makes this connection search with LIKE, as on a SQLite without FTS5 (writes then no longer
+ * update the index: search only). */
+void           pd_catalog_debug_disable_fts  (PdCatalog *self);
+/* The SQL of migration `version` (1-based), to build an old catalog by hand. */
+const char    *pd_catalog_debug_migration_sql (guint version);
 
 G_END_DECLS

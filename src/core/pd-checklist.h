@@ -1,4 +1,4 @@
-/* pd-checklist.h — capture scenarios: checklist templates (data/checklists/*.json), their
+/* pd-checklist.h — capture scenarios: checklist templates (the JSON files in data/checklists), their
  * sections and items, and which items were marked while recording. */
 #pragma once
 

@@ -1,0 +1,619 @@
+/* pd-checklist-panel.c — the live checklist: sections of items, marked while recording by a click,
+ * a number key or with a note, each mark undoable. */
+#define G_LOG_DOMAIN "pd-checklist-panel"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "pd-application.h"
+#include "pd-checklist-panel.h"
+#include "pd-error.h"
+#include "pd-util.h"
+
+/* What the panel keeps for one item's row; widgets are borrowed from the row. */
+typedef struct
+{
+  PdChecklistPanel *panel;
+  PdChecklistItem  *item;
+  AdwActionRow     *row;
+  GtkImage         *icon;
+  GtkWidget        *note_button;
+  GtkWidget        *undo_button;
+  GtkWidget        *key_label;
+  GtkWidget        *count_label;
+} Row;
+
+struct _PdChecklistPanel
+{
+  GtkWidget           parent_instance;
+
+  /* Template widgets */
+  GtkLabel           *title_label;
+  GtkLabel           *progress_label;
+  GtkProgressBar     *progress_bar;
+  GtkLabel           *hint_label;
+  GtkStack           *stack;
+  GtkBox             *sections_box;
+
+  /* Owned references */
+  PdChecklist        *checklist;
+  PdCapture          *capture;
+  GPtrArray          *rows;         /* Row*, in item order */
+  GHashTable         *mark_times;   /* mark id → stream time (ns) */
+  gulong              changed_id;
+};
+
+G_DEFINE_FINAL_TYPE (PdChecklistPanel, pd_checklist_panel, GTK_TYPE_WIDGET)
+
+enum {
+  SIGNAL_MARKED,
+  SIGNAL_UNMARKED,
+  SIGNAL_MARK_FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static gboolean
+is_recording (PdChecklistPanel *self)
+{
+  return self->capture != NULL && pd_capture_is_recording (self->capture);
+}
+
+static Row *
+find_row (PdChecklistPanel *self, PdChecklistItem *item)
+{
+  for (guint i = 0; self->rows != NULL && i < self->rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (self->rows, i);
+
+      if (row->item == item)
+        return row;
+    }
+  return NULL;
+}
+
+static void
+update_row (PdChecklistPanel *self, Row *row)
+{
+  guint       n = pd_checklist_item_get_n_marks (row->item);
+  gboolean    recording = is_recording (self);
+  const char *note = pd_checklist_item_get_last_note (row->item);
+  g_autofree char *subtitle = NULL;
+
+  gtk_image_set_from_icon_name (row->icon, n > 0 ? "checkbox-checked-symbolic" : "checkbox-symbolic");
+  if (n > 0)
+    {
+      gpointer         value = g_hash_table_lookup (self->mark_times,
+                                                    GUINT_TO_POINTER (pd_checklist_item_get_last_mark (row->item)));
+      guint64          ns = value != NULL ? *(guint64 *) value : 0;
+      g_autofree char *time = pd_format_stream_time (ns);
+
+      gtk_widget_add_css_class (GTK_WIDGET (row->icon), "success");
+      gtk_widget_add_css_class (GTK_WIDGET (row->row), "pd-marked");
+      if (note != NULL)
+        /* Translators: %s is a time in the recording (00:01:23), then the note the user typed. */
+        subtitle = g_strdup_printf (_("Marked at %s · %s"), time, note);
+      else
+        /* Translators: %s is a time in the recording, such as 00:01:23. */
+        subtitle = g_strdup_printf (_("Marked at %s"), time);
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (row->icon), "success");
+      gtk_widget_remove_css_class (GTK_WIDGET (row->row), "pd-marked");
+      subtitle = g_strdup (pd_checklist_item_get_display_description (row->item));
+    }
+  adw_action_row_set_subtitle (row->row, subtitle);
+
+  if (n > 1)
+    {
+      g_autofree char *count = g_strdup_printf ("×%u", n);
+
+      gtk_label_set_label (GTK_LABEL (row->count_label), count);
+    }
+  gtk_widget_set_visible (row->count_label, n > 1);
+  gtk_widget_set_visible (row->undo_button, n > 0 && recording);
+  gtk_widget_set_visible (row->note_button, recording);
+  gtk_widget_set_sensitive (row->key_label, recording);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row->row), recording);
+}
+
+static void
+update_progress (PdChecklistPanel *self)
+{
+  guint            marked = 0, required = 0;
+  g_autofree char *text = NULL;
+
+  if (self->checklist == NULL)
+    {
+      gtk_label_set_label (self->progress_label, "");
+      gtk_progress_bar_set_fraction (self->progress_bar, 0);
+      return;
+    }
+  pd_checklist_get_progress (self->checklist, &marked, &required);
+  /* Translators: "7 of 9 required" — items of the checklist that must be marked. */
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u required", "%u of %u required",
+                                       required),
+                          marked, required);
+  gtk_label_set_label (self->progress_label, text);
+  gtk_progress_bar_set_fraction (self->progress_bar, required > 0 ? (double) marked / required : 1.0);
+  if (required > 0 && marked == required)
+    gtk_widget_add_css_class (GTK_WIDGET (self->progress_bar), "pd-complete");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->progress_bar), "pd-complete");
+}
+
+static void
+update_all (PdChecklistPanel *self)
+{
+  for (guint i = 0; self->rows != NULL && i < self->rows->len; i++)
+    update_row (self, g_ptr_array_index (self->rows, i));
+  update_progress (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "checklist.mark-number", is_recording (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "checklist.undo-last", is_recording (self));
+}
+
+static void
+on_checklist_changed (PdChecklistPanel *self, PdChecklistItem *item, PdChecklist *checklist)
+{
+  Row *row = item != NULL ? find_row (self, item) : NULL;
+
+  if (row != NULL)
+    update_row (self, row);
+  else
+    update_all (self);
+  update_progress (self);
+}
+
+/* ---- Marking ---- */
+
+guint
+pd_checklist_panel_mark (PdChecklistPanel *self, const char *item_id, const char *note,
+                         GError **error)
+{
+  PdChecklistItem *item;
+  g_autofree char *clean_note = NULL;
+  guint64         *time;
+  guint            mark_id;
+
+  g_return_val_if_fail (PD_IS_CHECKLIST_PANEL (self), 0);
+  g_return_val_if_fail (item_id != NULL, 0);
+
+  if (!is_recording (self) || self->checklist == NULL)
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
+                   _("Items can only be marked while recording."));
+      return 0;
+    }
+  item = pd_checklist_lookup_item (self->checklist, item_id);
+  if (item == NULL)
+    {
+      g_set_error (error, PD_CHECKLIST_ERROR, PD_CHECKLIST_ERROR_NOT_FOUND,
+                   _("The checklist has no item “%s”."), item_id);
+      return 0;
+    }
+  if (note != NULL)
+    {
+      clean_note = g_strstrip (g_strdup (note));
+      if (g_utf8_strlen (clean_note, -1) > PD_CHECKLIST_MAX_NOTE_LEN)
+        {
+          char *cut = g_utf8_substring (clean_note, 0, PD_CHECKLIST_MAX_NOTE_LEN);
+
+          g_free (clean_note);
+          clean_note = cut;
+        }
+    }
+  /* The manifest keeps the title the operator saw, in their language; the id is the stable key. */
+  mark_id = pd_capture_add_mark (self->capture, item_id, pd_checklist_item_get_display_title (item),
+                                 clean_note, error);
+  if (mark_id == 0)
+    return 0;
+  time = g_new (guint64, 1);
+  *time = pd_capture_get_running_time (self->capture);
+  g_hash_table_insert (self->mark_times, GUINT_TO_POINTER (mark_id), time);
+  if (!pd_checklist_mark (self->checklist, item_id, mark_id, clean_note, error))
+    return 0;
+  g_signal_emit (self, signals[SIGNAL_MARKED], 0, item, mark_id);
+  return mark_id;
+}
+
+gboolean
+pd_checklist_panel_undo (PdChecklistPanel *self, guint mark_id, GError **error)
+{
+  PdChecklistItem *item;
+
+  g_return_val_if_fail (PD_IS_CHECKLIST_PANEL (self), FALSE);
+
+  if (!is_recording (self) || self->checklist == NULL)
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
+                   _("Marks can only be undone while recording."));
+      return FALSE;
+    }
+  if (mark_id == 0)
+    mark_id = pd_checklist_get_last_mark (self->checklist);
+  if (mark_id == 0)
+    {
+      g_set_error (error, PD_CHECKLIST_ERROR, PD_CHECKLIST_ERROR_NOT_FOUND,
+                   _("There is no mark to undo."));
+      return FALSE;
+    }
+  /* The recording's record first: if it refuses, the checklist must not show the mark undone. */
+  if (!pd_capture_undo_mark (self->capture, mark_id, error))
+    return FALSE;
+  item = pd_checklist_unmark (self->checklist, mark_id, error);
+  if (item == NULL)
+    return FALSE;
+  g_signal_emit (self, signals[SIGNAL_UNMARKED], 0, item, mark_id);
+  return TRUE;
+}
+
+static void
+mark_or_report (PdChecklistPanel *self, PdChecklistItem *item, const char *note)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (pd_checklist_panel_mark (self, pd_checklist_item_get_id (item), note, &error) == 0)
+    g_signal_emit (self, signals[SIGNAL_MARK_FAILED], 0, error);
+}
+
+static void
+on_row_activated (AdwActionRow *action_row, Row *row)
+{
+  mark_or_report (row->panel, row->item, NULL);
+}
+
+static void
+on_undo_clicked (GtkButton *button, Row *row)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!pd_checklist_panel_undo (row->panel, pd_checklist_item_get_last_mark (row->item), &error))
+    g_signal_emit (row->panel, signals[SIGNAL_MARK_FAILED], 0, error);
+}
+
+static void
+on_note_activate (GtkWidget *widget, Row *row)
+{
+  GtkEditable *entry = g_object_get_data (G_OBJECT (widget), "pd-note-entry");
+  GtkWidget   *popover = gtk_widget_get_ancestor (widget, GTK_TYPE_POPOVER);
+
+  if (entry == NULL)
+    entry = GTK_EDITABLE (widget);
+  mark_or_report (row->panel, row->item, gtk_editable_get_text (entry));
+  gtk_editable_set_text (entry, "");
+  if (popover != NULL)
+    gtk_popover_popdown (GTK_POPOVER (popover));
+}
+
+/* The note popover, built when first opened: most items are never marked with a note. */
+static void
+create_note_popover (GtkMenuButton *button, gpointer user_data)
+{
+  Row       *row = user_data;
+  GtkWidget *popover, *box, *label, *entry, *mark;
+
+  if (gtk_menu_button_get_popover (button) != NULL)
+    return;
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  gtk_widget_set_margin_start (box, 6);
+  gtk_widget_set_margin_end (box, 6);
+  label = gtk_label_new (_("Mark with a Note"));
+  gtk_widget_add_css_class (label, "heading");
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_box_append (GTK_BOX (box), label);
+  entry = gtk_entry_new ();
+  /* Translators: an example of a note on a mark: an amount or a date seen on screen. */
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("For example ¥50,000 or 2024-03-01"));
+  gtk_entry_set_max_length (GTK_ENTRY (entry), PD_CHECKLIST_MAX_NOTE_LEN);
+  gtk_editable_set_width_chars (GTK_EDITABLE (entry), 26);
+  g_signal_connect (entry, "activate", G_CALLBACK (on_note_activate), row);
+  gtk_box_append (GTK_BOX (box), entry);
+  mark = gtk_button_new_with_mnemonic (_("_Mark Now"));
+  gtk_widget_add_css_class (mark, "suggested-action");
+  g_object_set_data (G_OBJECT (mark), "pd-note-entry", entry);
+  g_signal_connect (mark, "clicked", G_CALLBACK (on_note_activate), row);
+  gtk_box_append (GTK_BOX (box), mark);
+  popover = gtk_popover_new ();
+  gtk_popover_set_child (GTK_POPOVER (popover), box);
+  gtk_popover_set_default_widget (GTK_POPOVER (popover), mark);
+  gtk_menu_button_set_popover (button, popover);
+}
+
+static GtkWidget *
+make_row (PdChecklistPanel *self, PdChecklistItem *item)
+{
+  Row       *row = g_new0 (Row, 1);
+  GtkWidget *widget = adw_action_row_new ();
+  guint      number = pd_checklist_item_get_number (item);
+
+  row->panel = self;
+  row->item = item;
+  row->row = ADW_ACTION_ROW (widget);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (widget), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (widget), pd_checklist_item_get_display_title (item));
+  adw_action_row_set_subtitle_lines (row->row, 2);
+  gtk_widget_set_tooltip_text (widget, pd_checklist_item_get_display_description (item));
+  g_signal_connect (widget, "activated", G_CALLBACK (on_row_activated), row);
+
+  row->icon = GTK_IMAGE (gtk_image_new_from_icon_name ("checkbox-symbolic"));
+  gtk_widget_add_css_class (GTK_WIDGET (row->icon), "pd-check");
+  adw_action_row_add_prefix (row->row, GTK_WIDGET (row->icon));
+
+  if (!pd_checklist_item_get_required (item))
+    {
+      GtkWidget *optional = gtk_label_new (_("Optional"));
+
+      gtk_widget_add_css_class (optional, "pd-tag");
+      gtk_widget_set_valign (optional, GTK_ALIGN_CENTER);
+      adw_action_row_add_suffix (row->row, optional);
+    }
+  row->count_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (row->count_label, "numeric");
+  gtk_widget_add_css_class (row->count_label, "dim-label");
+  adw_action_row_add_suffix (row->row, row->count_label);
+
+  row->undo_button = gtk_button_new_from_icon_name ("edit-undo-symbolic");
+  gtk_widget_set_tooltip_text (row->undo_button, _("Undo Mark"));
+  gtk_widget_set_valign (row->undo_button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (row->undo_button, "flat");
+  g_signal_connect (row->undo_button, "clicked", G_CALLBACK (on_undo_clicked), row);
+  adw_action_row_add_suffix (row->row, row->undo_button);
+
+  row->note_button = gtk_menu_button_new ();
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (row->note_button), "document-edit-symbolic");
+  gtk_widget_set_tooltip_text (row->note_button, _("Mark with a Note…"));
+  gtk_widget_set_valign (row->note_button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (row->note_button, "flat");
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (row->note_button), create_note_popover,
+                                         row, NULL);
+  adw_action_row_add_suffix (row->row, row->note_button);
+
+  if (number >= 1 && number <= 9)
+    {
+      char accel[2] = { (char) ('0' + number), '\0' };
+
+      row->key_label = gtk_shortcut_label_new (accel);
+      gtk_widget_set_valign (row->key_label, GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (row->key_label, _("Press this key to mark the item"));
+    }
+  else
+    row->key_label = gtk_label_new (NULL);
+  adw_action_row_add_suffix (row->row, row->key_label);
+
+  g_ptr_array_add (self->rows, row);
+  return widget;
+}
+
+static void
+rebuild (PdChecklistPanel *self)
+{
+  GtkWidget  *child;
+  GListModel *sections;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->sections_box))) != NULL)
+    gtk_box_remove (self->sections_box, child);
+  g_ptr_array_set_size (self->rows, 0);
+
+  if (self->checklist == NULL)
+    {
+      gtk_label_set_label (self->title_label, _("Checklist"));
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      update_all (self);
+      return;
+    }
+  gtk_label_set_label (self->title_label, pd_checklist_get_display_title (self->checklist));
+  sections = pd_checklist_get_sections (self->checklist);
+  for (guint i = 0; i < g_list_model_get_n_items (sections); i++)
+    {
+      g_autoptr (PdChecklistSection) section = g_list_model_get_item (sections, i);
+      GListModel *items = pd_checklist_section_get_items (section);
+      GtkWidget  *group = adw_preferences_group_new ();
+
+      adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group),
+                                       pd_checklist_section_get_display_title (section));
+      if (pd_checklist_section_get_optional (section))
+        adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
+                                               _("Optional — mark what the case needs"));
+      for (guint j = 0; j < g_list_model_get_n_items (items); j++)
+        {
+          g_autoptr (PdChecklistItem) item = g_list_model_get_item (items, j);
+
+          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), make_row (self, item));
+        }
+      gtk_box_append (self->sections_box, group);
+    }
+  gtk_stack_set_visible_child_name (self->stack, "list");
+  update_all (self);
+}
+
+/* ---- Keyboard ---- */
+
+/* 1–9 mark items 1–9. Only while recording and while the panel is on screen; otherwise the key
+ * goes on to whoever else wants it. Entries consume digits before this (bubble phase). */
+static gboolean
+on_number_key (GtkWidget *widget, GVariant *args, gpointer user_data)
+{
+  PdChecklistPanel *self = PD_CHECKLIST_PANEL (widget);
+  guint             number = g_variant_get_uint32 (args);
+  PdChecklistItem  *item;
+
+  if (!is_recording (self) || !gtk_widget_get_mapped (widget) || self->checklist == NULL)
+    return FALSE;
+  item = pd_checklist_get_item (self->checklist, number - 1);
+  if (item == NULL)
+    return FALSE;
+  mark_or_report (self, item, NULL);
+  return TRUE;
+}
+
+static gboolean
+on_undo_key (GtkWidget *widget, GVariant *args, gpointer user_data)
+{
+  PdChecklistPanel *self = PD_CHECKLIST_PANEL (widget);
+  g_autoptr (GError) error = NULL;
+
+  if (!is_recording (self) || !gtk_widget_get_mapped (widget) || self->checklist == NULL)
+    return FALSE;
+  if (!pd_checklist_panel_undo (self, 0, &error))
+    g_signal_emit (self, signals[SIGNAL_MARK_FAILED], 0, error);
+  return TRUE;
+}
+
+static void
+action_mark_number (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  on_number_key (widget, param, NULL);
+}
+
+static void
+action_undo_last (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  on_undo_key (widget, NULL, NULL);
+}
+
+static void
+add_shortcuts (PdChecklistPanel *self)
+{
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  /* Managed: the window runs these in the bubble phase, wherever the focus is in it. */
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (controller), GTK_SHORTCUT_SCOPE_MANAGED);
+  for (guint n = 1; n <= 9; n++)
+    {
+      guint keyvals[] = { GDK_KEY_0 + n, GDK_KEY_KP_0 + n };
+
+      for (guint k = 0; k < G_N_ELEMENTS (keyvals); k++)
+        {
+          GtkShortcut *shortcut = gtk_shortcut_new (gtk_keyval_trigger_new (keyvals[k], 0),
+                                                    gtk_callback_action_new (on_number_key, NULL, NULL));
+
+          gtk_shortcut_set_arguments (shortcut, g_variant_new_uint32 (n));
+          gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), shortcut);
+        }
+    }
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_z, GDK_CONTROL_MASK),
+                                                          gtk_callback_action_new (on_undo_key, NULL, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+}
+
+/* ---- Object ---- */
+
+void
+pd_checklist_panel_set_checklist (PdChecklistPanel *self, PdChecklist *checklist)
+{
+  g_return_if_fail (PD_IS_CHECKLIST_PANEL (self));
+  g_return_if_fail (checklist == NULL || PD_IS_CHECKLIST (checklist));
+
+  if (self->checklist == checklist)
+    return;
+  if (self->checklist != NULL)
+    g_clear_signal_handler (&self->changed_id, self->checklist);
+  g_set_object (&self->checklist, checklist);
+  if (checklist != NULL)
+    self->changed_id = g_signal_connect_object (checklist, "changed", G_CALLBACK (on_checklist_changed),
+                                                self, G_CONNECT_SWAPPED);
+  rebuild (self);
+}
+
+PdChecklist *
+pd_checklist_panel_get_checklist (PdChecklistPanel *self)
+{
+  g_return_val_if_fail (PD_IS_CHECKLIST_PANEL (self), NULL);
+  return self->checklist;
+}
+
+void
+pd_checklist_panel_set_capture (PdChecklistPanel *self, PdCapture *capture)
+{
+  g_return_if_fail (PD_IS_CHECKLIST_PANEL (self));
+  g_return_if_fail (capture == NULL || PD_IS_CAPTURE (capture));
+
+  if (g_set_object (&self->capture, capture) && capture != NULL)
+    g_hash_table_remove_all (self->mark_times);
+  update_all (self);
+}
+
+static void
+pd_checklist_panel_dispose (GObject *object)
+{
+  PdChecklistPanel *self = PD_CHECKLIST_PANEL (object);
+
+  if (self->checklist != NULL)
+    g_clear_signal_handler (&self->changed_id, self->checklist);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PD_TYPE_CHECKLIST_PANEL);
+  /* The template's top box is a direct child that is not bound: unparent what is left. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
+  g_clear_object (&self->checklist);
+  g_clear_object (&self->capture);
+  g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_pointer (&self->mark_times, g_hash_table_unref);
+
+  G_OBJECT_CLASS (pd_checklist_panel_parent_class)->dispose (object);
+}
+
+static void
+pd_checklist_panel_class_init (PdChecklistPanelClass *klass)
+{
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = pd_checklist_panel_dispose;
+
+  /**
+   * PdChecklistPanel::marked:
+   * @item: the item
+   * @mark_id: the capture's mark id
+   */
+  signals[SIGNAL_MARKED] =
+    g_signal_new ("marked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, PD_TYPE_CHECKLIST_ITEM, G_TYPE_UINT);
+  signals[SIGNAL_UNMARKED] =
+    g_signal_new ("unmarked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, PD_TYPE_CHECKLIST_ITEM, G_TYPE_UINT);
+  /**
+   * PdChecklistPanel::mark-failed:
+   * @error: why a mark or an undo the user asked for did not happen
+   */
+  signals[SIGNAL_MARK_FAILED] =
+    g_signal_new ("mark-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
+
+  pd_application_ensure_resources ();
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/proofdesk/Proofdesk/pd-checklist-panel.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "pd-checklist-panel");
+  gtk_widget_class_bind_template_child (widget_class, PdChecklistPanel, title_label);
+  gtk_widget_class_bind_template_child (widget_class, PdChecklistPanel, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, PdChecklistPanel, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, PdChecklistPanel, hint_label);
+  gtk_widget_class_bind_template_child (widget_class, PdChecklistPanel, stack);
+  gtk_widget_class_bind_template_child (widget_class, PdChecklistPanel, sections_box);
+
+  gtk_widget_class_install_action (widget_class, "checklist.mark-number", "u", action_mark_number);
+  gtk_widget_class_install_action (widget_class, "checklist.undo-last", NULL, action_undo_last);
+}
+
+static void
+pd_checklist_panel_init (PdChecklistPanel *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->rows = g_ptr_array_new_with_free_func (g_free);
+  self->mark_times = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  add_shortcuts (self);
+  update_all (self);
+}
+
+GtkWidget *
+pd_checklist_panel_new (void)
+{
+  return g_object_new (PD_TYPE_CHECKLIST_PANEL, NULL);
+}

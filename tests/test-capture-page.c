@@ -1,0 +1,438 @@
+/* test-capture-page.c — the Capture page in a real window under Xvfb: record the test pattern
+ * with a live preview, mark checklist items (by key, with a note), undo one, stop with required
+ * items missing and seal anyway; then check the package. Screenshots in G_TEST_BUILDDIR. */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+
+#include "pd-capture-page.h"
+#include "pd-checklist-panel.h"
+#include "pd-core.h"
+#include "pd-package.h"
+#include "pd-util.h"
+#include "test-common.h"
+
+typedef struct
+{
+  GSettings *settings;
+  char      *root;
+  GtkWindow *window;
+  GtkWidget *page;
+} Fixture;
+
+static void
+iterate (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop for `ms` milliseconds. */
+static void
+run_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_timeout, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+typedef gboolean (*Condition) (gpointer data);
+
+/* Runs the main loop until `cond` holds, failing after `seconds`. */
+static void
+run_until (Condition cond, gpointer data, guint seconds)
+{
+  gboolean timed_out = FALSE;
+  guint    id = g_timeout_add_seconds (seconds, on_timeout, &timed_out);
+
+  while (!cond (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (id);
+}
+
+static gboolean
+on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  (*(guint *) user_data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+typedef struct
+{
+  GtkWidget *widget;
+  guint      frames;
+} Frames;
+
+static gboolean
+frames_painted (gpointer data)
+{
+  Frames *f = data;
+
+  return gtk_widget_get_mapped (f->widget) && f->frames >= 3;
+}
+
+static void
+wait_for_frames (GtkWidget *widget)
+{
+  Frames frames = { widget, 0 };
+  guint  tick = gtk_widget_add_tick_callback (widget, on_tick, &frames.frames, NULL);
+
+  run_until (frames_painted, &frames, 10);
+  gtk_widget_remove_tick_callback (widget, tick);
+  iterate ();
+}
+
+/* Renders `widget` with its window's renderer into G_TEST_BUILDDIR/NAME-en.png. */
+static void
+save_screenshot (GtkWidget *widget, const char *name)
+{
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *file = g_strdup_printf ("%s-en.png", name);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
+  GtkSnapshot   *snapshot = gtk_snapshot_new ();
+  GskRenderNode *node;
+  GskRenderer   *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  int            width = gtk_widget_get_width (widget);
+  int            height = gtk_widget_get_height (widget);
+
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  /* On a loaded machine the widget may be between frames with nothing to draw yet. */
+  for (guint attempt = 0; node == NULL && attempt < 20; attempt++)
+    {
+      wait_for_frames (widget);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gsk_render_node_unref (node);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static GtkWidget *
+template_child (GtkWidget *widget, GType type, const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (widget, type, name);
+
+  g_assert_nonnull (child);
+  return GTK_WIDGET (child);
+}
+
+/* Activates the shortcut of `controller_owner` bound to `keyval` + `mods`, as a key press would. */
+static gboolean
+press_shortcut (GtkWidget *owner, guint keyval, GdkModifierType mods)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (owner);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger)
+              && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval
+              && gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == mods)
+            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut),
+                                                 GTK_SHORTCUT_ACTION_EXCLUSIVE, owner,
+                                                 gtk_shortcut_get_arguments (shortcut));
+        }
+    }
+  g_assert_not_reached ();
+  return FALSE;
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static gboolean
+has_package (gpointer data)
+{
+  return pd_capture_page_get_package (PD_CAPTURE_PAGE (data)) != NULL;
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  f->root = g_dir_make_tmp ("pd-capture-page-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->settings = g_settings_new (APP_ID);
+  g_settings_set_string (f->settings, "evidence-root", f->root);
+  g_settings_set_string (f->settings, "tsa-url", "");
+  g_settings_set_string (f->settings, "operator", "Test Operator");
+  g_settings_set_uint (f->settings, "checkpoint-interval", 1);
+
+  f->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (f->window, 1100, 720);
+  f->page = pd_capture_page_new ();
+  gtk_window_set_child (f->window, f->page);
+  gtk_window_present (f->window);
+  wait_for_frames (GTK_WIDGET (f->window));
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  GtkWidget *page = f->page;
+
+  g_object_add_weak_pointer (G_OBJECT (page), (gpointer *) &page);
+  gtk_window_destroy (f->window);
+  iterate ();
+  g_assert_null (page);
+  for (const char *const *k = (const char *const[]){ "evidence-root", "tsa-url", "operator",
+                                                      "checkpoint-interval", NULL }; *k; k++)
+    g_settings_reset (f->settings, *k);
+  g_clear_object (&f->settings);
+  pd_test_rm_rf (f->root);
+  g_free (f->root);
+}
+
+static JsonObject *
+read_manifest (PdPackage *package, JsonParser *parser)
+{
+  g_autofree char *path = g_build_filename (pd_package_get_path (package), PD_MANIFEST_NAME, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_no_error (error);
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static const char *
+listed_sha256 (JsonObject *manifest, const char *name)
+{
+  JsonArray *files = json_object_get_array_member (manifest, "files");
+
+  for (guint i = 0; i < json_array_get_length (files); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (files, i);
+
+      if (g_strcmp0 (json_object_get_string_member (entry, "name"), name) == 0)
+        return json_object_get_string_member (entry, "sha256");
+    }
+  return NULL;
+}
+
+static void
+test_setup_view (Fixture *f, gconstpointer data)
+{
+  GtkWidget *practice = template_child (f->page, PD_TYPE_CAPTURE_PAGE, "practice_revealer");
+  GtkWidget *panel = template_child (f->page, PD_TYPE_CAPTURE_PAGE, "checklist_panel");
+
+  g_assert_true (pd_capture_page_select_source (PD_CAPTURE_PAGE (f->page), "test", NULL));
+  g_assert_false (pd_capture_page_select_source (PD_CAPTURE_PAGE (f->page), "no-such-source", NULL));
+  g_assert_true (pd_capture_page_select_scenario (PD_CAPTURE_PAGE (f->page), "wechat-chat"));
+  g_assert_false (pd_capture_page_select_scenario (PD_CAPTURE_PAGE (f->page), "no-such-scenario"));
+  pd_capture_page_select_case (PD_CAPTURE_PAGE (f->page), "Zhang v. Li — loan");
+  g_assert_nonnull (pd_checklist_panel_get_checklist (PD_CHECKLIST_PANEL (panel)));
+  /* No TSA configured: the practice authority, and the page says so. */
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (practice)));
+  /* Marking is refused when not recording. */
+  {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_cmpuint (pd_checklist_panel_mark (PD_CHECKLIST_PANEL (panel), "env.network", NULL, &error), ==, 0);
+    g_assert_nonnull (error);
+    g_assert_false (press_shortcut (panel, GDK_KEY_1, 0));
+  }
+  wait_for_frames (GTK_WIDGET (f->window));
+  save_screenshot (GTK_WIDGET (f->window), "capture-page-setup");
+
+  /* Low free space shows the warning. */
+  pd_capture_page_set_low_disk_threshold (PD_CAPTURE_PAGE (f->page), G_MAXUINT64);
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (template_child (f->page, PD_TYPE_CAPTURE_PAGE,
+                                                                               "disk_revealer"))));
+  wait_for_frames (GTK_WIDGET (f->window));
+  run_for (400);
+  save_screenshot (GTK_WIDGET (f->window), "capture-page-low-disk");
+  pd_capture_page_set_low_disk_threshold (PD_CAPTURE_PAGE (f->page), 0);
+}
+
+static void
+test_record_mark_seal (Fixture *f, gconstpointer data)
+{
+  PdCapturePage    *page = PD_CAPTURE_PAGE (f->page);
+  GtkWidget        *panel = template_child (f->page, PD_TYPE_CAPTURE_PAGE, "checklist_panel");
+  GtkPicture       *preview = GTK_PICTURE (template_child (f->page, PD_TYPE_CAPTURE_PAGE, "preview"));
+  GdkPaintable     *paintable;
+  AdwMessageDialog *dialog;
+  PdPackage        *package;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonObject *manifest, *checklist;
+  JsonArray  *marks, *missing;
+  guint       note_mark, optional_mark, n_undone = 0, n_stills = 0;
+  gboolean    network_marked = FALSE;
+
+  g_assert_true (pd_capture_page_select_source (page, "test", NULL));
+  g_assert_true (pd_capture_page_select_scenario (page, "wechat-chat"));
+  pd_capture_page_select_case (page, "Zhang v. Li — loan");
+
+  /* Ctrl+R starts recording. */
+  g_assert_true (press_shortcut (f->page, GDK_KEY_r, GDK_CONTROL_MASK));
+  g_assert_true (pd_capture_page_is_recording (page));
+  run_for (3000);
+
+  /* The preview shows frames. */
+  paintable = gtk_picture_get_paintable (preview);
+  g_assert_nonnull (paintable);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (paintable), >, 0);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (paintable), >, 0);
+
+  /* Item 1 by its number key, one with a note, one optional item undone with Ctrl+Z. */
+  g_assert_true (press_shortcut (panel, GDK_KEY_1, 0));
+  run_for (300);
+  note_mark = pd_checklist_panel_mark (PD_CHECKLIST_PANEL (panel), "party.identity", "¥50,000", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (note_mark, >, 0);
+  run_for (300);
+  optional_mark = pd_checklist_panel_mark (PD_CHECKLIST_PANEL (panel), "chat.calls", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (press_shortcut (panel, GDK_KEY_z, GDK_CONTROL_MASK));
+  g_assert_false (pd_checklist_item_is_marked (pd_checklist_lookup_item (
+    pd_checklist_panel_get_checklist (PD_CHECKLIST_PANEL (panel)), "chat.calls")));
+  run_for (1500);
+  wait_for_frames (GTK_WIDGET (f->window));
+  save_screenshot (GTK_WIDGET (f->window), "capture-page-recording");
+
+  /* Stop: required items are missing, so the page asks; seal anyway. */
+  g_assert_true (gtk_widget_activate_action (f->page, "capture.record-toggle", NULL));
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_true (pd_capture_page_is_recording (page));
+  wait_for_frames (GTK_WIDGET (dialog));
+  save_screenshot (GTK_WIDGET (dialog), "capture-page-stop-dialog");
+  /* What the "Seal Anyway" button does: respond, then close. */
+  adw_message_dialog_response (dialog, "seal");
+  gtk_window_close (GTK_WINDOW (dialog));
+  run_until (has_package, page, 90);
+  g_assert_false (pd_capture_page_is_recording (page));
+  wait_for_frames (GTK_WIDGET (f->window));
+  run_for (500);
+  save_screenshot (GTK_WIDGET (f->window), "capture-page-result");
+
+  /* The package: marks (one undone), stills listed with their digests, the checklist decision. */
+  package = pd_capture_page_get_package (page);
+  manifest = read_manifest (package, parser);
+  g_assert_cmpstr (json_object_get_string_member (manifest, "scenario"), ==, "wechat-chat");
+  g_assert_cmpstr (json_object_get_string_member (manifest, "case"), ==, "Zhang v. Li — loan");
+  marks = json_object_get_array_member (manifest, "marks");
+  g_assert_cmpuint (json_array_get_length (marks), ==, 3);
+  for (guint i = 0; i < json_array_get_length (marks); i++)
+    {
+      JsonObject *mark = json_array_get_object_element (marks, i);
+      const char *item = json_object_get_string_member (mark, "item");
+      const char *still = json_object_get_string_member_with_default (mark, "still", NULL);
+      gboolean    undone = json_object_get_boolean_member_with_default (mark, "undone", FALSE);
+
+      if (undone)
+        {
+          n_undone++;
+          g_assert_cmpstr (item, ==, "chat.calls");
+          g_assert_cmpint (json_object_get_int_member (mark, "id"), ==, optional_mark);
+        }
+      if (g_strcmp0 (item, "env.network") == 0)
+        network_marked = TRUE;
+      if (json_object_get_int_member (mark, "id") == note_mark)
+        g_assert_cmpstr (json_object_get_string_member (mark, "note"), ==, "¥50,000");
+      if (still != NULL)
+        {
+          g_autofree char *path = g_build_filename (pd_package_get_path (package), still, NULL);
+          g_autofree char *digest = NULL;
+
+          g_assert_true (g_str_has_prefix (still, "stills/"));
+          g_assert_true (g_str_has_suffix (still, ".png"));
+          digest = pd_sha256_file (path, NULL, NULL, &error);
+          g_assert_no_error (error);
+          g_assert_cmpstr (listed_sha256 (manifest, still), ==, digest);
+          n_stills++;
+        }
+    }
+  g_assert_true (network_marked);
+  g_assert_cmpuint (n_undone, ==, 1);
+  g_assert_cmpuint (n_stills, ==, 3);
+
+  checklist = json_object_get_object_member (manifest, "checklist");
+  g_assert_nonnull (checklist);
+  g_assert_cmpstr (json_object_get_string_member (checklist, "scenario"), ==, "wechat-chat");
+  g_assert_cmpstr (json_object_get_string_member (checklist, "decision"), ==, "sealed-anyway");
+  g_assert_cmpint (json_object_get_int_member (checklist, "required_marked"), ==, 2);
+  missing = json_object_get_array_member (checklist, "missing_required");
+  g_assert_cmpuint (json_array_get_length (missing), ==, json_object_get_int_member (checklist, "required") - 2);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (checklist, "undone")), ==, 1);
+
+  /* Back to the setup view for another recording. */
+  g_assert_true (gtk_widget_activate_action (f->page, "capture.new-recording", NULL));
+  g_assert_null (find_message_dialog ());
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *data_dir = g_dir_make_tmp ("pd-capture-page-data-XXXXXX", NULL);
+  int              status;
+
+  /* A catalog and practice authority of its own: the cases and sessions this test makes must
+   * not show up in the other tests' screenshots. */
+  g_assert_nonnull (data_dir);
+  g_setenv ("PROOFDESK_DATA_DIR", data_dir, TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_setenv ("LANGUAGE", "en", TRUE);
+  /* The shipped templates. */
+  g_unsetenv ("PROOFDESK_CHECKLIST_DIR");
+  g_unsetenv ("PROOFDESK_TSA_URL");
+  /* Registering with a slow accessibility bus can time out on a loaded machine: not what this
+   * test is about. */
+  g_setenv ("GTK_A11Y", "none", FALSE);
+
+  gtk_test_init (&argc, &argv, NULL);
+  setlocale (LC_ALL, "");
+  adw_init ();
+  pd_core_init (&argc, &argv);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/app/capture-page/setup", test_setup_view);
+  ADD ("/app/capture-page/record-mark-seal", test_record_mark_seal);
+#undef ADD
+  status = g_test_run ();
+  pd_test_rm_rf (data_dir);
+  return status;
+}
