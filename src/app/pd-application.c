@@ -6,16 +6,84 @@
 #include <glib/gi18n.h>
 
 #include "pd-application.h"
+#include "pd-maintenance.h"
 #include "pd-preferences-window.h"
+#include "pd-util.h"
 #include "pd-window.h"
 #include "proofdesk-resources.h"
 
 struct _PdApplication
 {
   AdwApplication parent_instance;
+
+  /* Owned references */
+  PdMaintenance *maintenance;
+  guint          last_retry_delay;
 };
 
 G_DEFINE_FINAL_TYPE (PdApplication, pd_application, ADW_TYPE_APPLICATION)
+
+static void
+toast (PdApplication *self, const char *title)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (PD_IS_WINDOW (window))
+    pd_window_add_toast (PD_WINDOW (window), adw_toast_new (title));
+}
+
+static void
+on_recovered (PdMaintenance *m, const char *path, PdApplication *self)
+{
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *title = g_strdup_printf (_("Recovered an interrupted recording: %s"), name);
+
+  toast (self, title);
+}
+
+static void
+on_stamped (PdMaintenance *m, const char *path, PdApplication *self)
+{
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *title = g_strdup_printf (_("Timestamped a waiting recording: %s"), name);
+
+  self->last_retry_delay = 0;
+  toast (self, title);
+}
+
+static void
+on_stamp_failed (PdMaintenance *m, const char *path, const char *message, guint delay,
+                 PdApplication *self)
+{
+  g_autofree char *title = NULL;
+
+  /* One toast per retry round, not one per waiting package. */
+  if (delay == self->last_retry_delay)
+    return;
+  self->last_retry_delay = delay;
+  title = g_strdup_printf (ngettext ("Timestamp authority unreachable; retrying in %u second",
+                                     "Timestamp authority unreachable; retrying in %u seconds", delay),
+                           delay);
+  toast (self, title);
+}
+
+/* Recovery of crashed captures and late stamping start with the first window. */
+static void
+start_maintenance (PdApplication *self)
+{
+  g_autofree char *root = NULL;
+  g_autofree char *tsa = NULL;
+
+  if (self->maintenance != NULL || g_getenv ("PROOFDESK_NO_MAINTENANCE") != NULL)
+    return;
+  root = pd_config_get_evidence_root ();
+  tsa = pd_config_get_tsa_url ();
+  self->maintenance = pd_maintenance_new (root, tsa, NULL);
+  g_signal_connect (self->maintenance, "recovered", G_CALLBACK (on_recovered), self);
+  g_signal_connect (self->maintenance, "stamped", G_CALLBACK (on_stamped), self);
+  g_signal_connect (self->maintenance, "stamp-failed", G_CALLBACK (on_stamp_failed), self);
+  pd_maintenance_start (self->maintenance);
+}
 
 static void
 pd_application_activate (GApplication *app)
@@ -25,6 +93,18 @@ pd_application_activate (GApplication *app)
   if (window == NULL)
     window = GTK_WINDOW (pd_window_new (PD_APPLICATION (app)));
   gtk_window_present (window);
+  start_maintenance (PD_APPLICATION (app));
+}
+
+static void
+pd_application_shutdown (GApplication *app)
+{
+  PdApplication *self = PD_APPLICATION (app);
+
+  if (self->maintenance)
+    pd_maintenance_stop (self->maintenance);
+  g_clear_object (&self->maintenance);
+  G_APPLICATION_CLASS (pd_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -111,6 +191,7 @@ pd_application_class_init (PdApplicationClass *klass)
 
   app_class->activate = pd_application_activate;
   app_class->startup = pd_application_startup;
+  app_class->shutdown = pd_application_shutdown;
   pd_application_ensure_resources ();
 }
 

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "pd-capture-page.h"
+#include "pd-catalog-page.h"
 #include "pd-verify-page.h"
 #include "pd-window.h"
 
@@ -14,7 +15,8 @@ struct _PdWindow
   AdwApplicationWindow parent_instance;
 
   /* Template widgets */
-  AdwViewStack *stack;
+  AdwViewStack    *stack;
+  AdwToastOverlay *toast_overlay;
 };
 
 G_DEFINE_FINAL_TYPE (PdWindow, pd_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -37,9 +39,11 @@ pd_window_class_init (PdWindowClass *klass)
 
   pd_application_ensure_resources ();
   g_type_ensure (PD_TYPE_CAPTURE_PAGE);
+  g_type_ensure (PD_TYPE_CATALOG_PAGE);
   g_type_ensure (PD_TYPE_VERIFY_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/proofdesk/Proofdesk/pd-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PdWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, PdWindow, toast_overlay);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", on_show_page);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "capture");
@@ -66,4 +70,12 @@ pd_window_get_stack (PdWindow *self)
   g_return_val_if_fail (PD_IS_WINDOW (self), NULL);
 
   return self->stack;
+}
+
+/* Shows a toast for a background event (recovery, a late timestamp, an authority outage). */
+void
+pd_window_add_toast (PdWindow *self, AdwToast *toast)
+{
+  g_return_if_fail (PD_IS_WINDOW (self));
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }

@@ -12,5 +12,6 @@ G_DECLARE_FINAL_TYPE (PdWindow, pd_window, PD, WINDOW, AdwApplicationWindow)
 
 PdWindow     *pd_window_new       (PdApplication *app);
 AdwViewStack *pd_window_get_stack (PdWindow *self);
+void          pd_window_add_toast (PdWindow *self, AdwToast *toast);
 
 G_END_DECLS
