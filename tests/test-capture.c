@@ -350,6 +350,58 @@ test_capture_marks_and_stills (Fixture *f, gconstpointer data)
     }
 }
 
+static GstPadProbeReturn
+slow_preview_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  /* A UI that never keeps up: 300 ms per preview frame, ten times slower than the source. */
+  g_usleep (300 * 1000);
+  (*(int *) user_data)++;
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+test_blocked_preview_keeps_frames (Fixture *f, gconstpointer data)
+{
+  g_autoptr (PdSourceSpec) spec = pd_source_spec_parse ("test", NULL);
+  g_autoptr (PdCapture) capture = pd_capture_new (spec);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) preview = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  StopWhen w;
+  int previewed = 0, expected, frames, encoded;
+  g_autofree char *rec = NULL;
+
+  pd_capture_set_evidence_root (capture, f->root);
+  pd_capture_set_checkpoint_interval (capture, 0);
+  g_assert_true (pd_capture_start (capture, &error));
+  g_assert_no_error (error);
+  preview = gst_bin_get_by_name (GST_BIN (pd_capture_get_pipeline (capture)), "preview");
+  g_assert_nonnull (preview);
+  pad = gst_element_get_static_pad (preview, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, slow_preview_probe, &previewed, NULL);
+
+  w.capture = capture;
+  w.until = 3 * GST_SECOND;
+  w.f = f;
+  g_timeout_add (5, stop_when_due, &w);
+  g_main_loop_run (f->loop);
+  g_assert_no_error (f->error);
+
+  expected = (int) ((w.stopped_at * 30 + GST_SECOND - 1) / GST_SECOND);
+  rec = g_build_filename (pd_package_get_path (f->package), PD_RECORDING_NAME, NULL);
+  frames = pd_test_count_decoded_frames (rec, &error);
+  g_assert_no_error (error);
+  encoded = (int) json_object_get_int_member (json_object_get_object_member (
+                pd_package_get_manifest (f->package), "encoder"), "frames");
+  g_test_message ("preview saw %d frames; recording decoded %d, encoded %d, due %d",
+                  previewed, frames, encoded, expected);
+  /* The preview dropped most frames; the recording kept every one of them. */
+  g_assert_cmpint (previewed, <, expected / 2);
+  g_assert_cmpint (ABS (frames - encoded), <=, 1);
+  g_assert_cmpint (frames, >=, expected * 85 / 100);
+  g_assert_cmpint (frames, <=, expected + 1);
+}
+
 static void
 test_source_spec_parse (void)
 {
@@ -380,6 +432,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/core/capture/source-spec", test_source_spec_parse);
   g_test_add ("/core/capture/test-source", Fixture, NULL, fixture_setup, test_capture_test_source, fixture_teardown);
+  g_test_add ("/core/capture/blocked-preview-keeps-frames", Fixture, NULL, fixture_setup, test_blocked_preview_keeps_frames, fixture_teardown);
   g_test_add ("/core/capture/marks-and-stills", Fixture, NULL, fixture_setup, test_capture_marks_and_stills, fixture_teardown);
   g_test_add ("/core/capture/x11-screen", Fixture, NULL, fixture_setup, test_capture_x11, fixture_teardown);
   g_test_add ("/core/capture/x11-region", Fixture, NULL, fixture_setup, test_capture_x11_region, fixture_teardown);

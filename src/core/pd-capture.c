@@ -1890,6 +1890,13 @@ pd_capture_get_warnings (PdCapture *self)
   return (const char * const *) self->warnings->pdata;
 }
 
+GstElement *
+pd_capture_get_pipeline (PdCapture *self)
+{
+  g_return_val_if_fail (PD_IS_CAPTURE (self), NULL);
+  return self->pipeline;
+}
+
 PdPackage *
 pd_capture_get_package (PdCapture *self)
 {

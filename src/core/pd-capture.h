@@ -111,6 +111,8 @@ void        pd_capture_set_checklist_summary (PdCapture *self, JsonObject *summa
 /* Things the user must be told about the seal (a stamp that failed, …); NULL-terminated,
  * owned by the capture. */
 const char * const *pd_capture_get_warnings (PdCapture *self);
+/* The running pipeline (diagnostics and tests); NULL before start. */
+GstElement *pd_capture_get_pipeline        (PdCapture *self);
 /* The package being written; NULL before start. */
 PdPackage  *pd_capture_get_package         (PdCapture *self);
 
