@@ -9,6 +9,9 @@
 #include <locale.h>
 
 #include "pd-capture-page.h"
+#include "pd-catalog.h"
+#include "pd-verify.h"
+#include <string.h>
 #include "pd-checklist-panel.h"
 #include "pd-core.h"
 #include "pd-package.h"
@@ -398,6 +401,31 @@ test_record_mark_seal (Fixture *f, gconstpointer data)
   missing = json_object_get_array_member (checklist, "missing_required");
   g_assert_cmpuint (json_array_get_length (missing), ==, json_object_get_int_member (checklist, "required") - 2);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (checklist, "undone")), ==, 1);
+
+  /* The result view shows the verdict of the fresh package's self-check. */
+  {
+    AdwActionRow *check = ADW_ACTION_ROW (template_child (f->page, PD_TYPE_CAPTURE_PAGE, "result_check_row"));
+    gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+    const char *subtitle;
+
+    while (g_str_has_prefix (adw_action_row_get_subtitle (check), "Verifying") &&
+           g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+    subtitle = adw_action_row_get_subtitle (check);
+    g_test_message ("self-check: %s", subtitle);
+    g_assert_true (strstr (subtitle, pd_verdict_describe (PD_VERDICT_VALID_PRACTICE)) != NULL);
+  }
+
+  /* The catalog has the session, stamped. */
+  {
+    g_autoptr (PdCatalog) catalog = pd_catalog_open (NULL, &error);
+    g_autoptr (PdCatalogSession) session = NULL;
+
+    g_assert_no_error (error);
+    session = pd_catalog_get_session (catalog, json_object_get_string_member (manifest, "session"), &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (pd_catalog_session_get_state (session), ==, "stamped");
+  }
 
   /* Back to the setup view for another recording. */
   g_assert_true (gtk_widget_activate_action (f->page, "capture.new-recording", NULL));

@@ -14,6 +14,7 @@
 #include "pd-capture.h"
 #include "pd-catalog.h"
 #include "pd-checklist-panel.h"
+#include "pd-verify.h"
 #include "pd-checklist.h"
 #include "pd-tsa.h"
 #include "pd-util.h"
@@ -61,6 +62,7 @@ struct _PdCapturePage
   AdwActionRow        *result_sha_row;
   AdwActionRow        *result_stamp_row;
   AdwActionRow        *result_checklist_row;
+  AdwActionRow        *result_check_row;
   AdwPreferencesGroup *warnings_group;
   PdChecklistPanel    *checklist_panel;
 
@@ -713,6 +715,39 @@ add_warning_row (PdCapturePage *self, const char *text)
 }
 
 static void
+on_self_check_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PdCapturePage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PdVerifyResult) r = pd_verify_package_finish (result, &error);
+  g_autofree char *text = NULL;
+
+  if (r == NULL)
+    text = g_strdup (error->message);
+  else
+    text = g_strdup_printf ("%s — %s", pd_verdict_describe (pd_verify_result_get_verdict (r)),
+                            pd_verify_result_get_summary (r));
+  adw_action_row_set_subtitle (self->result_check_row, text);
+}
+
+/* The fresh package is verified by the same code anyone else will use on it. */
+static void
+start_self_check (PdCapturePage *self)
+{
+  g_autoptr (PdTrustStore) trust = pd_trust_store_new_default (NULL);
+
+  if (self->package == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->result_check_row), FALSE);
+      return;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->result_check_row), TRUE);
+  adw_action_row_set_subtitle (self->result_check_row, _("Verifying the fresh package…"));
+  pd_verify_package_async (pd_package_get_path (self->package), trust, NULL, NULL, NULL, NULL,
+                           on_self_check_done, g_object_ref (self));
+}
+
+static void
 show_result (PdCapturePage *self, PdCapture *capture, const GError *error)
 {
   JsonObject *manifest = self->package ? pd_package_get_manifest (self->package) : NULL;
@@ -751,6 +786,7 @@ show_result (PdCapturePage *self, PdCapture *capture, const GError *error)
                            _("The recording and its manifest are hashed and written once. Keep a copy off this workstation."));
     }
 
+  start_self_check (self);
   gtk_widget_set_visible (GTK_WIDGET (self->result_folder_row), self->package != NULL);
   if (self->package != NULL)
     adw_action_row_set_subtitle (self->result_folder_row, pd_package_get_path (self->package));
@@ -1379,6 +1415,7 @@ pd_capture_page_class_init (PdCapturePageClass *klass)
   BIND (result_sha_row);
   BIND (result_stamp_row);
   BIND (result_checklist_row);
+  BIND (result_check_row);
   BIND (warnings_group);
   BIND (checklist_panel);
 #undef BIND
