@@ -1114,6 +1114,459 @@ test_cli_import (Fixture *f, gconstpointer data)
                    0);
 }
 
+/* ---- search ---- */
+
+#define UUID_D "44444444-4444-4444-8444-444444444444"
+#define UUID_E "55555555-5555-4555-8555-555555555555"
+
+/* Records a package for `uuid` whose marks are the JSON array `marks_json`. */
+static void
+record_marks (PdCatalog *catalog, const char *uuid, const char *marks_json)
+{
+  g_autofree char *text = g_strdup_printf ("{ \"format\": \"proofdesk-evidence-package\","
+                                           " \"session\": \"%s\", \"marks\": %s }",
+                                           uuid, marks_json);
+  g_autoptr (JsonObject) m = parse_object (text);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (pd_catalog_session_record_package (catalog, uuid, m, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+create_session_at (PdCatalog *catalog, const char *uuid, const char *case_name,
+                   const char *scenario, const char *source, int day)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDateTime) started = g_date_time_new_utc (2025, 3, day, 10, 0, 0);
+
+  pd_catalog_session_create (catalog, uuid, case_name, scenario, source, NULL, started, &error);
+  g_assert_no_error (error);
+}
+
+/* The UUIDs found, in order, by their last character, joined by ' ' ("" for none). */
+static char *
+search_uuids (PdCatalog *catalog, const char *query, guint limit)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) found = pd_catalog_search_sessions (catalog, query, limit, &error);
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (found);
+  for (guint i = 0; i < found->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ' ');
+      const char *uuid = pd_catalog_session_get_uuid (g_ptr_array_index (found, i));
+
+      /* the last character tells the test sessions apart */
+      g_string_append_c (out, uuid[strlen (uuid) - 1]);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* A: 张三 v 李四 lending, with a mark "¥50,000 due 2025-06-30"; B: same case, later;
+ * C: Zhang v. Li Ltd (English); D: no case, screen source; E: 王小明 case, undone mark. */
+static void
+search_fill (PdCatalog *catalog)
+{
+  g_autoptr (GError) error = NULL;
+
+  pd_catalog_ensure_case (catalog, "张三诉李四民间借贷纠纷", "原告：张三；被告：李四", "民间借贷纠纷",
+                          &error);
+  g_assert_no_error (error);
+  pd_catalog_ensure_case (catalog, "Zhang v. Li Trading Ltd", "Plaintiff: Zhang Wei; Defendant: Li "
+                          "Trading Ltd", "sale of goods", &error);
+  g_assert_no_error (error);
+  pd_catalog_ensure_case (catalog, "王小明劳动争议", "申请人：王小明", "劳动争议", &error);
+  g_assert_no_error (error);
+
+  create_session_at (catalog, UUID_A, "张三诉李四民间借贷纠纷", "lending", "x11:0", 1);
+  create_session_at (catalog, UUID_B, "张三诉李四民间借贷纠纷", "wechat-transfer", "x11:0", 2);
+  create_session_at (catalog, UUID_C, "Zhang v. Li Trading Ltd", "email", "window:Thunderbird", 3);
+  create_session_at (catalog, UUID_D, NULL, "web-page", "screen", 4);
+  create_session_at (catalog, UUID_E, "王小明劳动争议", "im-chat", "x11:0", 5);
+  record_marks (catalog, UUID_A, "[ { \"item\": \"iou\", \"title\": \"借条\","
+                                  " \"note\": \"¥50,000 due 2025-06-30\" },"
+                                  " { \"item\": \"transfer\", \"title\": \"转账记录\" } ]");
+  record_marks (catalog, UUID_E, "[ { \"item\": \"salary\", \"title\": \"工资条\","
+                                  " \"note\": \"拖欠工资 8,800 元\" },"
+                                  " { \"item\": \"gone\", \"title\": \"撤回的标记\","
+                                  " \"note\": \"retracted 77,777\", \"undone\": true } ]");
+}
+
+static void
+check_search_results (PdCatalog *catalog)
+{
+  static const struct
+  {
+    const char *query;
+    const char *expect;   /* last characters of the UUIDs, newest first */
+  } cases[] = {
+    { "张三诉李四", "2 1" },            /* case name */
+    { "借贷", "2 1" },                  /* a substring of the case name and dispute type */
+    { "张三", "2 1" },                  /* a two-character party name */
+    { "李四", "2 1" },
+    { "三", "2 1" },                    /* one character */
+    { "王小明", "5" },                  /* three characters */
+    { "小明", "5" },
+    { "zhang", "3" },                   /* English, any case */
+    { "ZHANG WEI", "3" },               /* every word must occur */
+    { "Zhang v.", "3" },
+    { "Zhang 张三", "" },
+    { "sale of goods", "3" },           /* dispute type */
+    { "劳动争议", "5" },
+    { "wechat", "2" },                  /* scenario */
+    { "screen", "4" },                  /* source */
+    { "Thunderbird", "3" },
+    { "50,000", "1" },                  /* amount in a mark note */
+    { "¥50,000", "1" },
+    { "0,0", "1" },
+    { "2025-06", "1" },
+    { "06-30", "1" },
+    { "due 2025-06-30", "1" },
+    { "转账记录", "1" },                /* mark title */
+    { "借条", "1" },
+    { "8,800", "5" },
+    { "工资", "5" },
+    { "77,777", "" },                   /* an undone mark is not searched */
+    { "撤回", "" },
+    { "nothing like this", "" },
+    { "无此人", "" },
+    { "x11", "5 2 1" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = search_uuids (catalog, cases[i].query, 0);
+
+      if (g_strcmp0 (got, cases[i].expect) != 0)
+        g_error ("search “%s”: got “%s”, expected “%s”", cases[i].query, got, cases[i].expect);
+    }
+}
+
+static void
+test_search (Fixture *f, gconstpointer data)
+{
+  g_autoptr (PdCatalog) like = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) info = NULL;
+  g_autofree char *got = NULL;
+
+  search_fill (f->catalog);
+  info = pd_catalog_get_info (f->catalog, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (info), "search"), ==,
+                   "fts5-trigram");
+  check_search_results (f->catalog);
+
+  /* the LIKE fallback (a SQLite without FTS5) finds the same */
+  like = pd_catalog_open (f->path, &error);
+  g_assert_no_error (error);
+  pd_catalog_debug_disable_fts (like);
+  check_search_results (like);
+
+  /* empty: everything, newest first; limit */
+  got = search_uuids (f->catalog, "", 0);
+  g_assert_cmpstr (got, ==, "5 4 3 2 1");
+  g_clear_pointer (&got, g_free);
+  got = search_uuids (f->catalog, " \t\u3000 ", 2);
+  g_assert_cmpstr (got, ==, "5 4");
+  g_clear_pointer (&got, g_free);
+  got = search_uuids (f->catalog, "张三", 1);
+  g_assert_cmpstr (got, ==, "2");
+  g_clear_pointer (&got, g_free);
+
+  /* the index follows the write paths: new parties replace the old ones ... */
+  pd_catalog_ensure_case (f->catalog, "张三诉李四民间借贷纠纷", "原告：张三；被告：赵六", NULL, &error);
+  g_assert_no_error (error);
+  got = search_uuids (f->catalog, "李四", 0);   /* still in the case name */
+  g_assert_cmpstr (got, ==, "2 1");
+  g_clear_pointer (&got, g_free);
+  got = search_uuids (f->catalog, "赵六", 0);
+  g_assert_cmpstr (got, ==, "2 1");
+  g_clear_pointer (&got, g_free);
+  /* ... re-recorded marks replace the old marks ... */
+  record_marks (f->catalog, UUID_A, "[ { \"item\": \"iou\", \"note\": \"¥60,000 due 2025-07-31\" } ]");
+  got = search_uuids (f->catalog, "50,000", 0);
+  g_assert_cmpstr (got, ==, "");
+  g_clear_pointer (&got, g_free);
+  got = search_uuids (f->catalog, "60,000", 0);
+  g_assert_cmpstr (got, ==, "1");
+  g_clear_pointer (&got, g_free);
+  got = search_uuids (f->catalog, "iou", 0);   /* a mark without a title is found by its item */
+  g_assert_cmpstr (got, ==, "1");
+  g_clear_pointer (&got, g_free);
+  /* ... and a rolled-back change leaves the index as it was */
+  {
+    g_autoptr (JsonObject) m = parse_object ("{ \"session\": \"" UUID_B "\", \"marks\": ["
+                                             " { \"item\": \"x\", \"note\": \"never stored\" },"
+                                             " { \"note\": \"no item: invalid\" } ] }");
+
+    g_assert_false (pd_catalog_session_record_package (f->catalog, UUID_B, m, NULL, &error));
+    g_assert_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_INVALID);
+    g_clear_error (&error);
+  }
+  got = search_uuids (f->catalog, "never stored", 0);
+  g_assert_cmpstr (got, ==, "");
+  g_clear_pointer (&got, g_free);
+
+  /* the index is a copy of the tables: rebuilding it from them changes nothing */
+  g_clear_object (&like);
+  {
+    sqlite3 *db = raw_open (f->path);
+
+    g_assert_cmpint (raw_exec (db, "INSERT INTO session_search (session_search, rank)"
+                                   " VALUES ('integrity-check', 1)"), ==, SQLITE_OK);
+    g_assert_cmpint (raw_int (db, "SELECT count(*) FROM session_search"), ==, 5);
+    sqlite3_close (db);
+  }
+}
+
+static void
+test_search_hostile (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GString) big = g_string_new (NULL);
+  g_autoptr (GString) quotes = g_string_new (NULL);
+  g_autoptr (GString) words = g_string_new (NULL);
+  g_autoptr (GString) huge = g_string_new (NULL);
+  g_autoptr (GString) distinct3 = g_string_new (NULL);
+  g_autoptr (GString) distinct2 = g_string_new (NULL);
+  g_autoptr (PdCatalog) like = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) found = NULL;
+  const char *hostile[] = {
+    "\"", "\"\"", "\"\"\"", "*", "OR", "AND", "NOT", "NEAR(", "NEAR(\"a\" \"b\", 2)", "NEAR",
+    "'; DROP TABLE sessions; --", "\"); DROP TABLE sessions; --", "", " ", "(", ")", "(((",
+    "body:张三", "body : x", "{body}: x", "^张三", "张三*", "-张三", "+", "a OR b", "张三 OR 李四",
+    "%", "_", "\\", "%%%", "\\%", "'", "''", "\x01\x02", "\u202E", "[]", "{\"a\": 1}",
+    NULL, NULL, NULL, NULL, NULL, NULL,
+  };
+  guint n = 0;
+
+  while (hostile[n])
+    n++;
+  for (guint i = 0; i < 1024; i++)
+    g_string_append (big, "张三");          /* 6 KiB, one word */
+  for (guint i = 0; i < 4096; i++)
+    g_string_append_c (quotes, '"');
+  for (guint i = 0; i < 1024; i++)
+    g_string_append (words, "OR * ");        /* 5 KiB of operators */
+  for (guint i = 0; i < 3000; i++)
+    g_string_append_printf (distinct3, "%04x ", i);   /* 3000 different words of four */
+  for (guint i = 0; i < 36 * 36; i++)
+    g_string_append_printf (distinct2, "%c%c ", "0123456789abcdefghijklmnopqrstuvwxyz"[i / 36],
+                            "0123456789abcdefghijklmnopqrstuvwxyz"[i % 36]);
+  hostile[n++] = big->str;
+  hostile[n++] = quotes->str;
+  hostile[n++] = words->str;
+  hostile[n++] = distinct3->str;
+  hostile[n++] = distinct2->str;
+
+  create_session (f->catalog, UUID_A, "100% \"real\" OR_not (NEAR) *star* back\\slash");
+  create_session (f->catalog, UUID_B, "张三诉李四");
+
+  like = pd_catalog_open (f->path, &error);
+  g_assert_no_error (error);
+  pd_catalog_debug_disable_fts (like);
+  for (guint c = 0; c < 2; c++)
+    {
+      PdCatalog *catalog = c == 0 ? f->catalog : like;
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr (GPtrArray) list = pd_catalog_search_sessions (catalog, hostile[i], 10, &error);
+
+          g_assert_no_error (error);
+          g_assert_nonnull (list);
+          g_assert_cmpuint (list->len, <=, 2);
+        }
+
+      /* special characters are matched literally, not as operators or wildcards */
+      {
+        static const struct
+        {
+          const char *query;
+          const char *expect;
+        } literal[] = {
+          { "%", "1" }, { "100%", "1" }, { "_", "1" }, { "OR_not", "1" }, { "\\", "1" },
+          { "back\\slash", "1" }, { "\"real\"", "1" }, { "\"", "1" }, { "(NEAR)", "1" },
+          { "NEAR(", "" }, { "*", "1" }, { "*star*", "1" }, { "star", "1" }, { "OR", "1" },
+          { "o", "1" }, { "real OR 张三", "" }, { "张三 OR", "" }, { "0%", "1" }, { "1_0", "" },
+        };
+
+        for (guint i = 0; i < G_N_ELEMENTS (literal); i++)
+          {
+            g_autofree char *got = search_uuids (catalog, literal[i].query, 0);
+
+            if (g_strcmp0 (got, literal[i].expect) != 0)
+              g_error ("%s search “%s”: got “%s”, expected “%s”", c == 0 ? "FTS" : "LIKE",
+                       literal[i].query, got, literal[i].expect);
+          }
+      }
+    }
+
+  /* the tables are all still there */
+  found = pd_catalog_list_sessions (f->catalog, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 2);
+  g_clear_pointer (&found, g_ptr_array_unref);
+
+  /* refused, not run: invalid UTF-8, and text longer than 16 KiB */
+  found = pd_catalog_search_sessions (f->catalog, "\xff\xfe", 0, &error);
+  g_assert_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_INVALID);
+  g_assert_null (found);
+  g_clear_error (&error);
+  for (guint i = 0; i < 17 * 1024; i++)
+    g_string_append_c (huge, 'a');
+  found = pd_catalog_search_sessions (f->catalog, huge->str, 0, &error);
+  g_assert_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_INVALID);
+  g_assert_null (found);
+  g_clear_error (&error);
+}
+
+/* A version-1 catalog, with data, written as the v1 code wrote it (the v1 schema, rows by
+ * hand), becomes version 2 on open and its sessions become searchable. */
+static void
+test_search_upgrade (Fixture *f, gconstpointer data)
+{
+  g_autofree char *old = g_build_filename (f->dir, "v1.db", NULL);
+  g_autoptr (PdCatalog) catalog = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) desc = NULL;
+  g_autofree char *got = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (old, &db), ==, SQLITE_OK);
+  g_assert_cmpint (raw_exec (db, pd_catalog_debug_migration_sql (1)), ==, SQLITE_OK);
+  g_assert_cmpint (raw_exec (db,
+                             "INSERT INTO cases (id, name, parties, dispute_type, created) VALUES"
+                             " (1, '张三诉李四', '原告：张三；被告：李四', '民间借贷纠纷',"
+                             " '2024-05-01T00:00:00Z');"
+                             "INSERT INTO sessions (id, uuid, case_id, state, source, scenario,"
+                             " started) VALUES"
+                             " (1, '" UUID_A "', 1, 'stamped', 'x11:0', 'lending',"
+                             " '2024-05-01T10:00:00.000Z'),"
+                             " (2, '" UUID_B "', NULL, 'failed', 'screen', 'web-page',"
+                             " '2024-05-02T10:00:00.000Z');"
+                             "INSERT INTO marks (session, item, note) VALUES"
+                             " (1, 'iou', '¥50,000 due 2025-06-30');"),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 1);
+  sqlite3_close (db);
+
+  catalog = pd_catalog_open (old, &error);
+  g_assert_no_error (error);
+  db = raw_open (old);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM pragma_table_info ('marks')"
+                                " WHERE name = 'title'"), ==, 1);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM session_search"), ==, 2);
+  sqlite3_close (db);
+
+  got = search_uuids (catalog, "张三", 0);
+  g_assert_cmpstr (got, ==, "1");
+  g_clear_pointer (&got, g_free);
+  got = search_uuids (catalog, "50,000", 0);
+  g_assert_cmpstr (got, ==, "1");
+  g_clear_pointer (&got, g_free);
+  got = search_uuids (catalog, "iou", 0);
+  g_assert_cmpstr (got, ==, "1");
+  g_clear_pointer (&got, g_free);
+  got = search_uuids (catalog, "web-page", 0);
+  g_assert_cmpstr (got, ==, "2");
+  g_clear_pointer (&got, g_free);
+  got = search_uuids (catalog, "", 0);
+  g_assert_cmpstr (got, ==, "2 1");
+  g_clear_pointer (&got, g_free);
+
+  /* the old rows stay what they were, and new writes are indexed too */
+  desc = pd_catalog_describe_session (catalog, UUID_A, &error);
+  g_assert_no_error (error);
+  create_session_at (catalog, UUID_C, "张三诉李四", "lending", "x11:0", 9);
+  got = search_uuids (catalog, "张三", 0);
+  g_assert_cmpstr (got, ==, "3 1");
+  g_clear_pointer (&got, g_free);
+  g_clear_object (&catalog);
+
+  /* reopening does not index twice */
+  catalog = pd_catalog_open (old, &error);
+  g_assert_no_error (error);
+  db = raw_open (old);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM session_search"), ==, 3);
+  sqlite3_close (db);
+}
+
+static void
+test_batch (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autofree char *got = NULL;
+
+  g_assert_true (pd_catalog_begin_batch (f->catalog, &error));
+  create_session (f->catalog, UUID_A, "Batch case");
+  /* a failing call undoes only itself */
+  g_assert_false (pd_catalog_session_create (f->catalog, UUID_A, "Batch case", NULL, NULL, NULL,
+                                             NULL, &error));
+  g_assert_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_EXISTS);
+  g_clear_error (&error);
+  create_session (f->catalog, UUID_B, "Batch case");
+  g_assert_true (pd_catalog_end_batch (f->catalog, TRUE, &error));
+  g_assert_no_error (error);
+  list = pd_catalog_list_sessions (f->catalog, "Batch case", NULL, &error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  g_assert_cmpuint (audit_rows (f->catalog), ==, 2);
+
+  /* rolled back: no session, no audit row, nothing in the index */
+  g_assert_true (pd_catalog_begin_batch (f->catalog, &error));
+  create_session (f->catalog, UUID_C, "Rolled back");
+  g_assert_true (pd_catalog_end_batch (f->catalog, FALSE, &error));
+  g_assert_no_error (error);
+  list = pd_catalog_list_sessions (f->catalog, NULL, NULL, &error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpuint (audit_rows (f->catalog), ==, 2);
+  got = search_uuids (f->catalog, "Rolled", 0);
+  g_assert_cmpstr (got, ==, "");
+}
+
+static void
+test_cli_search (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+
+  skip_without_proofctl ();
+  if (g_getenv ("PROOFCTL") == NULL)
+    return;
+  search_fill (f->catalog);
+  pd_catalog_session_set_state (f->catalog, UUID_B, PD_SESSION_STATE_FAILED, NULL, NULL);
+
+  g_assert_cmpint (run_proofctl (&out, NULL, "list", "--search", "张三", "--catalog", f->path,
+                                 NULL), ==, 0);
+  g_assert_nonnull (strstr (out, UUID_A));
+  g_assert_nonnull (strstr (out, UUID_B));
+  g_assert_null (strstr (out, UUID_C));
+  g_clear_pointer (&out, g_free);
+  /* --state narrows the matches */
+  g_assert_cmpint (run_proofctl (&out, NULL, "list", "--search", "50,000", "--json", "--catalog",
+                                 f->path, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, UUID_A));
+  g_assert_null (strstr (out, UUID_B));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_proofctl (&out, NULL, "list", "--search", "张三", "--state", "failed",
+                                 "--catalog", f->path, NULL), ==, 0);
+  g_assert_null (strstr (out, UUID_A));
+  g_assert_nonnull (strstr (out, UUID_B));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_proofctl (&out, NULL, "list", "--search", "'; DROP TABLE sessions; --",
+                                 "--catalog", f->path, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_proofctl (&out, NULL, "list", "--catalog", f->path, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, UUID_E));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1147,6 +1600,11 @@ main (int argc, char **argv)
   CAT_TEST ("cli/list-show", test_cli_list_show);
   CAT_TEST ("cli/audit", test_cli_audit);
   CAT_TEST ("cli/import", test_cli_import);
+  CAT_TEST ("search", test_search);
+  CAT_TEST ("search/hostile", test_search_hostile);
+  CAT_TEST ("search/upgrade", test_search_upgrade);
+  CAT_TEST ("batch", test_batch);
+  CAT_TEST ("cli/search", test_cli_search);
 
   ret = g_test_run ();
   pd_test_rm_rf (data_dir);
