@@ -72,7 +72,11 @@ main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
   textdomain (GETTEXT_PACKAGE);
-  pd_core_init (NULL, NULL);
+  /* Only the commands that run a pipeline or watch devices pay for GStreamer's start-up. */
+  if (argc > 1 && (g_str_equal (argv[1], "capture") || g_str_equal (argv[1], "devices")))
+    pd_core_init (NULL, NULL);
+  else
+    pd_core_init_minimal ();
 
   if (argc < 2)
     return usage (stderr);

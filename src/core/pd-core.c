@@ -60,13 +60,19 @@ warm_up_openssl (void)
 }
 
 void
-pd_core_init (int *argc, char ***argv)
+pd_core_init_minimal (void)
 {
   const char *localedir = g_getenv ("PROOFDESK_LOCALEDIR");
 
   bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   warm_up_openssl ();
+}
+
+void
+pd_core_init (int *argc, char ***argv)
+{
+  pd_core_init_minimal ();
   if (!gst_is_initialized ())
     gst_init (argc, argv);
   if (!pd_gst_register_static ())

@@ -8,6 +8,9 @@ G_BEGIN_DECLS
 /* Initialises GStreamer (if needed), registers the "proofdesk" plugin statically and binds
  * the gettext domain. Call once from main() before any other pd_ function. */
 void        pd_core_init        (int *argc, char ***argv);
+/* The same without GStreamer, for commands that never touch a pipeline (listing the catalog,
+ * verifying, stamping): it saves the plugin registry's load at start-up. */
+void        pd_core_init_minimal (void);
 const char *pd_core_version     (void);
 
 G_END_DECLS
