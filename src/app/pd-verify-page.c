@@ -593,7 +593,7 @@ fill_package_lists (PdVerifyPage *self)
               when = l ? g_date_time_format (l, "%Y-%m-%d %H:%M:%S") : NULL;
             }
           /* Translators: "Checkpoint 3 · 00:00:03". */
-          title = g_strdup_printf (_("Checkpoint %" G_GINT64_FORMAT " · %s"), index,
+          title = g_strdup_printf (_("Checkpoint %lld · %s"), (long long) index,
                                    stream_time ? stream_time : "?");
           offset_text = format_thousands ((guint64) MAX (offset, 0));
           subtitle = token && when

@@ -596,8 +596,8 @@ parse_template (Ctx *ctx, PdChecklist *self, JsonNode *root, const char *expecte
     return fail (ctx, PD_CHECKLIST_ERROR_INVALID, _("%s: “%s” must be a whole number"), "$", "schema");
   if (json_node_get_int (schema) != PD_CHECKLIST_SCHEMA)
     return fail (ctx, PD_CHECKLIST_ERROR_SCHEMA,
-                 _("schema %" G_GINT64_FORMAT " is not supported (this version reads schema %d)"),
-                 json_node_get_int (schema), PD_CHECKLIST_SCHEMA);
+                 _("schema %lld is not supported (this version reads schema %d)"),
+                 (long long) json_node_get_int (schema), PD_CHECKLIST_SCHEMA);
 
   if ((s = get_string (ctx, object, "$", "id", FALSE, TRUE)) == NULL)
     return FALSE;

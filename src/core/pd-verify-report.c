@@ -396,8 +396,8 @@ draw_tamper (Doc *d)
   if (checkpoint == 0)
     text = g_strdup (_("Changed before the first verified checkpoint: no part of the recording is provably intact."));
   else
-    text = g_strdup_printf (_("Intact until %s (offset %" G_GUINT64_FORMAT " bytes, checkpoint %u); changed after."),
-                            stream_time ? stream_time : "?", intact, checkpoint);
+    text = g_strdup_printf (_("Intact until %s (offset %llu bytes, checkpoint %u); changed after."),
+                            stream_time ? stream_time : "?", (unsigned long long) intact, checkpoint);
   paragraph (d, "Sans Bold 10.5", COLOR_BAD, 0, text, 4);
 }
 
