@@ -7,6 +7,7 @@
 
 #include "pd-capture-page.h"
 #include "pd-catalog-page.h"
+#include "pd-export-wizard.h"
 #include "pd-verify-page.h"
 #include "pd-window.h"
 
@@ -32,6 +33,15 @@ on_show_page (GtkWidget *widget, const char *action_name, GVariant *param)
     adw_view_stack_set_visible_child_name (self->stack, name);
 }
 
+/* win.export(as): the Export wizard over this window, with these sessions (UUIDs) ticked. */
+static void
+on_export (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  g_autofree const char **uuids = param ? g_variant_get_strv (param, NULL) : NULL;
+
+  gtk_window_present (GTK_WINDOW (pd_export_wizard_new (GTK_WINDOW (widget), uuids)));
+}
+
 static void
 pd_window_class_init (PdWindowClass *klass)
 {
@@ -46,6 +56,7 @@ pd_window_class_init (PdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PdWindow, toast_overlay);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", on_show_page);
+  gtk_widget_class_install_action (widget_class, "win.export", "as", on_export);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "capture");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page", "s", "catalog");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page", "s", "verify");
