@@ -118,7 +118,7 @@ pctl_capture (int argc, char **argv)
   int fps = 30;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
-    { "source", 's', 0, G_OPTION_ARG_STRING, &source_text, N_("What to record: test, x11 or x11:DISPLAY"), "SOURCE" },
+    { "source", 's', 0, G_OPTION_ARG_STRING, &source_text, N_("What to record: test, x11[:DISPLAY], adb:SERIAL, scrcpy:SERIAL, v4l2:/dev/videoN or pipewire:NODE"), "SOURCE" },
     { "region", 0, 0, G_OPTION_ARG_STRING, &region, N_("Record only this part of the X11 screen"), "X,Y,W,H" },
     { "window", 0, 0, G_OPTION_ARG_STRING, &window, N_("Record only this X11 window"), "XID" },
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, N_("Stop after this many seconds (default: at Ctrl-C)"), "SECONDS" },

@@ -23,10 +23,12 @@
 
 #include "pd-capture.h"
 #include "pd-catalog.h"
+#include "pd-device.h"
 #include "pd-error.h"
 #include "pd-package.h"
 #include "pd-private.h"
 #include "pd-proofhash.h"
+#include "pd-screenrecord.h"
 #include "pd-seal.h"
 #include "pd-tsa.h"
 #include "pd-util.h"
@@ -44,6 +46,7 @@ pd_source_spec_parse (const char *text, GError **error)
 
   if (text == NULL)
     text = "";
+  spec->pipewire_fd = -1;
   if (g_str_equal (text, "test"))
     spec->kind = PD_SOURCE_KIND_TEST;
   else if (g_str_equal (text, "x11"))
@@ -53,10 +56,27 @@ pd_source_spec_parse (const char *text, GError **error)
       spec->kind = PD_SOURCE_KIND_X11;
       spec->display = g_strdup (text + 4);
     }
+  else if ((g_str_has_prefix (text, "adb:") || g_str_has_prefix (text, "scrcpy:")) &&
+           strchr (text, ':')[1] != '\0')
+    {
+      /* The serial is passed to adb as one argv element, never through a shell. */
+      spec->kind = text[0] == 'a' ? PD_SOURCE_KIND_ADB : PD_SOURCE_KIND_SCRCPY;
+      spec->serial = g_strdup (strchr (text, ':') + 1);
+    }
+  else if (g_str_has_prefix (text, "v4l2:/dev/") && text[10] != '\0')
+    {
+      spec->kind = PD_SOURCE_KIND_V4L2;
+      spec->device_path = g_strdup (text + 5);
+    }
+  else if (g_str_has_prefix (text, "pipewire:") && text[9] != '\0')
+    {
+      spec->kind = PD_SOURCE_KIND_PIPEWIRE;
+      spec->pipewire_node = g_strdup (text + 9);
+    }
   else
     {
       g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_BAD_SOURCE,
-                   _("Unknown source “%s”: use “test”, “x11” or “x11:DISPLAY”."), text);
+                   _("Unknown source “%s”: use “test”, “x11”, “x11:DISPLAY”, “adb:SERIAL”, “scrcpy:SERIAL”, “v4l2:/dev/videoN” or “pipewire:NODE”."), text);
       return NULL;
     }
   return g_steal_pointer (&spec);
@@ -102,6 +122,9 @@ pd_source_spec_copy (const PdSourceSpec *spec)
   PdSourceSpec *copy = g_memdup2 (spec, sizeof *spec);
 
   copy->display = g_strdup (spec->display);
+  copy->serial = g_strdup (spec->serial);
+  copy->device_path = g_strdup (spec->device_path);
+  copy->pipewire_node = g_strdup (spec->pipewire_node);
   return copy;
 }
 
@@ -111,6 +134,9 @@ pd_source_spec_free (PdSourceSpec *spec)
   if (spec == NULL)
     return;
   g_free (spec->display);
+  g_free (spec->serial);
+  g_free (spec->device_path);
+  g_free (spec->pipewire_node);
   g_free (spec);
 }
 
@@ -131,6 +157,14 @@ pd_source_spec_describe (const PdSourceSpec *spec)
         return g_strdup_printf (_("X11 region %d,%d %d×%d on display %s"), spec->x, spec->y,
                                 spec->width, spec->height, display ? display : "?");
       return g_strdup_printf (_("X11 screen on display %s"), display ? display : "?");
+    case PD_SOURCE_KIND_ADB:
+      return g_strdup_printf (_("Android phone %s (adb screenrecord)"), spec->serial);
+    case PD_SOURCE_KIND_SCRCPY:
+      return g_strdup_printf (_("Android phone %s (scrcpy)"), spec->serial);
+    case PD_SOURCE_KIND_V4L2:
+      return g_strdup_printf (_("Video device %s"), spec->device_path);
+    case PD_SOURCE_KIND_PIPEWIRE:
+      return g_strdup_printf (_("PipeWire stream %s"), spec->pipewire_node);
     default:
       return g_strdup ("?");
     }
@@ -607,6 +641,161 @@ check_x11_source (PdCapture *self, GError **error)
   return TRUE;
 }
 
+static JsonObject *copy_object (JsonObject *o);
+
+/* adb sources: screenrecord restarted at its time limit, so the recording has no frames
+ * between `before` and `after`. Each gap is journalled and listed in the manifest's
+ * source.gaps: a court must see that the recording is not continuous there. */
+static void
+on_screenrecord_gap (PdScreenrecord *rec, gint64 before_us, gint64 after_us, guint64 before_rt,
+                     guint64 after_rt, guint run, int status, gpointer user_data)
+{
+  PdCapture *self = user_data;
+  JsonObject *gap = json_object_new ();
+  JsonObject *e = journal_event ("gap");
+  g_autoptr (GDateTime) b0 = g_date_time_new_from_unix_utc (before_us / G_USEC_PER_SEC);
+  g_autoptr (GDateTime) a0 = g_date_time_new_from_unix_utc (after_us / G_USEC_PER_SEC);
+  g_autoptr (GDateTime) b = g_date_time_add (b0, before_us % G_USEC_PER_SEC);
+  g_autoptr (GDateTime) a = g_date_time_add (a0, after_us % G_USEC_PER_SEC);
+  g_autofree char *before = pd_time_format_utc (b);
+  g_autofree char *after = pd_time_format_utc (a);
+
+  json_object_set_string_member (gap, "reason", "screenrecord-restart");
+  json_object_set_string_member (gap, "before", before);
+  json_object_set_string_member (gap, "after", after);
+  json_object_set_int_member (gap, "before_wall_us", before_us);
+  json_object_set_int_member (gap, "after_wall_us", after_us);
+  json_object_set_int_member (gap, "before_running_time_ns", (gint64) before_rt);
+  json_object_set_int_member (gap, "after_running_time_ns", (gint64) after_rt);
+  json_object_set_double_member (gap, "seconds", (after_us - before_us) / 1e6);
+  json_object_set_int_member (gap, "run", run);
+  json_object_set_int_member (gap, "adb_exit_status", status);
+  g_message ("screenrecord restarted: no frames for %.2f s", (after_us - before_us) / 1e6);
+
+  json_object_set_object_member (e, "gap", copy_object (gap));
+  journal_append (self, e);
+  if (self->source_json && json_object_has_member (self->source_json, "gaps"))
+    json_array_add_object_element (json_object_get_array_member (self->source_json, "gaps"), gap);
+  else
+    json_object_unref (gap);
+}
+
+static void
+subprocess_kill_and_unref (gpointer data)
+{
+  g_subprocess_force_exit (data);
+  g_object_unref (data);
+}
+
+/* Reads the frame size a V4L2 device offers first, for the preview and the crop to even sizes;
+ * left at 0 when the device does not say. */
+static void
+probe_v4l2_size (PdCapture *self, GstElement *src)
+{
+  g_autoptr (GstCaps) caps = NULL;
+  GstPad *pad;
+  int w = 0, h = 0;
+
+  if (gst_element_set_state (src, GST_STATE_READY) == GST_STATE_CHANGE_FAILURE)
+    return;
+  pad = gst_element_get_static_pad (src, "src");
+  caps = gst_pad_query_caps (pad, NULL);
+  gst_object_unref (pad);
+  gst_element_set_state (src, GST_STATE_NULL);
+  for (guint i = 0; caps && i < gst_caps_get_size (caps); i++)
+    {
+      GstStructure *st = gst_caps_get_structure (caps, i);
+
+      if (gst_structure_has_name (st, "video/x-raw") &&
+          gst_structure_get_int (st, "width", &w) && gst_structure_get_int (st, "height", &h))
+        break;
+      w = h = 0;
+    }
+  self->crop_right = w % 2;
+  self->crop_bottom = h % 2;
+  self->width = w - self->crop_right;
+  self->height = h - self->crop_bottom;
+}
+
+/* Phones, V4L2 devices and PipeWire streams. The bin's "pd-encoded" data marks a source whose
+ * output is already H.264 (build_pipeline then muxes it as it is). */
+static GstElement *
+make_device_source (PdCapture *self, GstElement *bin, GError **error)
+{
+  PdSourceSpec *s = self->source;
+  g_autofree char *scrcpy_device = NULL;
+  const char *device_path = s->device_path;
+  GstElement *src;
+
+  switch (s->kind)
+    {
+    case PD_SOURCE_KIND_ADB:
+      {
+        g_autoptr (PdScreenrecord) rec = NULL;
+
+        if (!pd_adb_check_device (s->serial, NULL, error))
+          return NULL;
+        rec = pd_screenrecord_new (s->serial);
+        src = pd_screenrecord_get_element (rec);
+        gst_bin_add (GST_BIN (bin), src);
+        g_signal_connect_object (rec, "gap", G_CALLBACK (on_screenrecord_gap), self, 0);
+        /* The pump (and its adb child) lives exactly as long as the pipeline. */
+        g_object_set_data_full (G_OBJECT (bin), "pd-screenrecord", g_steal_pointer (&rec), g_object_unref);
+        g_object_set_data (G_OBJECT (bin), "pd-encoded", GINT_TO_POINTER (TRUE));
+        return src;
+      }
+    case PD_SOURCE_KIND_SCRCPY:
+      {
+        GSubprocess *proc;
+
+        if (!pd_adb_check_device (s->serial, NULL, error))
+          return NULL;
+        if (!(scrcpy_device = pd_v4l2loopback_find_free (error)))
+          return NULL;
+        if (!(proc = pd_scrcpy_spawn (s->serial, scrcpy_device, error)))
+          return NULL;
+        g_object_set_data_full (G_OBJECT (bin), "pd-scrcpy", proc, subprocess_kill_and_unref);
+        /* scrcpy needs a moment to connect and start writing frames to the loopback device. */
+        g_usleep (2 * G_USEC_PER_SEC);
+        device_path = scrcpy_device;
+      }
+      G_GNUC_FALLTHROUGH;
+    case PD_SOURCE_KIND_V4L2:
+      {
+        GStatBuf st;
+
+        if (g_stat (device_path, &st) != 0 || !S_ISCHR (st.st_mode))
+          {
+            g_set_error (error, PD_DEVICE_ERROR, PD_DEVICE_ERROR_NO_VIDEO_DEVICE,
+                         _("There is no video device “%s”. Connect the capture card (or load "
+                           "v4l2loopback for scrcpy); “proofctl devices” lists the video devices."),
+                         device_path);
+            return NULL;
+          }
+        if (!(src = make_element ("v4l2src", "v4l2src", error)))
+          return NULL;
+        g_object_set (src, "device", device_path, NULL);
+        probe_v4l2_size (self, src);
+        gst_bin_add (GST_BIN (bin), src);
+        return src;
+      }
+    case PD_SOURCE_KIND_PIPEWIRE:
+      if (!(src = make_element ("pipewiresrc", "pipewiresrc", error)))
+        return NULL;
+      /* Copy frames out of PipeWire's buffers: the queue holds them longer than PipeWire may. */
+      g_object_set (src, "path", s->pipewire_node, "always-copy", TRUE, NULL);
+      if (s->pipewire_fd >= 0)
+        g_object_set (src, "fd", s->pipewire_fd, NULL);
+      gst_bin_add (GST_BIN (bin), src);
+      return src;
+    case PD_SOURCE_KIND_TEST:
+    case PD_SOURCE_KIND_X11:
+    default:
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_BAD_SOURCE, _("Unknown source."));
+      return NULL;
+    }
+}
+
 static GstElement *
 make_source (PdCapture *self, GError **error)
 {
@@ -639,6 +828,11 @@ make_source (PdCapture *self, GError **error)
       gst_bin_add_many (GST_BIN (bin), src, filter, overlay, NULL);
       gst_element_link_many (src, filter, overlay, NULL);
       last = overlay;
+    }
+  else if (self->source->kind != PD_SOURCE_KIND_X11)
+    {
+      if (!(last = make_device_source (self, bin, error)))
+        return NULL;
     }
   else
     {
@@ -700,6 +894,90 @@ on_preview_sample (GstAppSink *sink, gpointer user_data)
   return GST_FLOW_OK;
 }
 
+/* A source that is already H.264 (a phone's screenrecord): source ! queue ! h264parse ! mp4mux
+ * ! proofhash ! filesink, never decoded or re-encoded on the recording path, so the file holds
+ * the phone's own bitstream. The preview, if on, decodes a leaky copy. */
+static GstElement *
+link_encoded (PdCapture *self, GstElement *pipeline_in, GstElement *source, const char *location,
+              GError **error)
+{
+  g_autoptr (GstElement) pipeline = pipeline_in;
+  GstElement *queue, *parse, *mux, *hash, *sink;
+  const char *decoder = factory_exists ("avdec_h264") ? "avdec_h264"
+                        : factory_exists ("openh264dec") ? "openh264dec" : NULL;
+  GstPad *pad;
+
+  if (!(queue = make_element ("queue", "queue", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), queue), parse = make_element ("h264parse", "parse", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), parse), mux = make_element ("mp4mux", "mux", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), mux), hash = make_element ("proofhash", "proofhash", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), hash), sink = make_element ("filesink", "sink", error)))
+    return NULL;
+  gst_bin_add (GST_BIN (pipeline), sink);
+  g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0,
+                "max-size-time", (guint64) 3 * GST_SECOND, NULL);
+  g_object_set (mux, "fragment-duration", 1000, "streamable", TRUE, NULL);
+  g_object_set (hash, "checkpoint-interval", self->checkpoint_interval, NULL);
+  g_object_set (sink, "location", location, "sync", FALSE, NULL);
+  gst_util_set_object_arg (G_OBJECT (sink), "buffer-mode", "unbuffered");
+  g_clear_pointer (&self->encoder_name, g_free);
+  self->encoder_name = g_strdup ("passthrough");
+  g_hash_table_replace (self->encoder_settings, g_strdup ("input"),
+                        g_strdup ("video/x-h264 from adb screenrecord, not re-encoded"));
+
+  if (self->preview_enabled && decoder != NULL)
+    {
+      GstElement *tee, *pqueue, *pparse, *dec, *pconvert, *pscale, *pfilter, *appsink;
+      g_autoptr (GstCaps) pcaps = gst_caps_from_string ("video/x-raw,format=BGRA,width=[2,1280],pixel-aspect-ratio=1/1");
+
+      if (!(tee = make_element ("tee", "tee", error)) ||
+          !(gst_bin_add (GST_BIN (pipeline), tee), pqueue = make_element ("queue", "preview-queue", error)) ||
+          !(gst_bin_add (GST_BIN (pipeline), pqueue), pparse = make_element ("h264parse", "preview-parse", error)) ||
+          !(gst_bin_add (GST_BIN (pipeline), pparse), dec = make_element (decoder, "preview-decoder", error)) ||
+          !(gst_bin_add (GST_BIN (pipeline), dec), pconvert = make_element ("videoconvert", "preview-convert", error)) ||
+          !(gst_bin_add (GST_BIN (pipeline), pconvert), pscale = make_element ("videoscale", "preview-scale", error)) ||
+          !(gst_bin_add (GST_BIN (pipeline), pscale), pfilter = make_element ("capsfilter", "preview-caps", error)) ||
+          !(gst_bin_add (GST_BIN (pipeline), pfilter), appsink = make_element ("appsink", "preview", error)))
+        return NULL;
+      gst_bin_add (GST_BIN (pipeline), appsink);
+      /* Dropped compressed frames make the decoder complain until the next keyframe: that must
+       * never become a pipeline error that stops the recording. */
+      g_object_set (pqueue, "leaky", 2 /* downstream */, "max-size-buffers", 30, "max-size-bytes", 0,
+                    "max-size-time", (guint64) 0, NULL);
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (dec), "max-errors"))
+        g_object_set (dec, "max-errors", -1, NULL);
+      g_object_set (pfilter, "caps", pcaps, NULL);
+      g_object_set (appsink, "drop", TRUE, "max-buffers", 1, "sync", FALSE, "async", FALSE,
+                    "emit-signals", FALSE, NULL);
+      {
+        GstAppSinkCallbacks callbacks = { NULL, NULL, on_preview_sample };
+        gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &callbacks, self, NULL);
+      }
+      if (!gst_element_link (source, tee) ||
+          !gst_element_link_many (tee, pqueue, pparse, dec, pconvert, pscale, pfilter, appsink, NULL))
+        {
+          g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                       _("Could not connect the preview for this source."));
+          return NULL;
+        }
+      self->preview_sink = appsink;
+      source = tee;
+    }
+
+  if (!gst_element_link_many (source, queue, parse, mux, hash, sink, NULL))
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                   _("Could not connect the recording pipeline for this source."));
+      return NULL;
+    }
+  pad = gst_element_get_static_pad (parse, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     count_frames_probe, self, NULL);
+  gst_object_unref (pad);
+  self->hasher = hash;
+  return g_steal_pointer (&pipeline);
+}
+
 static GstElement *
 build_pipeline (PdCapture *self, const char *location, GError **error)
 {
@@ -711,6 +989,9 @@ build_pipeline (PdCapture *self, const char *location, GError **error)
   if (!(source = make_source (self, error)))
     return NULL;
   gst_bin_add (GST_BIN (pipeline), source);
+  /* Raw video is encoded here; a source that is already H.264 goes to the muxer as it is. */
+  if (g_object_get_data (G_OBJECT (source), "pd-encoded"))
+    return link_encoded (self, g_steal_pointer (&pipeline), source, location, error);
 
   if (!(queue = make_element ("queue", "queue", error)) ||
       !(gst_bin_add (GST_BIN (pipeline), queue), convert = make_element ("videoconvert", "convert", error)) ||
@@ -912,7 +1193,9 @@ source_to_json (PdCapture *self)
   g_autofree char *desc = pd_source_spec_describe (self->source);
   PdSourceSpec *s = self->source;
 
-  json_object_set_string_member (o, "kind", s->kind == PD_SOURCE_KIND_TEST ? "test" : "x11");
+  static const char * const kinds[] = { "test", "x11", "adb", "v4l2", "scrcpy", "pipewire" };
+
+  json_object_set_string_member (o, "kind", kinds[s->kind]);
   json_object_set_string_member (o, "description", desc);
   if (s->kind == PD_SOURCE_KIND_X11)
     {
@@ -935,6 +1218,15 @@ source_to_json (PdCapture *self)
           json_object_set_array_member (o, "region", r);
         }
     }
+  if (s->serial)
+    json_object_set_string_member (o, "serial", s->serial);
+  if (s->device_path)
+    json_object_set_string_member (o, "device", s->device_path);
+  if (s->pipewire_node)
+    json_object_set_string_member (o, "pipewire_node", s->pipewire_node);
+  /* adb sources: screenrecord restarts (its 180 s limit) leave gaps, listed as they happen. */
+  if (s->kind == PD_SOURCE_KIND_ADB)
+    json_object_set_array_member (o, "gaps", json_array_new ());
   return o;
 }
 
@@ -1581,6 +1873,40 @@ begin_seal (PdCapture *self)
   continue_seal (self);
 }
 
+/* Phone sources: the environment report (DESIGN.md, checklist env.*) taken before recording
+ * and after it, stored in the manifest as "environment": {"before": …, "after": …} and in
+ * the journal. A report that cannot be taken is a warning, never a reason not to record.
+ * Blocking: a few adb round trips. */
+static void
+capture_environment (PdCapture *self, const char *which)
+{
+  JsonObject *m = pd_package_get_manifest (self->package);
+  g_autoptr (GError) error = NULL;
+  JsonObject *report;
+  JsonObject *env;
+  JsonObject *e;
+
+  if ((self->source->kind != PD_SOURCE_KIND_ADB && self->source->kind != PD_SOURCE_KIND_SCRCPY) ||
+      self->recovered)
+    return;
+  report = pd_env_report_collect (self->source->serial, self->scenario, NULL, &error);
+  if (report == NULL)
+    {
+      add_warning (self, _("The phone's environment report (%s recording) could not be taken: %s"),
+                   g_str_equal (which, "before") ? _("before") : _("after"), error->message);
+      report = json_object_new ();
+      json_object_set_string_member (report, "error", error->message);
+    }
+  if (!json_object_has_member (m, "environment"))
+    json_object_set_object_member (m, "environment", json_object_new ());
+  env = json_object_get_object_member (m, "environment");
+  e = journal_event ("environment");
+  json_object_set_string_member (e, "when", which);
+  json_object_set_object_member (e, "report", copy_object (report));
+  journal_append (self, e);
+  json_object_set_object_member (env, which, report);
+}
+
 static void
 finish_stop (PdCapture *self)
 {
@@ -1591,6 +1917,8 @@ finish_stop (PdCapture *self)
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
   self->state = STATE_SEALING;
   catalog_state (self, PD_SESSION_STATE_SEALING, NULL);
+  /* Hook: the phone's environment after recording (adb sources only). */
+  capture_environment (self, "after");
   begin_seal (self);
 }
 
@@ -1737,6 +2065,8 @@ pd_capture_start (PdCapture *self, GError **error)
       pd_package_discard_if_empty (self->package);
       return FALSE;
     }
+  /* Hook: the phone's environment before recording (adb sources only). */
+  capture_environment (self, "before");
   {
     GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
     g_object_set (sink, "location", location, NULL);

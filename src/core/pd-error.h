@@ -87,7 +87,20 @@ typedef enum {
   PD_EXPORT_ERROR_BURN,            /* libburn failed to write or close the disc */
 } PdExportError;
 
+#define PD_DEVICE_ERROR (pd_device_error_quark ())
+typedef enum {
+  PD_DEVICE_ERROR_ADB_MISSING,     /* adb is not installed (or $PROOFDESK_ADB is wrong) */
+  PD_DEVICE_ERROR_ADB_FAILED,      /* adb ran but failed, hung or said something unexpected */
+  PD_DEVICE_ERROR_NOT_FOUND,       /* no phone with that serial is connected */
+  PD_DEVICE_ERROR_UNAUTHORIZED,    /* USB debugging not yet allowed on the phone */
+  PD_DEVICE_ERROR_OFFLINE,         /* the phone is connected but adb cannot talk to it */
+  PD_DEVICE_ERROR_SCRCPY_MISSING,  /* scrcpy is not installed */
+  PD_DEVICE_ERROR_NO_LOOPBACK,     /* v4l2loopback is not loaded, or has no device */
+  PD_DEVICE_ERROR_NO_VIDEO_DEVICE, /* the /dev/videoN given does not exist or is not a device */
+} PdDeviceError;
+
 GQuark pd_capture_error_quark (void);
+GQuark pd_device_error_quark (void);
 GQuark pd_catalog_error_quark (void);
 GQuark pd_certificate_error_quark (void);
 GQuark pd_export_error_quark (void);
