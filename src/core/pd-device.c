@@ -1197,12 +1197,12 @@ add_checks (JsonObject *report)
 
       if (ABS (skew) <= CLOCK_MAX_SKEW_SECONDS)
         {
-          msg = g_strdup_printf (_("The phone's clock agrees with the workstation's (difference %" G_GINT64_FORMAT " s)."), skew);
+          msg = g_strdup_printf (_("The phone's clock agrees with the workstation's (difference %lld s)."), (long long) skew);
           add_check (checks, "env.clock", PD_ENV_CHECK_PASSED, msg);
         }
       else
         {
-          msg = g_strdup_printf (_("The phone's clock is %" G_GINT64_FORMAT " s off the workstation's: turn on automatic date and time on the phone."), skew);
+          msg = g_strdup_printf (_("The phone's clock is %lld s off the workstation's: turn on automatic date and time on the phone."), (long long) skew);
           add_check (checks, "env.clock", PD_ENV_CHECK_FAILED, msg);
         }
     }
