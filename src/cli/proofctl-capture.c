@@ -93,11 +93,6 @@ on_checkpoint_stamped (PdCapture *capture, guint index, GError *error, gpointer 
     g_printerr (_("checkpoint %u: not timestamped: %s (recording continues)\n"), index, error->message);
 }
 
-static void
-on_failed (PdCapture *capture, GError *error, gpointer user_data)
-{
-  g_printerr ("proofctl: %s\n", error->message);
-}
 
 int
 pctl_capture (int argc, char **argv)
@@ -220,7 +215,6 @@ pctl_capture (int argc, char **argv)
       g_signal_connect (capture, "checkpoint", G_CALLBACK (on_checkpoint), NULL);
       g_signal_connect (capture, "checkpoint-stamped", G_CALLBACK (on_checkpoint_stamped), NULL);
     }
-  g_signal_connect (capture, "failed", G_CALLBACK (on_failed), NULL);
 
   loop = g_main_loop_new (NULL, FALSE);
   run.loop = loop;
@@ -236,6 +230,9 @@ pctl_capture (int argc, char **argv)
   else if (pd_tsa_client_is_practice (tsa))
     g_printerr ("%s\n", _("Timestamps come from the built-in practice authority: practice, not for court."));
 
+  /* A file-size limit must end the recording cleanly (write error → sealed as failed), not
+   * kill the process: SIGXFSZ's default action would lose the seal. */
+  signal (SIGXFSZ, SIG_IGN);
   sigint = g_unix_signal_add (SIGINT, on_signal, &run);
   sigterm = g_unix_signal_add (SIGTERM, on_signal, &run);
   if (duration > 0)

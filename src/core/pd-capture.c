@@ -2007,8 +2007,22 @@ on_bus_message (GstBus *bus, GstMessage *msg, gpointer user_data)
         gst_message_parse_error (msg, &gst_error, &debug);
         g_debug ("pipeline error from %s: %s (%s)", GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)),
                  gst_error->message, debug ? debug : "");
-        error = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
-                             _("Recording stopped: %s"), gst_error->message);
+        if (g_error_matches (gst_error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT))
+          error = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                               _("Recording stopped: the disk is full."));
+        else if (g_error_matches (gst_error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE))
+          {
+            /* GStreamer puts the system's reason (e.g. "File too large") only in the debug text. */
+            const char *why = debug ? strrchr (debug, ':') : NULL;
+            g_autofree char *reason = why ? g_strstrip (g_strdup (why + 1)) : NULL;
+
+            error = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                                 _("Recording stopped: the recording could not be written (%s)."),
+                                 reason && *reason ? reason : gst_error->message);
+          }
+        else
+          error = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                               _("Recording stopped: %s"), gst_error->message);
         if (self->stopped == NULL)
           self->stopped = g_date_time_new_now_utc ();
         self->bus_watch = 0;

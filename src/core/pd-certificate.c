@@ -13,6 +13,9 @@
 #include <poppler.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <poll.h>
 #include <unistd.h>
 
 #if HAVE_QRENCODE
@@ -1464,8 +1467,8 @@ save_to_array (const gchar *buf, gsize count, gpointer user_data, GError **error
   return TRUE;
 }
 
-GPtrArray *
-pd_certificate_read_attachments (const char *pdf_path, GError **error)
+static GPtrArray *
+read_attachments_in_process (const char *pdf_path, GError **error)
 {
   g_autoptr (GPtrArray) result =
     g_ptr_array_new_with_free_func ((GDestroyNotify) pd_certificate_attachment_free);
@@ -1560,5 +1563,204 @@ pd_certificate_read_attachments (const char *pdf_path, GError **error)
       g_ptr_array_add (result, pd_certificate_attachment_new (name, attached, att->description));
     }
   g_list_free_full (list, g_object_unref);
+  return g_steal_pointer (&result);
+}
+
+/* ---- Crash isolation --------------------------------------------------------------------
+ * poppler parses hostile PDFs in C++; the fuzzer found a file on which
+ * poppler_document_get_attachments() crashes (tests/fuzz/regressions/certificate). A dropped
+ * certificate must never take the workstation down, so the parse runs in a forked child that
+ * sends the attachments back over a pipe; a child that dies, hangs or talks nonsense means a
+ * damaged PDF. Wire format: per attachment "A" u32 name-length name u32 data-length data;
+ * an error is "E" u32 code u32 length message. */
+
+#define CHILD_TIMEOUT_MS 30000
+
+static gboolean
+write_all (int fd, const void *data, gsize len)
+{
+  const guint8 *p = data;
+
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      p += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_chunk (int fd, const void *data, guint32 len)
+{
+  return write_all (fd, &len, sizeof len) && write_all (fd, data, len);
+}
+
+G_GNUC_NORETURN static void
+child_main (int fd, const char *pdf_path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) list = read_attachments_in_process (pdf_path, &error);
+  gboolean ok = TRUE;
+
+  if (list == NULL)
+    {
+      guint32 code = (guint32) error->code;
+
+      ok = write_all (fd, "E", 1) && write_all (fd, &code, sizeof code) &&
+           write_chunk (fd, error->message, (guint32) strlen (error->message));
+    }
+  for (guint i = 0; ok && list && i < list->len; i++)
+    {
+      PdCertificateAttachment *a = g_ptr_array_index (list, i);
+      gsize size = 0;
+      const void *data = g_bytes_get_data (a->data, &size);
+
+      ok = write_all (fd, "A", 1) && write_chunk (fd, a->name, (guint32) strlen (a->name)) &&
+           write_chunk (fd, data, (guint32) size);
+    }
+  _exit (ok ? 0 : 3);
+}
+
+/* Reads everything the child sends, up to `limit` bytes, waiting at most CHILD_TIMEOUT_MS. */
+static GByteArray *
+read_child (int fd, gsize limit)
+{
+  GByteArray *out = g_byte_array_new ();
+  gint64 deadline = g_get_monotonic_time () + CHILD_TIMEOUT_MS * 1000;
+  guint8 buf[65536];
+
+  for (;;)
+    {
+      struct pollfd pfd = { fd, POLLIN, 0 };
+      gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
+      ssize_t n;
+
+      if (left <= 0 || poll (&pfd, 1, (int) left) <= 0)
+        {
+          g_byte_array_unref (out);
+          return NULL;
+        }
+      n = read (fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_byte_array_unref (out);
+          return NULL;
+        }
+      if (n == 0)
+        return out;
+      if (out->len + (gsize) n > limit)
+        {
+          g_byte_array_unref (out);
+          return NULL;
+        }
+      g_byte_array_append (out, buf, (guint) n);
+    }
+}
+
+static gboolean
+take_chunk (const guint8 **p, const guint8 *end, const guint8 **data, guint32 *len)
+{
+  if ((gsize) (end - *p) < sizeof *len)
+    return FALSE;
+  memcpy (len, *p, sizeof *len);
+  *p += sizeof *len;
+  if ((gsize) (end - *p) < *len)
+    return FALSE;
+  *data = *p;
+  *p += *len;
+  return TRUE;
+}
+
+GPtrArray *
+pd_certificate_read_attachments (const char *pdf_path, GError **error)
+{
+  g_autoptr (GPtrArray) result = NULL;
+  g_autoptr (GByteArray) reply = NULL;
+  const guint8 *p, *end;
+  int fds[2];
+  int status = 0;
+  pid_t pid;
+
+  g_return_val_if_fail (pdf_path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_getenv ("PROOFDESK_PDF_IN_PROCESS") != NULL)   /* the fuzzer wants the crash itself */
+    return read_attachments_in_process (pdf_path, error);
+
+  if (pipe2 (fds, O_CLOEXEC) != 0)
+    return read_attachments_in_process (pdf_path, error);
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (fds[0]);
+      close (fds[1]);
+      return read_attachments_in_process (pdf_path, error);
+    }
+  if (pid == 0)
+    {
+      close (fds[0]);
+      child_main (fds[1], pdf_path);
+    }
+  close (fds[1]);
+  reply = read_child (fds[0], PD_CERTIFICATE_MAX_FILE + (gsize) PD_CERTIFICATE_MAX_ATTACHMENTS * 1024);
+  close (fds[0]);
+  if (reply == NULL)
+    kill (pid, SIGKILL);
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (reply == NULL || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    {
+      g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_DAMAGED,
+                   _("“%s” is a damaged PDF: reading it failed."), pdf_path);
+      return NULL;
+    }
+
+  result = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_certificate_attachment_free);
+  p = reply->data;
+  end = reply->data + reply->len;
+  while (p < end)
+    {
+      const guint8 *a, *b;
+      guint32 alen, blen;
+      char kind = (char) *p++;
+
+      if (kind == 'E')
+        {
+          guint32 code;
+          g_autofree char *msg = NULL;
+
+          if ((gsize) (end - p) < sizeof code)
+            break;
+          memcpy (&code, p, sizeof code);
+          p += sizeof code;
+          if (!take_chunk (&p, end, &a, &alen))
+            break;
+          msg = g_strndup ((const char *) a, alen);
+          g_set_error_literal (error, PD_CERTIFICATE_ERROR, (int) code, msg);
+          return NULL;
+        }
+      if (kind != 'A' || !take_chunk (&p, end, &a, &alen) || !take_chunk (&p, end, &b, &blen))
+        break;
+      {
+        g_autofree char *name = g_strndup ((const char *) a, alen);
+        g_autoptr (GBytes) data = g_bytes_new (b, blen);
+
+        g_ptr_array_add (result, pd_certificate_attachment_new (name, data, NULL));
+      }
+    }
+  if (p != end || result->len == 0)
+    {
+      g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_DAMAGED,
+                   _("“%s” is a damaged PDF: reading it failed."), pdf_path);
+      return NULL;
+    }
   return g_steal_pointer (&result);
 }

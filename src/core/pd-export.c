@@ -1074,7 +1074,10 @@ add_package (Job *job, const char *dir, GHashTable *export_dirs, GError **error)
   manifest_bytes = read_small (dir, PD_MANIFEST_NAME, MAX_MANIFEST, error);
   if (manifest_bytes == NULL)
     return FALSE;
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (manifest_bytes, NULL),
+  if (g_bytes_get_size (manifest_bytes) == 0)
+    g_set_error_literal (&local_error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_BAD_PACKAGE, _("The manifest is empty."));
+  if (local_error != NULL ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (manifest_bytes, NULL),
                                    g_bytes_get_size (manifest_bytes), &local_error) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {

@@ -2087,7 +2087,11 @@ verify_package (const char *path, PdTrustStore *trust, Progress *progress,
   }
 
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (manifest_bytes, NULL),
+  /* An empty file gives NULL data, which json-glib refuses with a critical: say it plainly. */
+  if (g_bytes_get_size (manifest_bytes) == 0)
+    g_set_error_literal (&local_error, PD_VERIFY_ERROR, PD_VERIFY_ERROR_FORMAT, _("The manifest is empty."));
+  if (local_error != NULL ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (manifest_bytes, NULL),
                                    (gssize) g_bytes_get_size (manifest_bytes), &local_error) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
