@@ -126,6 +126,38 @@ static const char *const pd_checklist_strings[] = {
   N_("Loan and repayment records"),
   /* Checklist item description: mp.records */
   N_("Show the record of the money paid out and of each repayment made."),
+  /* Checklist template title: screen-evidence */
+  N_("Screen Evidence"),
+  /* Checklist template description: screen-evidence */
+  N_("Any content on a phone or computer screen that must be proved as it was shown: a web page, a post, a chat, a document."),
+  /* Checklist section title: content */
+  N_("What the Screen Shows"),
+  /* Checklist item title: content.source */
+  N_("Where the content is"),
+  /* Checklist item description: content.source */
+  N_("Show the app or web site and the page address or account, so the source can be identified."),
+  /* Checklist item title: content.identity */
+  N_("Whose content it is"),
+  /* Checklist item description: content.identity */
+  N_("Show the name, account or ID of the person or organisation the content belongs to."),
+  /* Checklist item title: content.subject */
+  N_("The content to be proved"),
+  /* Checklist item description: content.subject */
+  N_("Show the whole content in full, from its beginning to its end, scrolling slowly without cuts."),
+  /* Checklist item title: content.time */
+  N_("When it was published or sent"),
+  /* Checklist item description: content.time */
+  N_("Show the date and time the content carries (publication, sending or editing time)."),
+  /* Checklist section title: context */
+  N_("Context"),
+  /* Checklist item title: context.related */
+  N_("Related content"),
+  /* Checklist item description: context.related */
+  N_("Show comments, replies or linked pages that give the content its meaning."),
+  /* Checklist item title: context.amount */
+  N_("Amounts mentioned"),
+  /* Checklist item description: context.amount */
+  N_("Show any amount of money the content mentions."),
   /* Checklist template title: wechat-chat */
   N_("WeChat Chat"),
   /* Checklist template description: wechat-chat */
