@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
+#include <gio/gunixinputstream.h>
 #include <glib/gstdio.h>
 #include <pango/pangocairo.h>
 #include <poppler.h>
@@ -1569,8 +1570,9 @@ read_attachments_in_process (const char *pdf_path, GError **error)
 /* ---- Crash isolation --------------------------------------------------------------------
  * poppler parses hostile PDFs in C++; the fuzzer found a file on which
  * poppler_document_get_attachments() crashes (tests/fuzz/regressions/certificate). A dropped
- * certificate must never take the workstation down, so the parse runs in a forked child that
- * sends the attachments back over a pipe; a child that dies, hangs or talks nonsense means a
+ * certificate must never take the workstation down, so the parse runs in a separate program,
+ * proofdesk-pdf-reader (a plain fork of this multi-threaded process could deadlock in the child),
+ * that sends the attachments back over a pipe; one that dies, hangs or talks nonsense means a
  * damaged PDF. Wire format: per attachment "A" u32 name-length name u32 data-length data;
  * an error is "E" u32 code u32 length message. */
 
@@ -1601,8 +1603,8 @@ write_chunk (int fd, const void *data, guint32 len)
   return write_all (fd, &len, sizeof len) && write_all (fd, data, len);
 }
 
-G_GNUC_NORETURN static void
-child_main (int fd, const char *pdf_path)
+int
+pd_certificate_reader_main (int fd, const char *pdf_path)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) list = read_attachments_in_process (pdf_path, &error);
@@ -1624,7 +1626,23 @@ child_main (int fd, const char *pdf_path)
       ok = write_all (fd, "A", 1) && write_chunk (fd, a->name, (guint32) strlen (a->name)) &&
            write_chunk (fd, data, (guint32) size);
     }
-  _exit (ok ? 0 : 3);
+  return ok ? 0 : 3;
+}
+
+/* The reader program: $PROOFDESK_PDF_READER, else the one in the build tree when running
+ * uninstalled, else the installed one. NULL if none exists. */
+static char *
+find_reader (void)
+{
+  const char *env = g_getenv ("PROOFDESK_PDF_READER");
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  if (g_file_test (PD_BUILD_PDF_READER, G_FILE_TEST_IS_EXECUTABLE))
+    return g_strdup (PD_BUILD_PDF_READER);
+  if (g_file_test (PD_INSTALLED_PDF_READER, G_FILE_TEST_IS_EXECUTABLE))
+    return g_strdup (PD_INSTALLED_PDF_READER);
+  return NULL;
 }
 
 /* Reads everything the child sends, up to `limit` bytes, waiting at most CHILD_TIMEOUT_MS. */
@@ -1684,10 +1702,9 @@ pd_certificate_read_attachments (const char *pdf_path, GError **error)
 {
   g_autoptr (GPtrArray) result = NULL;
   g_autoptr (GByteArray) reply = NULL;
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autofree char *reader = NULL;
   const guint8 *p, *end;
-  int fds[2];
-  int status = 0;
-  pid_t pid;
 
   g_return_val_if_fail (pdf_path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -1695,28 +1712,33 @@ pd_certificate_read_attachments (const char *pdf_path, GError **error)
   if (g_getenv ("PROOFDESK_PDF_IN_PROCESS") != NULL)   /* the fuzzer wants the crash itself */
     return read_attachments_in_process (pdf_path, error);
 
-  if (pipe2 (fds, O_CLOEXEC) != 0)
-    return read_attachments_in_process (pdf_path, error);
-  pid = fork ();
-  if (pid < 0)
+  reader = find_reader ();
+  if (reader == NULL)
     {
-      close (fds[0]);
-      close (fds[1]);
-      return read_attachments_in_process (pdf_path, error);
+      g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_IO,
+                   _("The PDF reader helper (proofdesk-pdf-reader) is not installed."));
+      return NULL;
     }
-  if (pid == 0)
-    {
-      close (fds[0]);
-      child_main (fds[1], pdf_path);
-    }
-  close (fds[1]);
-  reply = read_child (fds[0], PD_CERTIFICATE_MAX_FILE + (gsize) PD_CERTIFICATE_MAX_ATTACHMENTS * 1024);
-  close (fds[0]);
+  {
+    const char *argv[] = { reader, pdf_path, NULL };
+    g_autoptr (GError) spawn_error = NULL;
+
+    /* A fresh process (fork + exec at once): nothing of this multi-threaded one is inherited. */
+    proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                              &spawn_error);
+    if (proc == NULL)
+      {
+        g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_IO,
+                     _("The PDF reader helper could not be started: %s"), spawn_error->message);
+        return NULL;
+      }
+  }
+  reply = read_child (g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stdout_pipe (proc))),
+                      PD_CERTIFICATE_MAX_FILE + (gsize) PD_CERTIFICATE_MAX_ATTACHMENTS * 1024);
   if (reply == NULL)
-    kill (pid, SIGKILL);
-  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-    ;
-  if (reply == NULL || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    g_subprocess_force_exit (proc);
+  g_subprocess_wait (proc, NULL, NULL);
+  if (reply == NULL || !g_subprocess_get_if_exited (proc) || g_subprocess_get_exit_status (proc) != 0)
     {
       g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_DAMAGED,
                    _("“%s” is a damaged PDF: reading it failed."), pdf_path);

@@ -95,6 +95,10 @@ gboolean                 pd_certificate_write               (const PdCertificate
 GPtrArray               *pd_certificate_read_attachments    (const char *pdf_path,
                                                              GError    **error);
 
+/* The body of the proofdesk-pdf-reader helper: parses `pdf_path` with poppler and writes its
+ * attachments (or the error) to `fd` for pd_certificate_read_attachments(). */
+int                      pd_certificate_reader_main         (int fd, const char *pdf_path);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdCertificateInfo, pd_certificate_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdCertificateAttachment, pd_certificate_attachment_free)
 

@@ -1,0 +1,19 @@
+/* proofdesk-pdf-reader.c — parses one certificate PDF in its own process, so a hostile file
+ * that crashes poppler cannot take Proofdesk down; see pd_certificate_read_attachments(). */
+#include "config.h"
+
+#include <locale.h>
+#include <unistd.h>
+
+#include "pd-certificate.h"
+#include "pd-core.h"
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  if (argc != 2)
+    return 2;
+  pd_core_init_minimal ();
+  return pd_certificate_reader_main (STDOUT_FILENO, argv[1]);
+}
