@@ -120,6 +120,12 @@ import json,sys; m=json.load(open(sys.argv[1]))
 assert sum(1 for c in m[\"checkpoints\"] if c.get(\"token\")) >= 2, m[\"checkpoints\"]" "$dir/manifest.json"'
 done
 
+# 3d. Video quality: "high" is recorded in the manifest as CRF 16.
+pkg=$("$PROOFCTL" capture --source test --duration 1 --quality high --tsa none --out "$tmp/q" -q 2>/dev/null | tail -n 1)
+check_if "--quality high is recorded (quantizer 16)" '/usr/bin/python3 -c "
+import json,sys; m=json.load(open(sys.argv[1])); assert m[\"encoder\"][\"settings\"][\"quantizer\"]==\"16\"" "$pkg/manifest.json"'
+expect_usage_error "unknown quality" "unknown quality" capture --source test --quality ultra --duration 1
+
 # 4. openh264 fallback is recorded when asked for.
 if gst-inspect-1.0 openh264enc >/dev/null 2>&1; then
   pkg=$("$PROOFCTL" capture --source test --duration 1 --encoder openh264 --out "$tmp/oh" -q 2>/dev/null | tail -n 1)

@@ -1064,6 +1064,13 @@ start_recording (PdCapturePage *self)
   if (operator_name != NULL && operator_name[0] != '\0')
     pd_capture_set_operator (capture, operator_name);
   pd_capture_set_checkpoint_interval (capture, (guint64) interval * GST_SECOND);
+  if (self->settings != NULL)
+    {
+      g_autofree char *quality = g_settings_get_string (self->settings, "video-quality");
+
+      pd_capture_set_quality (capture, g_strcmp0 (quality, "high") == 0 ? PD_QUALITY_HIGH
+                                                                        : PD_QUALITY_STANDARD);
+    }
   pd_capture_set_tsa (capture, tsa);
   if (self->catalog != NULL)
     pd_capture_set_catalog (capture, self->catalog);

@@ -106,6 +106,7 @@ pctl_capture (int argc, char **argv)
   g_autofree char *operator_name = NULL;
   g_autofree char *encoder = NULL;
   g_autofree char *tsa_url = NULL;
+  g_autofree char *quality = NULL;
   g_autofree char *catalog_path = NULL;
   g_autoptr (PdCatalog) catalog = NULL;
   double duration = 0;
@@ -124,6 +125,7 @@ pctl_capture (int argc, char **argv)
     { "checkpoint-interval", 0, 0, G_OPTION_ARG_DOUBLE, &checkpoint_interval, N_("Seconds between checkpoints, 0 for none (default 10)"), "SECONDS" },
     { "fps", 0, 0, G_OPTION_ARG_INT, &fps, N_("Frames per second (default 30)"), "N" },
     { "encoder", 0, 0, G_OPTION_ARG_STRING, &encoder, N_("auto, x264 or openh264 (default auto)"), "NAME" },
+    { "quality", 0, 0, G_OPTION_ARG_STRING, &quality, N_("standard or high (default standard)"), "QUALITY" },
     { "tsa", 0, 0, G_OPTION_ARG_STRING, &tsa_url, N_("Timestamp authority: an http(s) URL, “local” (practice, not for court) or “none” (default: the configured one, else local)"), "URL" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("No progress on stderr"), NULL },
     { "catalog", 0, 0, G_OPTION_ARG_FILENAME, &catalog_path, N_("Catalog file (default: the standard one)"), "FILE" },
@@ -201,6 +203,10 @@ pctl_capture (int argc, char **argv)
   pd_capture_set_operator (capture, operator_name);
   pd_capture_set_checkpoint_interval (capture, (guint64) (checkpoint_interval * 1e9));
   pd_capture_set_framerate (capture, fps);
+  if (quality != NULL && !g_str_equal (quality, "standard") && !g_str_equal (quality, "high"))
+    return pctl_fail (_("Unknown quality “%s”: use standard or high."), quality);
+  pd_capture_set_quality (capture, quality && g_str_equal (quality, "high") ? PD_QUALITY_HIGH
+                                                                          : PD_QUALITY_STANDARD);
   if (encoder == NULL || g_str_equal (encoder, "auto"))
     pd_capture_set_encoder (capture, PD_ENCODER_AUTO);
   else if (g_str_equal (encoder, "x264"))

@@ -236,6 +236,7 @@ struct _PdCapture
 
   guint64       checkpoint_interval;
   PdEncoderChoice encoder_choice;
+  PdQuality     quality;
   int           fps;
   int           width, height;
   int           crop_right, crop_bottom;
@@ -476,6 +477,14 @@ pd_capture_set_catalog (PdCapture *self, PdCatalog *catalog)
 }
 
 void
+pd_capture_set_quality (PdCapture *self, PdQuality quality)
+{
+  g_return_if_fail (PD_IS_CAPTURE (self));
+  g_return_if_fail (self->state == STATE_IDLE);
+  self->quality = quality;
+}
+
+void
 pd_capture_set_encoder (PdCapture *self, PdEncoderChoice choice)
 {
   g_return_if_fail (PD_IS_CAPTURE (self));
@@ -531,10 +540,12 @@ make_encoder (PdCapture *self, GError **error)
   if (want_x264 && factory_exists ("x264enc"))
     {
       enc = gst_element_factory_make ("x264enc", "encoder");
-      set_encoder_setting (self, enc, "speed-preset", "ultrafast");
+      gboolean high = self->quality == PD_QUALITY_HIGH;
+
+      set_encoder_setting (self, enc, "speed-preset", high ? "superfast" : "ultrafast");
       set_encoder_setting (self, enc, "tune", "zerolatency");
       set_encoder_setting (self, enc, "pass", "qual");
-      set_encoder_setting (self, enc, "quantizer", "20");
+      set_encoder_setting (self, enc, "quantizer", high ? "16" : "20");
       set_encoder_setting (self, enc, "bitrate", "100000");
       set_encoder_setting (self, enc, "key-int-max", gop);
       set_encoder_setting (self, enc, "bframes", "0");

@@ -45,6 +45,11 @@ char         *pd_source_spec_describe   (const PdSourceSpec *spec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdSourceSpec, pd_source_spec_free)
 
 typedef enum {
+  PD_QUALITY_STANDARD,   /* CRF 20, ultrafast: small files, legible chat text */
+  PD_QUALITY_HIGH,       /* CRF 16, superfast: fine print stays sharp, about twice the size */
+} PdQuality;
+
+typedef enum {
   PD_ENCODER_AUTO,       /* x264enc, else openh264enc */
   PD_ENCODER_X264,
   PD_ENCODER_OPENH264,
@@ -61,6 +66,7 @@ void        pd_capture_set_operator        (PdCapture *self, const char *operato
 /* Running time between checkpoints, nanoseconds; 0 = none. Default 10 s. */
 void        pd_capture_set_checkpoint_interval (PdCapture *self, guint64 ns);
 void        pd_capture_set_encoder         (PdCapture *self, PdEncoderChoice choice);
+void        pd_capture_set_quality         (PdCapture *self, PdQuality quality);
 /* The authority that stamps checkpoints while recording, then the recording and the manifest.
  * NULL (the default) seals without timestamps. */
 void        pd_capture_set_tsa             (PdCapture *self, PdTsaClient *tsa);
