@@ -659,32 +659,15 @@ on_checkpoint_stamped (PdCapture *capture, guint index, const GError *error, PdC
 
 /* ---- Result ---- */
 
-static const char *
-member_string (JsonObject *object, const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-         ? json_node_get_string (node) : NULL;
-}
-
-static JsonObject *
-member_object (JsonObject *object, const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
 /* "CN=Example TSA,O=Example" → "Example TSA"; a name that is not a DN is shown as it is. */
 static char *
 authority_display_name (JsonObject *authority)
 {
-  const char *name = member_string (authority, "name");
+  const char *name = pd_json_string (authority, "name");
   const char *cn;
 
   if (name == NULL)
-    return g_strdup (member_string (authority, "url") ? member_string (authority, "url") : "?");
+    return g_strdup (pd_json_string (authority, "url") ? pd_json_string (authority, "url") : "?");
   cn = g_str_has_prefix (name, "CN=") ? name + 3 : strstr (name, ",CN=") ? strstr (name, ",CN=") + 4 : NULL;
   if (cn == NULL)
     return g_strdup (name);
@@ -751,19 +734,19 @@ static void
 show_result (PdCapturePage *self, PdCapture *capture, const GError *error)
 {
   JsonObject *manifest = self->package ? pd_package_get_manifest (self->package) : NULL;
-  JsonObject *recording = member_object (manifest, "recording");
-  JsonObject *timestamps = member_object (manifest, "timestamps");
-  JsonObject *authority = member_object (timestamps, "authority");
-  JsonObject *stamp = member_object (recording, "timestamp");
-  JsonObject *checklist = member_object (manifest, "checklist");
-  const char *state = member_string (manifest, "state");
+  JsonObject *recording = pd_json_object (manifest, "recording");
+  JsonObject *timestamps = pd_json_object (manifest, "timestamps");
+  JsonObject *authority = pd_json_object (timestamps, "authority");
+  JsonObject *stamp = pd_json_object (recording, "timestamp");
+  JsonObject *checklist = pd_json_object (manifest, "checklist");
+  const char *state = pd_json_string (manifest, "state");
   gboolean    practice = authority != NULL && json_object_get_boolean_member_with_default (authority, "practice", FALSE);
   const char *const *warnings = pd_capture_get_warnings (capture);
   g_autofree char *stamp_text = NULL;
   g_autofree char *checklist_text = NULL;
 
   g_clear_pointer (&self->digest, g_free);
-  self->digest = g_strdup (member_string (recording, "sha256"));
+  self->digest = g_strdup (pd_json_string (recording, "sha256"));
   clear_warning_rows (self);
 
   if (error != NULL || g_strcmp0 (state, "failed") == 0)
@@ -774,7 +757,7 @@ show_result (PdCapturePage *self, PdCapture *capture, const GError *error)
       gtk_label_set_label (self->result_title, _("Recording Stopped by an Error"));
       gtk_label_set_label (self->result_description,
                            error != NULL ? error->message
-                           : member_string (manifest, "failure") ? member_string (manifest, "failure") : "");
+                           : pd_json_string (manifest, "failure") ? pd_json_string (manifest, "failure") : "");
     }
   else
     {
@@ -795,7 +778,7 @@ show_result (PdCapturePage *self, PdCapture *capture, const GError *error)
 
   if (stamp != NULL)
     {
-      g_autoptr (GDateTime) utc = member_string (stamp, "gen_time") ? pd_time_parse (member_string (stamp, "gen_time")) : NULL;
+      g_autoptr (GDateTime) utc = pd_json_string (stamp, "gen_time") ? pd_time_parse (pd_json_string (stamp, "gen_time")) : NULL;
       g_autoptr (GDateTime) local = utc ? g_date_time_to_local (utc) : NULL;
       g_autofree char *when = local ? g_date_time_format (local, "%Y-%m-%d %H:%M:%S") : g_strdup ("?");
       g_autofree char *name = authority_display_name (authority);
@@ -830,7 +813,7 @@ show_result (PdCapturePage *self, PdCapture *capture, const GError *error)
       checklist_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u required item marked",
                                                      "%u of %u required items marked", (gulong) required),
                                         (guint) marked, (guint) required);
-      if (g_strcmp0 (member_string (checklist, "decision"), PD_CHECKLIST_DECISION_SEALED_ANYWAY) == 0)
+      if (g_strcmp0 (pd_json_string (checklist, "decision"), PD_CHECKLIST_DECISION_SEALED_ANYWAY) == 0)
         {
           g_autofree char *base = g_steal_pointer (&checklist_text);
 

@@ -275,33 +275,6 @@ describe_scenario (PdCatalogSession *session)
   return scenario != NULL && scenario[0] != '\0' ? scenario : _("Free recording");
 }
 
-/* Members that may be missing or of another type (hostile or old manifests): NULL then. */
-static JsonObject *
-member_object (JsonObject *object, const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-member_array (JsonObject *object, const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static const char *
-member_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* "required marked / required" from the manifest's checklist summary, else "—". */
 static char *
 read_checklist (PdCatalogSession *session)
@@ -327,7 +300,7 @@ read_checklist (PdCatalogSession *session)
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return g_strdup ("—");
-  checklist = member_object (json_node_get_object (root), "checklist");
+  checklist = pd_json_object (json_node_get_object (root), "checklist");
   if (checklist == NULL || !json_object_has_member (checklist, "required"))
     return g_strdup ("—");
   return g_strdup_printf ("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT,
@@ -639,8 +612,8 @@ fill_marks (PdCatalogPage *self, PdCatalogSession *session, JsonArray *marks)
     if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (marks, i)))
     {
       JsonObject      *mark = json_array_get_object_element (marks, i);
-      const char      *title = member_string (mark, "title");
-      const char      *note = member_string (mark, "note");
+      const char      *title = pd_json_string (mark, "title");
+      const char      *note = pd_json_string (mark, "note");
       gint64           ns = json_object_get_int_member_with_default (mark, "stream_time_ns", 0);
       gboolean         undone = json_object_get_int_member_with_default (mark, "undone", 0) != 0;
       g_autofree char *at = pd_format_stream_time (ns > 0 ? (guint64) ns : 0);
@@ -660,12 +633,12 @@ fill_marks (PdCatalogPage *self, PdCatalogSession *session, JsonArray *marks)
           subtitle = g_steal_pointer (&s);
         }
       row = add_detail_row (self, self->marks_group,
-                            title ? title : member_string (mark, "item") ? member_string (mark, "item") : "—",
+                            title ? title : pd_json_string (mark, "item") ? pd_json_string (mark, "item") : "—",
                             subtitle);
       adw_action_row_set_subtitle_lines (row, 2);
       if (undone)
         gtk_widget_add_css_class (GTK_WIDGET (row), "dim-label");
-      thumb = make_thumbnail (dir, member_string (mark, "still"));
+      thumb = make_thumbnail (dir, pd_json_string (mark, "still"));
       if (thumb != NULL)
         adw_action_row_add_prefix (row, thumb);
     }
@@ -680,8 +653,8 @@ fill_files (PdCatalogPage *self, JsonArray *files)
     if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (files, i)))
     {
       JsonObject      *file = json_array_get_object_element (files, i);
-      const char      *name = member_string (file, "name");
-      const char      *sha = member_string (file, "sha256");
+      const char      *name = pd_json_string (file, "name");
+      const char      *sha = pd_json_string (file, "sha256");
       gint64           size = json_object_get_int_member_with_default (file, "size", -1);
       g_autofree char *size_text = size >= 0 ? g_format_size (size) : g_strdup ("—");
       g_autofree char *subtitle = g_strdup_printf ("%s · %s", size_text, sha ? sha : "—");
@@ -810,7 +783,7 @@ show_details (PdCatalogPage *self)
   adw_action_row_set_subtitle (self->digest_row, digest ? digest : "—");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "catalog.copy-digest", digest != NULL);
 
-  tokens = member_array (root, "tokens");
+  tokens = pd_json_array (root, "tokens");
   for (guint i = 0; tokens != NULL && i < json_array_get_length (tokens); i++)
     {
       JsonObject *token;
@@ -819,8 +792,8 @@ show_details (PdCatalogPage *self)
         continue;
       token = json_array_get_object_element (tokens, i);
 
-      if (g_strcmp0 (member_string (token, "kind"), "recording") == 0)
-        tsa_name = member_string (token, "tsa_name");
+      if (g_strcmp0 (pd_json_string (token, "kind"), "recording") == 0)
+        tsa_name = pd_json_string (token, "tsa_name");
     }
   stamp_time = pd_catalog_session_get_stamp_time (session);
   practice = pd_catalog_session_get_practice (session);
@@ -865,8 +838,8 @@ show_details (PdCatalogPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "catalog.show-in-folder",
                                  pd_catalog_session_get_package_path (session) != NULL);
 
-  fill_marks (self, session, member_array (root, "marks"));
-  fill_files (self, member_array (root, "files"));
+  fill_marks (self, session, pd_json_array (root, "marks"));
+  fill_files (self, pd_json_array (root, "files"));
   update_verdict_row (self);
   gtk_stack_set_visible_child_name (self->details_stack, "details");
 }

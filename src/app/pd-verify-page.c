@@ -11,6 +11,7 @@
 #include "pd-package.h"
 #include "pd-verify-page.h"
 #include "pd-verify-report.h"
+#include "pd-util.h"
 
 /* A manifest larger than this is not a Proofdesk manifest; its lists are not shown. */
 #define MAX_MANIFEST_SIZE (8 * 1024 * 1024)
@@ -459,15 +460,6 @@ load_manifest (PdVerifyPage *self, JsonParser *parser)
   return root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
 }
 
-static const char *
-member_string (JsonObject *o, const char *key)
-{
-  JsonNode *n = json_object_get_member (o, key);
-
-  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
-           ? json_node_get_string (n) : NULL;
-}
-
 static gint64
 member_int (JsonObject *o, const char *key)
 {
@@ -545,7 +537,7 @@ fill_package_lists (PdVerifyPage *self)
 
           if (!JSON_NODE_HOLDS_OBJECT (e))
             continue;
-          name = member_string (json_node_get_object (e), "name");
+          name = pd_json_string (json_node_get_object (e), "name");
           size = member_int (json_node_get_object (e), "size");
           if (name == NULL)
             continue;
@@ -582,9 +574,9 @@ fill_package_lists (PdVerifyPage *self)
           o = json_node_get_object (e);
           index = member_int (o, "index");
           offset = member_int (o, "offset");
-          stream_time = member_string (o, "stream_time");
-          gen_time = member_string (o, "gen_time");
-          token = member_string (o, "token");
+          stream_time = pd_json_string (o, "stream_time");
+          gen_time = pd_json_string (o, "gen_time");
+          token = pd_json_string (o, "token");
           if (gen_time)
             {
               g_autoptr (GDateTime) t = g_date_time_new_from_iso8601 (gen_time, NULL);

@@ -2261,15 +2261,6 @@ pd_capture_get_package (PdCapture *self)
 
 /* ---------------------------------------------------------------- recovery */
 
-static const char *
-obj_string (JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-
-  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
-           ? json_node_get_string (n) : NULL;
-}
-
 static gint64
 obj_int (JsonObject *o, const char *name, gint64 fallback)
 {
@@ -2302,21 +2293,21 @@ load_journal (PdCapture *self, GError **error)
       if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         continue;
       e = json_node_get_object (json_parser_get_root (parser));
-      event = obj_string (e, "event");
+      event = pd_json_string (e, "event");
       if (event == NULL)
         continue;
 
       if (g_str_equal (event, "start") && !have_start)
         {
-          const char *started = obj_string (e, "started");
+          const char *started = pd_json_string (e, "started");
           JsonNode *src = json_object_get_member (e, "source");
           JsonNode *enc = json_object_get_member (e, "encoder");
 
           have_start = TRUE;
-          self->session_id = g_strdup (obj_string (e, "session"));
-          self->case_name = g_strdup (obj_string (e, "case"));
-          self->scenario = g_strdup (obj_string (e, "scenario"));
-          self->operator_name = g_strdup (obj_string (e, "operator"));
+          self->session_id = g_strdup (pd_json_string (e, "session"));
+          self->case_name = g_strdup (pd_json_string (e, "case"));
+          self->scenario = g_strdup (pd_json_string (e, "scenario"));
+          self->operator_name = g_strdup (pd_json_string (e, "operator"));
           self->started = started ? pd_time_parse (started) : NULL;
           if (src && JSON_NODE_HOLDS_OBJECT (src))
             self->source_json = copy_object (json_node_get_object (src));
@@ -2326,7 +2317,7 @@ load_journal (PdCapture *self, GError **error)
       else if (g_str_equal (event, "checkpoint"))
         {
           Checkpoint cp = { 0 };
-          const char *sha = obj_string (e, "sha256");
+          const char *sha = pd_json_string (e, "sha256");
           guint8 check[PD_SHA256_LEN];
 
           cp.index = (guint) obj_int (e, "index", 0);
@@ -2341,14 +2332,14 @@ load_journal (PdCapture *self, GError **error)
       else if (g_str_equal (event, "mark"))
         {
           Mark mk = { 0 };
-          const char *still = obj_string (e, "still");
+          const char *still = pd_json_string (e, "still");
 
           mk.id = (guint) obj_int (e, "id", 0);
-          if (mk.id != self->marks->len + 1 || obj_string (e, "item") == NULL)
+          if (mk.id != self->marks->len + 1 || pd_json_string (e, "item") == NULL)
             continue;
-          mk.item_id = g_strdup (obj_string (e, "item"));
-          mk.title = g_strdup (obj_string (e, "title"));
-          mk.note = g_strdup (obj_string (e, "note"));
+          mk.item_id = g_strdup (pd_json_string (e, "item"));
+          mk.title = g_strdup (pd_json_string (e, "title"));
+          mk.note = g_strdup (pd_json_string (e, "note"));
           mk.running_time = (guint64) obj_int (e, "running_time_ns", 0);
           mk.wall_time_us = obj_int (e, "wall_time_us", 0);
           /* Only a still inside stills/ with a plain name is taken back. */
@@ -2366,7 +2357,7 @@ load_journal (PdCapture *self, GError **error)
         }
       else if (g_str_equal (event, "stop"))
         {
-          const char *t = obj_string (e, "time");
+          const char *t = pd_json_string (e, "time");
           g_clear_pointer (&self->stopped, g_date_time_unref);
           self->stopped = t ? pd_time_parse (t) : NULL;
         }
@@ -2553,7 +2544,7 @@ pd_capture_recover_async (PdCapture *self, PdTsaClient *tsa, const char *reason,
     {
       g_autoptr (PdCatalogSession) known = pd_catalog_get_session (self->catalog, self->session_id, NULL);
       g_autoptr (GError) cat_error = NULL;
-      g_autofree char *desc = g_strdup (obj_string (self->source_json, "description"));
+      g_autofree char *desc = g_strdup (pd_json_string (self->source_json, "description"));
 
       if (known == NULL &&
           !pd_catalog_session_create (self->catalog, self->session_id, self->case_name, self->scenario,

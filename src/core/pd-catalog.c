@@ -2035,16 +2035,6 @@ pd_catalog_session_set_state (PdCatalog *self, const char *uuid, const char *sta
 
 /* ---- Reading a manifest defensively: it may be hostile, so never trust a member's type ---- */
 
-static const char *
-obj_string (JsonObject *o, const char *key)
-{
-  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
-
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
 static gboolean
 obj_int (JsonObject *o, const char *key, gint64 *out)
 {
@@ -2079,22 +2069,6 @@ obj_bool (JsonObject *o, const char *key)
 
   return n != NULL && JSON_NODE_HOLDS_VALUE (n) &&
          json_node_get_value_type (n) == G_TYPE_BOOLEAN && json_node_get_boolean (n);
-}
-
-static JsonObject *
-obj_object (JsonObject *o, const char *key)
-{
-  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
-
-  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-}
-
-static JsonArray *
-obj_array (JsonObject *o, const char *key)
-{
-  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
-
-  return n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
 }
 
 static JsonObject *
@@ -2193,16 +2167,16 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
   g_autoptr (PdCatalogSession) session = NULL;
   g_autoptr (sqlite3_stmt) update = NULL;
   g_autoptr (JsonObject) details = json_object_new ();
-  JsonObject *rec = obj_object (m, "recording");
-  JsonObject *ts = obj_object (m, "timestamps");
-  JsonObject *rec_ts = obj_object (rec, "timestamp");
-  JsonArray *files = obj_array (m, "files");
-  JsonArray *cps = obj_array (m, "checkpoints");
-  JsonArray *marks = obj_array (m, "marks");
+  JsonObject *rec = pd_json_object (m, "recording");
+  JsonObject *ts = pd_json_object (m, "timestamps");
+  JsonObject *rec_ts = pd_json_object (rec, "timestamp");
+  JsonArray *files = pd_json_array (m, "files");
+  JsonArray *cps = pd_json_array (m, "checkpoints");
+  JsonArray *marks = pd_json_array (m, "marks");
   const char *package_path;
-  const char *manifest_session = obj_string (m, "session");
-  const char *format = obj_string (m, "format");
-  gboolean practice = obj_bool (obj_object (ts, "authority"), "practice");
+  const char *manifest_session = pd_json_string (m, "session");
+  const char *format = pd_json_string (m, "format");
+  gboolean practice = obj_bool (pd_json_object (ts, "authority"), "practice");
   gint64 rec_size = -1;
   double duration = -1;
   guint n_files = 0, n_cps = 0, n_marks = 0;
@@ -2241,8 +2215,8 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
     {
       g_autoptr (sqlite3_stmt) stmt = NULL;
       JsonObject *f = array_object (files, i);
-      const char *name = obj_string (f, "name");
-      const char *sha = obj_string (f, "sha256");
+      const char *name = pd_json_string (f, "name");
+      const char *sha = pd_json_string (f, "sha256");
       gint64 size;
 
       if (name == NULL || sha == NULL || !obj_int (f, "size", &size) || size < 0)
@@ -2262,12 +2236,12 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
       n_files++;
     }
 
-  if (obj_string (rec, "token") &&
-      !insert_token (self, session->id, package_path, obj_string (rec, "token"), "recording",
-                     obj_string (rec_ts, "gen_time"), practice, error))
+  if (pd_json_string (rec, "token") &&
+      !insert_token (self, session->id, package_path, pd_json_string (rec, "token"), "recording",
+                     pd_json_string (rec_ts, "gen_time"), practice, error))
     return FALSE;
-  if (obj_string (ts, "manifest_token") &&
-      !insert_token (self, session->id, package_path, obj_string (ts, "manifest_token"),
+  if (pd_json_string (ts, "manifest_token") &&
+      !insert_token (self, session->id, package_path, pd_json_string (ts, "manifest_token"),
                      "manifest", NULL, practice, error))
     return FALSE;
 
@@ -2275,8 +2249,8 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
     {
       g_autoptr (sqlite3_stmt) stmt = NULL;
       JsonObject *c = array_object (cps, i);
-      const char *sha = obj_string (c, "sha256");
-      const char *token = obj_string (c, "token");
+      const char *sha = pd_json_string (c, "sha256");
+      const char *token = pd_json_string (c, "token");
       gint64 idx, offset;
 
       if (sha == NULL || !obj_int (c, "index", &idx) || !obj_int (c, "offset", &offset) ||
@@ -2291,13 +2265,13 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
       sqlite3_bind_int64 (stmt, 2, idx);
       sqlite3_bind_int64 (stmt, 3, offset);
       bind_text (stmt, 4, sha);
-      bind_text (stmt, 5, obj_string (c, "stream_time"));
+      bind_text (stmt, 5, pd_json_string (c, "stream_time"));
       bind_text (stmt, 6, token);
-      bind_text (stmt, 7, obj_string (c, "gen_time"));
+      bind_text (stmt, 7, pd_json_string (c, "gen_time"));
       if (!step_done (self, stmt, error))
         return FALSE;
       if (token && !insert_token (self, session->id, package_path, token, "checkpoint",
-                                  obj_string (c, "gen_time"), practice, error))
+                                  pd_json_string (c, "gen_time"), practice, error))
         return FALSE;
       n_cps++;
     }
@@ -2306,7 +2280,7 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
     {
       g_autoptr (sqlite3_stmt) stmt = NULL;
       JsonObject *k = array_object (marks, i);
-      const char *item = obj_string (k, "item");
+      const char *item = pd_json_string (k, "item");
       gint64 ns;
       gboolean has_ns;
 
@@ -2321,11 +2295,11 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
       sqlite3_bind_int64 (stmt, 1, session->id);
       bind_text (stmt, 2, item);
       bind_int64_or_null (stmt, 3, ns, has_ns);
-      bind_text (stmt, 4, obj_string (k, "wall_time"));
-      bind_text (stmt, 5, obj_string (k, "note"));
-      bind_text (stmt, 6, obj_string (k, "still"));
+      bind_text (stmt, 4, pd_json_string (k, "wall_time"));
+      bind_text (stmt, 5, pd_json_string (k, "note"));
+      bind_text (stmt, 6, pd_json_string (k, "still"));
       sqlite3_bind_int (stmt, 7, obj_bool (k, "undone") ? 1 : 0);
-      bind_text (stmt, 8, nonempty (obj_string (k, "title")));
+      bind_text (stmt, 8, nonempty (pd_json_string (k, "title")));
       if (!step_done (self, stmt, error))
         return FALSE;
       n_marks++;
@@ -2340,24 +2314,24 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
                           " scenario = coalesce (scenario, ?9) WHERE id = ?10", error);
   if (update == NULL)
     return FALSE;
-  bind_text (update, 1, obj_string (m, "started"));
-  bind_text (update, 2, obj_string (m, "stopped"));
+  bind_text (update, 1, pd_json_string (m, "started"));
+  bind_text (update, 2, pd_json_string (m, "stopped"));
   if (duration >= 0)
     sqlite3_bind_double (update, 3, duration);
   else
     sqlite3_bind_null (update, 3);
-  bind_text (update, 4, obj_string (rec_ts, "gen_time"));
-  bind_text (update, 5, obj_string (rec, "sha256"));
+  bind_text (update, 4, pd_json_string (rec_ts, "gen_time"));
+  bind_text (update, 5, pd_json_string (rec, "sha256"));
   bind_int64_or_null (update, 6, rec_size, rec_size >= 0);
   bind_text (update, 7, manifest_sha256);
   sqlite3_bind_int (update, 8, practice ? 1 : 0);
-  bind_text (update, 9, nonempty (obj_string (m, "scenario")));
+  bind_text (update, 9, nonempty (pd_json_string (m, "scenario")));
   sqlite3_bind_int64 (update, 10, session->id);
   if (!step_done (self, update, error) || !search_index_update (self, session->id, 0, error))
     return FALSE;
 
   json_set_string_or_null (details, "manifest_sha256", manifest_sha256);
-  json_set_string_or_null (details, "recording_sha256", obj_string (rec, "sha256"));
+  json_set_string_or_null (details, "recording_sha256", pd_json_string (rec, "sha256"));
   json_object_set_int_member (details, "files", n_files);
   json_object_set_int_member (details, "checkpoints", n_cps);
   json_object_set_int_member (details, "marks", n_marks);
@@ -2838,8 +2812,8 @@ fail:
 static const char *
 state_from_manifest (JsonObject *m)
 {
-  const char *state = obj_string (m, "state");
-  JsonObject *rec = obj_object (m, "recording");
+  const char *state = pd_json_string (m, "state");
+  JsonObject *rec = pd_json_object (m, "recording");
 
   if (g_strcmp0 (state, "failed") == 0)
     return PD_SESSION_STATE_FAILED;
@@ -2848,7 +2822,7 @@ state_from_manifest (JsonObject *m)
   if (g_strcmp0 (state, "awaiting-stamp") == 0)
     return PD_SESSION_STATE_AWAITING_STAMP;
   /* "sealed": stamped when the recording carries a token */
-  return obj_string (rec, "token") ? PD_SESSION_STATE_STAMPED : PD_SESSION_STATE_AWAITING_STAMP;
+  return pd_json_string (rec, "token") ? PD_SESSION_STATE_STAMPED : PD_SESSION_STATE_AWAITING_STAMP;
 }
 
 gboolean
@@ -2901,9 +2875,9 @@ pd_catalog_import_package (PdCatalog *self, const char *package_dir, const char 
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return bad_manifest (error, local ? local->message : _("not a JSON object"));
   m = json_node_get_object (json_parser_get_root (parser));
-  if (g_strcmp0 (obj_string (m, "format"), PD_MANIFEST_FORMAT) != 0)
+  if (g_strcmp0 (pd_json_string (m, "format"), PD_MANIFEST_FORMAT) != 0)
     return bad_manifest (error, _("not a Proofdesk evidence manifest"));
-  uuid = obj_string (m, "session");
+  uuid = pd_json_string (m, "session");
   if (uuid == NULL || !g_uuid_string_is_valid (uuid))
     return bad_manifest (error, _("no valid session UUID"));
 
@@ -2928,13 +2902,13 @@ pd_catalog_import_package (PdCatalog *self, const char *package_dir, const char 
       return FALSE;
     }
 
-  source = obj_object (m, "source");
-  started = obj_string (m, "started") ? pd_time_parse (obj_string (m, "started")) : NULL;
+  source = pd_json_object (m, "source");
+  started = pd_json_string (m, "started") ? pd_time_parse (pd_json_string (m, "started")) : NULL;
 
   if (!txn_begin (self, error))
     return FALSE;
-  ok = session_create_locked (self, uuid, obj_string (m, "case"), obj_string (m, "scenario"),
-                              obj_string (source, "kind"), dir, started, error) &&
+  ok = session_create_locked (self, uuid, pd_json_string (m, "case"), pd_json_string (m, "scenario"),
+                              pd_json_string (source, "kind"), dir, started, error) &&
        record_package_locked (self, uuid, m, sha, error) &&
        set_state_locked (self, uuid, state_from_manifest (m), _("imported"), error);
   if (ok)

@@ -156,16 +156,6 @@ member (JsonObject *o, const char *key)
   return o != NULL && json_object_has_member (o, key) ? json_object_get_member (o, key) : NULL;
 }
 
-static const char *
-member_string (JsonObject *o, const char *key)
-{
-  JsonNode *n = member (o, key);
-
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
 static gboolean
 member_uint (JsonObject *o, const char *key, guint64 *out)
 {
@@ -176,22 +166,6 @@ member_uint (JsonObject *o, const char *key, guint64 *out)
     return FALSE;
   *out = (guint64) json_node_get_int (n);
   return TRUE;
-}
-
-static JsonObject *
-member_object (JsonObject *o, const char *key)
-{
-  JsonNode *n = member (o, key);
-
-  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-}
-
-static JsonArray *
-member_array (JsonObject *o, const char *key)
-{
-  JsonNode *n = member (o, key);
-
-  return n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
 }
 
 PdCertificateInfo *
@@ -206,22 +180,22 @@ pd_certificate_info_new_from_manifest (JsonObject *manifest)
   g_return_val_if_fail (manifest != NULL, NULL);
 
   info = pd_certificate_info_new ();
-  source = member_object (manifest, "source");
-  recording = member_object (manifest, "recording");
-  checkpoints = member_array (manifest, "checkpoints");
-  marks = member_array (manifest, "marks");
-  scenario = member_string (manifest, "scenario");
+  source = pd_json_object (manifest, "source");
+  recording = pd_json_object (manifest, "recording");
+  checkpoints = pd_json_array (manifest, "checkpoints");
+  marks = pd_json_array (manifest, "marks");
+  scenario = pd_json_string (manifest, "scenario");
   info->title = g_strdup (scenario != NULL && *scenario ? scenario
-                                                        : member_string (recording, "name"));
-  info->case_name = g_strdup (member_string (manifest, "case"));
-  info->operator_name = g_strdup (member_string (manifest, "operator"));
-  info->source = g_strdup (member_string (source, "description"));
+                                                        : pd_json_string (recording, "name"));
+  info->case_name = g_strdup (pd_json_string (manifest, "case"));
+  info->operator_name = g_strdup (pd_json_string (manifest, "operator"));
+  info->source = g_strdup (pd_json_string (source, "description"));
   if (info->source == NULL)
-    info->source = g_strdup (member_string (source, "kind"));
-  info->file_name = g_strdup (member_string (recording, "name"));
+    info->source = g_strdup (pd_json_string (source, "kind"));
+  info->file_name = g_strdup (pd_json_string (recording, "name"));
   if (member_uint (recording, "size", &size))
     info->file_size = size;
-  info->sha256 = g_strdup (member_string (recording, "sha256"));
+  info->sha256 = g_strdup (pd_json_string (recording, "sha256"));
 
   for (guint i = 0; checkpoints != NULL && i < json_array_get_length (checkpoints); i++)
     {
@@ -234,7 +208,7 @@ pd_certificate_info_new_from_manifest (JsonObject *manifest)
         continue;
       member_uint (o, "index", &index);
       member_uint (o, "offset", &offset);
-      stream_time = g_strdup (member_string (o, "stream_time"));
+      stream_time = g_strdup (pd_json_string (o, "stream_time"));
       if (stream_time == NULL && member_uint (o, "running_time_ns", &running))
         stream_time = pd_format_stream_time (running);
       pd_certificate_info_add_checkpoint (info, (guint) MIN (index, G_MAXUINT), stream_time, offset,
@@ -247,8 +221,8 @@ pd_certificate_info_new_from_manifest (JsonObject *manifest)
       JsonObject *o = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
 
       if (o != NULL)
-        pd_certificate_info_add_mark (info, member_string (o, "item"),
-                                      member_string (o, "stream_time"), member_string (o, "note"));
+        pd_certificate_info_add_mark (info, pd_json_string (o, "item"),
+                                      pd_json_string (o, "stream_time"), pd_json_string (o, "note"));
     }
   return info;
 }

@@ -9,6 +9,7 @@
 
 #include "pd-device.h"
 #include "pd-error.h"
+#include "pd-util.h"
 
 #define ADB_DEFAULT_TIMEOUT_MS 20000
 #define MONITOR_DEFAULT_INTERVAL_MS 2000
@@ -1080,23 +1081,15 @@ obj_bool (JsonObject *o, const char *name)
   return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN ? json_node_get_boolean (n) : -1;
 }
 
-static JsonObject *
-member_object (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-
-  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-}
-
 static void
 add_checks (JsonObject *report)
 {
   JsonArray *checks = json_array_new ();
-  JsonObject *net = member_object (report, "network");
-  JsonObject *storage = member_object (report, "storage");
-  JsonObject *clock = member_object (report, "clock");
-  JsonObject *root = member_object (report, "root");
-  JsonObject *app = member_object (report, "app");
+  JsonObject *net = pd_json_object (report, "network");
+  JsonObject *storage = pd_json_object (report, "storage");
+  JsonObject *clock = pd_json_object (report, "clock");
+  JsonObject *root = pd_json_object (report, "root");
+  JsonObject *app = pd_json_object (report, "app");
 
   /* env.network: Wi-Fi off, mobile data on, no VPN, no proxy. */
   {

@@ -800,16 +800,6 @@ member (JsonObject *o, const char *key)
   return o != NULL && json_object_has_member (o, key) ? json_object_get_member (o, key) : NULL;
 }
 
-static const char *
-member_string (JsonObject *o, const char *key)
-{
-  JsonNode *n = member (o, key);
-
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
 static gboolean
 member_uint (JsonObject *o, const char *key, guint64 *out)
 {
@@ -820,22 +810,6 @@ member_uint (JsonObject *o, const char *key, guint64 *out)
     return FALSE;
   *out = (guint64) json_node_get_int (n);
   return TRUE;
-}
-
-static JsonObject *
-member_object (JsonObject *o, const char *key)
-{
-  JsonNode *n = member (o, key);
-
-  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-}
-
-static JsonArray *
-member_array (JsonObject *o, const char *key)
-{
-  JsonNode *n = member (o, key);
-
-  return n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
 }
 
 /* Reads a small file below `root` (no symlinks), at most `max` bytes. */
@@ -1086,32 +1060,32 @@ add_package (Job *job, const char *dir, GHashTable *export_dirs, GError **error)
       return FALSE;
     }
   manifest = json_node_get_object (json_parser_get_root (parser));
-  recording = member_object (manifest, "recording");
-  files = member_array (manifest, "files");
-  authority = member_object (member_object (manifest, "timestamps"), "authority");
+  recording = pd_json_object (manifest, "recording");
+  files = pd_json_array (manifest, "files");
+  authority = pd_json_object (pd_json_object (manifest, "timestamps"), "authority");
 
   p = g_new0 (PdExportPackage, 1);
   g_ptr_array_add (job->result->packages, p);
   p->source_dir = g_strdup (dir);
   p->verdict = verdict;
   p->summary = g_strdup (pd_verify_result_get_summary (vr));
-  p->session = g_strdup (member_string (manifest, "session"));
-  case_name = member_string (manifest, "case");
+  p->session = g_strdup (pd_json_string (manifest, "session"));
+  case_name = pd_json_string (manifest, "case");
   p->case_name = g_strdup (case_name);
-  p->scenario = g_strdup (member_string (manifest, "scenario"));
+  p->scenario = g_strdup (pd_json_string (manifest, "scenario"));
   p->platform = g_strdup (pd_disc_label_platform_for_scenario (p->scenario));
-  started = member_string (manifest, "started");
+  started = pd_json_string (manifest, "started");
   p->started = started ? pd_time_parse (started) : NULL;
-  p->recording_name = g_strdup (member_string (recording, "name"));
-  p->recording_sha256 = g_strdup (member_string (recording, "sha256"));
+  p->recording_name = g_strdup (pd_json_string (recording, "name"));
+  p->recording_sha256 = g_strdup (pd_json_string (recording, "sha256"));
   member_uint (recording, "size", &p->recording_size);
   if (authority != NULL && member (authority, "practice") != NULL &&
       JSON_NODE_HOLDS_VALUE (member (authority, "practice")) &&
       json_node_get_value_type (member (authority, "practice")) == G_TYPE_BOOLEAN)
     p->practice = json_node_get_boolean (member (authority, "practice"));
-  read_recording_token (p, dir, member_string (recording, "token"));
+  read_recording_token (p, dir, pd_json_string (recording, "token"));
   if (p->tsa_name == NULL)
-    p->tsa_name = g_strdup (member_string (authority, "name"));
+    p->tsa_name = g_strdup (pd_json_string (authority, "name"));
 
   /* 3. Where it goes: "<case>/<folder>", made unique. */
   case_dir = export_component (case_name && *case_name ? case_name : NULL, "unfiled");
@@ -1140,7 +1114,7 @@ add_package (Job *job, const char *dir, GHashTable *export_dirs, GError **error)
     {
       JsonNode *n = json_array_get_element (files, i);
       JsonObject *o = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-      const char *fname = member_string (o, "name");
+      const char *fname = pd_json_string (o, "name");
 
       if (fname == NULL || !acceptable_rel_path (fname))
         {
@@ -1156,7 +1130,7 @@ add_package (Job *job, const char *dir, GHashTable *export_dirs, GError **error)
       Found *f = g_ptr_array_index (found, i);
       JsonObject *entry = g_hash_table_lookup (listed, f->rel);
       PlanFile *pf = g_new0 (PlanFile, 1);
-      const char *sha = entry ? member_string (entry, "sha256") : NULL;
+      const char *sha = entry ? pd_json_string (entry, "sha256") : NULL;
       guint64 size = 0;
 
       pf->rel = g_strdup_printf ("%s/%s", export_dir, f->rel);

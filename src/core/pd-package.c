@@ -305,15 +305,6 @@ pd_package_discard_if_empty (PdPackage *self)
   return remove_empty_tree (self->path);
 }
 
-static const char *
-member_string (JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-
-  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
-           ? json_node_get_string (n) : NULL;
-}
-
 /* Written in English and Chinese: it is read by a court's technical expert, who may be either. */
 char *
 pd_package_build_verify_text (JsonObject *manifest)
@@ -326,7 +317,7 @@ pd_package_build_verify_text (JsonObject *manifest)
                        ? json_object_get_object_member (ts, "authority") : NULL;
   JsonArray *cps = json_object_has_member (manifest, "checkpoints")
                      ? json_object_get_array_member (manifest, "checkpoints") : NULL;
-  const char *sha = member_string (rec, "sha256");
+  const char *sha = pd_json_string (rec, "sha256");
   gboolean practice = auth && json_object_get_boolean_member_with_default (auth, "practice", FALSE);
   guint n_cps = cps ? json_array_get_length (cps) : 0;
   guint stamped = 0;
@@ -366,7 +357,7 @@ pd_package_build_verify_text (JsonObject *manifest)
       for (guint i = 0; i < n_cps; i++)
         {
           JsonObject *cp = json_array_get_object_element (cps, i);
-          const char *token = member_string (cp, "token");
+          const char *token = pd_json_string (cp, "token");
 
           if (token == NULL)
             continue;
@@ -374,7 +365,7 @@ pd_package_build_verify_text (JsonObject *manifest)
           g_string_append_printf (t,
             "   head -c %" G_GINT64_FORMAT " %s | openssl ts -verify -data /dev/stdin -in %s -CAfile %s   # %s\n",
             json_object_get_int_member (cp, "offset"), PD_RECORDING_NAME, token, PD_TSA_CHAIN_NAME,
-            member_string (cp, "stream_time") ? member_string (cp, "stream_time") : "");
+            pd_json_string (cp, "stream_time") ? pd_json_string (cp, "stream_time") : "");
         }
       if (stamped == 0)
         g_string_append (t, "   (no checkpoint was timestamped 无已盖时间戳的检查点)\n");
@@ -391,7 +382,7 @@ pd_package_build_verify_text (JsonObject *manifest)
         "   openssl crl2pkcs7 -nocrl -certfile %s | openssl pkcs7 -print_certs -noout\n\n"
         "   Root certificate SHA-256 fingerprint 根证书指纹:\n   %s\n\n",
         PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME,
-        member_string (auth, "root_sha256_fingerprint") ? member_string (auth, "root_sha256_fingerprint") : "?");
+        pd_json_string (auth, "root_sha256_fingerprint") ? pd_json_string (auth, "root_sha256_fingerprint") : "?");
     }
   else
     g_string_append (t, "This package was sealed without a timestamp authority.\n"

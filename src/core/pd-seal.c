@@ -14,15 +14,6 @@
 #include "pd-tsa.h"
 #include "pd-util.h"
 
-static const char *
-member_string (JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-
-  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
-           ? json_node_get_string (n) : NULL;
-}
-
 /* A package sealed without a recording token waits for one: normally "awaiting-stamp", or
  * "recovered" when the authority was unreachable during recovery too. */
 static gboolean
@@ -68,7 +59,7 @@ pd_seal_write_certificate (PdPackage *package, PdTsaToken *t, PdTsaToken *manife
       for (guint j = 0; c->gen_time == NULL && cps && j < json_array_get_length (cps); j++)
         {
           JsonObject *o = json_array_get_object_element (cps, j);
-          const char *gen = member_string (o, "gen_time");
+          const char *gen = pd_json_string (o, "gen_time");
 
           if (o && json_object_get_int_member_with_default (o, "index", 0) == c->index && gen)
             c->gen_time = pd_time_parse (gen);
@@ -191,12 +182,12 @@ pd_seal_stamp_pending (const char *package_dir, PdTsaClient *tsa, PdCatalog *cat
   if (package == NULL)
     return FALSE;
   m = pd_package_get_manifest (package);
-  state = member_string (m, "state");
+  state = pd_json_string (m, "state");
   rec = json_object_has_member (m, "recording") ? json_object_get_object_member (m, "recording") : NULL;
-  sha = member_string (rec, "sha256");
+  sha = pd_json_string (rec, "sha256");
   rec_token_path = g_build_filename (package_dir, PD_RECORDING_TOKEN_NAME, NULL);
   manifest_path = g_build_filename (package_dir, PD_MANIFEST_NAME, NULL);
-  if (member_string (rec, "token") != NULL)
+  if (pd_json_string (rec, "token") != NULL)
     return finish_manifest_stamp (package, tsa, catalog, cancellable, error);
   if (!state_may_wait (state) || g_file_test (rec_token_path, G_FILE_TEST_EXISTS))
     {
@@ -232,15 +223,15 @@ pd_seal_stamp_pending (const char *package_dir, PdTsaClient *tsa, PdCatalog *cat
   if (!pd_seal_write_certificate (package, rec_token, manifest_token, error))
     return FALSE;
 
-  if (catalog != NULL && member_string (m, "session") != NULL)
+  if (catalog != NULL && pd_json_string (m, "session") != NULL)
     {
       g_autoptr (GError) cat_error = NULL;
       g_autofree char *when = pd_time_format_utc (pd_tsa_token_get_gen_time (rec_token));
       g_autofree char *reason = g_strdup_printf (_("Stamped after the capture, at %s."), when);
 
-      if (!pd_catalog_session_record_package (catalog, member_string (m, "session"), m, manifest_sha,
+      if (!pd_catalog_session_record_package (catalog, pd_json_string (m, "session"), m, manifest_sha,
                                               &cat_error) ||
-          !pd_catalog_session_set_state (catalog, member_string (m, "session"),
+          !pd_catalog_session_set_state (catalog, pd_json_string (m, "session"),
                                          PD_SESSION_STATE_STAMPED, reason, &cat_error))
         g_debug ("catalog not updated for %s: %s", package_dir, cat_error->message);
     }
@@ -265,7 +256,7 @@ find_pending_in (const char *dir, guint depth, GPtrArray *out)
       if ((p = pd_package_open (dir, NULL)) == NULL)
         return;
       if (!g_file_test (token, G_FILE_TEST_EXISTS) &&
-          state_may_wait (member_string (pd_package_get_manifest (p), "state")))
+          state_may_wait (pd_json_string (pd_package_get_manifest (p), "state")))
         g_ptr_array_add (out, g_strdup (dir));
       else if (g_file_test (token, G_FILE_TEST_EXISTS) &&
                (!g_file_test (mtoken, G_FILE_TEST_EXISTS) || !g_file_test (cert, G_FILE_TEST_EXISTS)))

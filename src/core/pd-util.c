@@ -327,3 +327,28 @@ pd_config_get_evidence_root (void)
 
   return value ? value : pd_default_evidence_root ();
 }
+
+const char *
+pd_json_string (JsonObject *o, const char *key)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, key) : NULL;
+
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+           ? json_node_get_string (n) : NULL;
+}
+
+JsonObject *
+pd_json_object (JsonObject *o, const char *key)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, key) : NULL;
+
+  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+JsonArray *
+pd_json_array (JsonObject *o, const char *key)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, key) : NULL;
+
+  return n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}

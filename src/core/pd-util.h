@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -46,5 +47,11 @@ char      *pd_default_evidence_root (void);
 char      *pd_config_get_tsa_url  (void);
 /* The configured evidence root: the "evidence-root" setting, else pd_default_evidence_root(). */
 char      *pd_config_get_evidence_root (void);
+
+/* Typed members of a JSON object that may hold anything (a hostile or older manifest):
+ * NULL when `o` is NULL, the key is missing or the value has another type. */
+const char *pd_json_string        (JsonObject *o, const char *key);
+JsonObject *pd_json_object        (JsonObject *o, const char *key);
+JsonArray  *pd_json_array         (JsonObject *o, const char *key);
 
 G_END_DECLS

@@ -1832,17 +1832,6 @@ checkpoint_free (Checkpoint *c)
   g_free (c);
 }
 
-static const char *
-json_get_string (JsonObject *obj, const char *key)
-{
-  JsonNode *node = obj ? json_object_get_member (obj, key) : NULL;
-
-  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static gboolean
 json_get_int (JsonObject *obj, const char *key, gint64 *out)
 {
@@ -1853,22 +1842,6 @@ json_get_int (JsonObject *obj, const char *key, gint64 *out)
     return FALSE;
   *out = json_node_get_int (node);
   return TRUE;
-}
-
-static JsonObject *
-json_get_object (JsonObject *obj, const char *key)
-{
-  JsonNode *node = obj ? json_object_get_member (obj, key) : NULL;
-
-  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-json_get_array (JsonObject *obj, const char *key)
-{
-  JsonNode *node = obj ? json_object_get_member (obj, key) : NULL;
-
-  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }
 
 static gboolean
@@ -2103,7 +2076,7 @@ verify_package (const char *path, PdTrustStore *trust, Progress *progress,
   manifest = json_node_get_object (root);
   {
     gint64 version = 0;
-    const char *format = json_get_string (manifest, "format");
+    const char *format = pd_json_string (manifest, "format");
 
     if (g_strcmp0 (format, PD_MANIFEST_FORMAT) == 0 &&
         json_get_int (manifest, "format_version", &version) &&
@@ -2117,14 +2090,14 @@ verify_package (const char *path, PdTrustStore *trust, Progress *progress,
         goto done;
       }
   }
-  state = json_get_string (manifest, "state");
+  state = pd_json_string (manifest, "state");
   add_check (r, "package.state", PD_MANIFEST_NAME, PD_CHECK_INFO, state,
              _("Package state: %s."), state ? state : "?");
   {
-    JsonObject *ts = json_get_object (manifest, "timestamps");
-    JsonObject *authority = json_get_object (ts, "authority");
-    const char *name = json_get_string (authority, "name");
-    const char *url = json_get_string (authority, "url");
+    JsonObject *ts = pd_json_object (manifest, "timestamps");
+    JsonObject *authority = pd_json_object (ts, "authority");
+    const char *name = pd_json_string (authority, "name");
+    const char *url = pd_json_string (authority, "url");
 
     if (authority)
       add_check (r, "package.authority", PD_MANIFEST_NAME, PD_CHECK_INFO, url,
@@ -2133,15 +2106,15 @@ verify_package (const char *path, PdTrustStore *trust, Progress *progress,
   }
 
   /* files[] */
-  array = json_get_array (manifest, "files");
+  array = pd_json_array (manifest, "files");
   if (array == NULL)
     add_check (r, "manifest.files", PD_MANIFEST_NAME, PD_CHECK_FAILED, NULL,
                _("The manifest lists no files."));
   for (guint i = 0; array && i < json_array_get_length (array); i++)
     {
       JsonObject *o = json_array_get_object_element (array, i);
-      const char *name = json_get_string (o, "name");
-      const char *sha = json_get_string (o, "sha256");
+      const char *name = pd_json_string (o, "name");
+      const char *sha = pd_json_string (o, "sha256");
       gint64 size = -1;
       g_autofree char *label = g_strdup_printf ("files[%u]", i);
       FileEntry *e;
@@ -2177,10 +2150,10 @@ verify_package (const char *path, PdTrustStore *trust, Progress *progress,
   g_hash_table_add (known, g_strdup (CERTIFICATE_NAME));
 
   /* recording */
-  recording = json_get_object (manifest, "recording");
-  rec_name = json_get_string (recording, "name");
-  rec_token = json_get_string (recording, "token");
-  rec_sha = json_get_string (recording, "sha256");
+  recording = pd_json_object (manifest, "recording");
+  rec_name = pd_json_string (recording, "name");
+  rec_token = pd_json_string (recording, "token");
+  rec_sha = pd_json_string (recording, "sha256");
   if (recording == NULL || rec_name == NULL || rec_sha == NULL || !sha256_hex_ok (rec_sha) ||
       !json_get_int (recording, "size", &rec_size) || rec_size < 0)
     {
@@ -2215,7 +2188,7 @@ verify_package (const char *path, PdTrustStore *trust, Progress *progress,
         {
           rec_token = g_intern_string (late);
           add_check (r, "recording.late-stamp", late, PD_CHECK_INFO,
-                     json_get_string (manifest, "stopped"),
+                     pd_json_string (manifest, "stopped"),
                      _("The recording was sealed while the timestamp authority was unreachable and stamped afterwards."));
         }
     }
@@ -2226,21 +2199,21 @@ verify_package (const char *path, PdTrustStore *trust, Progress *progress,
       rec_entry = g_ptr_array_index (files, i);
 
   /* checkpoints[] */
-  array = json_get_array (manifest, "checkpoints");
+  array = pd_json_array (manifest, "checkpoints");
   for (guint i = 0; array && i < json_array_get_length (array); i++)
     {
       JsonObject *o = json_array_get_object_element (array, i);
       Checkpoint *c = g_new0 (Checkpoint, 1);
-      const char *sha = json_get_string (o, "sha256");
-      const char *token = json_get_string (o, "token");
-      const char *stream_time = json_get_string (o, "stream_time");
+      const char *sha = pd_json_string (o, "sha256");
+      const char *token = pd_json_string (o, "token");
+      const char *stream_time = pd_json_string (o, "stream_time");
       gint64 running = -1;
 
       g_ptr_array_add (checkpoints, c);
       if (!json_get_int (o, "index", &c->index))
         c->index = i + 1;
       c->label = g_strdup_printf ("checkpoint %" G_GINT64_FORMAT, c->index);
-      c->stamp_error = g_strdup (json_get_string (o, "stamp_error"));
+      c->stamp_error = g_strdup (pd_json_string (o, "stamp_error"));
       if (stream_time)
         c->stream_time = g_strdup (stream_time);
       else if (json_get_int (o, "running_time_ns", &running) && running >= 0)
