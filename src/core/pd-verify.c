@@ -2478,6 +2478,22 @@ verify_package (const char *path, PdTrustStore *trust, Progress *progress,
             add_check (r, "certificate.tokens", subject, PD_CHECK_FAILED, NULL,
                        _("The certificate carries a token that is not the package's."));
         }
+      /* And it must carry them all: a certificate that lost the recording's or the manifest's
+       * token (e.g. a damaged attachment list) is not the certificate of this package. */
+      for (guint k = 0; attachments && k < 2; k++)
+        {
+          const char *want = k == 0 ? rec_token : MANIFEST_TSR_NAME;
+          struct stat st;
+          gboolean carried = FALSE;
+
+          if (want == NULL || fstatat (dirfd, want, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+          for (guint i = 0; i < attachments->len; i++)
+            carried |= g_str_equal (((NamedToken *) g_ptr_array_index (attachments, i))->name, want);
+          if (!carried)
+            add_check (r, "certificate.tokens", want, PD_CHECK_FAILED, NULL,
+                       _("The certificate does not carry this token of the package."));
+        }
     }
   else if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     add_check (r, "certificate.tokens", CERTIFICATE_NAME, PD_CHECK_FAILED, local_error->message,
