@@ -12,6 +12,7 @@
 #include "pd-preferences-window.h"
 #include "pd-tsa.h"
 #include "test-common.h"
+#include "test-common-gtk.h"
 
 #define CASE_A "张三诉李四"
 #define CASE_B "王五借款纠纷"
@@ -30,72 +31,6 @@ typedef struct
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                    */
-
-static void
-iterate (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static gboolean
-on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
-{
-  (*(guint *) user_data)++;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-on_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_for_frames (GtkWidget *widget)
-{
-  guint    frames = 0;
-  gboolean timed_out = FALSE;
-  guint    tick = gtk_widget_add_tick_callback (widget, on_tick, &frames, NULL);
-  guint    timeout = g_timeout_add_seconds (10, on_timeout, &timed_out);
-
-  while (!timed_out && (!gtk_widget_get_mapped (widget) || frames < 3))
-    g_main_context_iteration (NULL, TRUE);
-  gtk_widget_remove_tick_callback (widget, tick);
-  if (!timed_out)
-    g_source_remove (timeout);
-  g_assert_false (timed_out);
-  iterate ();
-}
-
-/* Renders `widget` and saves it as G_TEST_BUILDDIR/screenshots/NAME-LANG.png. */
-static void
-save_screenshot (GtkWidget *widget, const char *name)
-{
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *file = g_strdup_printf ("%s-%s.png", name, test_language);
-  g_autofree char *dir = g_test_build_filename (G_TEST_BUILT, "screenshots", NULL);
-  g_autofree char *path = g_build_filename (dir, file, NULL);
-  GtkSnapshot     *snapshot = gtk_snapshot_new ();
-  GskRenderNode   *node;
-  GskRenderer     *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int              width = gtk_widget_get_width (widget);
-  int              height = gtk_widget_get_height (widget);
-
-  wait_for_frames (widget);
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-  g_mkdir_with_parents (dir, 0755);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
 
 /* `proofctl capture …` and the package folder it prints last. */
 static char *
@@ -130,14 +65,14 @@ static void
 wait_until_idle (Fixture *f)
 {
   gboolean timed_out = FALSE;
-  guint    timeout = g_timeout_add_seconds (120, on_timeout, &timed_out);
+  guint    timeout = g_timeout_add_seconds (120, pd_test_on_timeout, &timed_out);
 
   while (!timed_out && pd_catalog_page_get_busy (f->page))
     g_main_context_iteration (NULL, TRUE);
   if (!timed_out)
     g_source_remove (timeout);
   g_assert_false (timed_out);
-  iterate ();
+  pd_test_iterate ();
 }
 
 static guint
@@ -170,7 +105,7 @@ select_package (Fixture *f, const char *dir)
 
   g_assert_nonnull (session);
   g_assert_true (pd_catalog_page_select_session (f->page, pd_catalog_session_get_uuid (session)));
-  iterate ();
+  pd_test_iterate ();
   g_assert_cmpstr (pd_catalog_session_get_package_path (pd_catalog_page_get_selected (f->page)), ==, dir);
 }
 
@@ -189,14 +124,14 @@ fixture_setup (Fixture *f, gconstpointer data)
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (f->page));
   adw_window_set_content (ADW_WINDOW (f->window), box);
   gtk_window_present (f->window);
-  wait_for_frames (GTK_WIDGET (f->page));
+  pd_test_wait_for_frames (GTK_WIDGET (f->page), 3);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   gtk_window_destroy (f->window);
-  iterate ();
+  pd_test_iterate ();
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -216,7 +151,7 @@ test_list (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_sessions (f), ==, 3);
 
   g_assert_true (pd_catalog_page_select_case (f->page, CASE_A));
-  iterate ();
+  pd_test_iterate ();
   g_assert_cmpuint (n_sessions (f), ==, 2);
   good = find_session (f, good_package);
   waiting = find_session (f, waiting_package);
@@ -239,7 +174,7 @@ test_list (Fixture *f, gconstpointer data)
                    good_package);
 
   g_assert_true (pd_catalog_page_select_case (f->page, NULL));
-  iterate ();
+  pd_test_iterate ();
   g_assert_cmpuint (n_sessions (f), ==, 3);
   g_assert_false (pd_catalog_page_select_case (f->page, "no such case"));
 }
@@ -257,11 +192,11 @@ test_search (Fixture *f, gconstpointer data)
 
   /* Search and case filter combine. */
   g_assert_true (pd_catalog_page_select_case (f->page, CASE_B));
-  iterate ();
+  pd_test_iterate ();
   g_assert_cmpuint (n_sessions (f), ==, 0);
   g_assert_null (pd_catalog_page_get_selected (f->page));
   g_assert_true (pd_catalog_page_select_case (f->page, NULL));
-  iterate ();
+  pd_test_iterate ();
 
   /* Query syntax is plain text. */
   pd_catalog_page_set_search_text (f->page, "\"no such words\" OR *");
@@ -281,7 +216,7 @@ test_verify (Fixture *f, gconstpointer data)
   wait_until_idle (f);
   g_assert_cmpint (pd_catalog_page_get_verdict (f->page), ==, PD_VERDICT_VALID_PRACTICE);
   g_assert_nonnull (pd_catalog_page_get_message (f->page));
-  save_screenshot (GTK_WIDGET (f->window), "catalog");
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "catalog", test_language, 3);
 }
 
 static void
@@ -295,7 +230,7 @@ test_stamp_now (Fixture *f, gconstpointer data)
 
   select_package (f, waiting_package);
   uuid = g_strdup (pd_catalog_session_get_uuid (pd_catalog_page_get_selected (f->page)));
-  save_screenshot (GTK_WIDGET (f->window), "catalog-waiting");
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "catalog-waiting", test_language, 3);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "catalog.stamp-now", NULL));
   wait_until_idle (f);
   g_assert_cmpstr (pd_catalog_page_get_message (f->page), !=, NULL);
@@ -362,7 +297,7 @@ test_preferences_tsa (void)
   g_autofree char *operator_id = NULL;
 
   gtk_window_present (GTK_WINDOW (window));
-  wait_for_frames (GTK_WIDGET (window));
+  pd_test_wait_for_frames (GTK_WIDGET (window), 3);
 
   /* The default is the practice authority, and the address row is hidden. */
   g_assert_cmpuint (adw_combo_row_get_selected (combo), ==, 0);
@@ -406,7 +341,7 @@ test_preferences_tsa (void)
   g_assert_cmpstr (quality, ==, "high");
 
   gtk_window_destroy (GTK_WINDOW (window));
-  iterate ();
+  pd_test_iterate ();
   g_settings_reset (settings, "tsa-ca-file");
   g_settings_reset (settings, "video-quality");
 }
@@ -427,13 +362,13 @@ test_preferences_test_connection (void)
   window = pd_preferences_window_new (NULL);
   gtk_window_set_default_size (GTK_WINDOW (window), 640, 820);
   gtk_window_present (GTK_WINDOW (window));
-  wait_for_frames (GTK_WIDGET (window));
+  pd_test_wait_for_frames (GTK_WIDGET (window), 3);
   g_assert_cmpuint (adw_combo_row_get_selected (child (window, "tsa_combo")), ==, 0);
 
   row = child (window, "test_row");
   spinner = child (window, "test_spinner");
   g_signal_emit_by_name (child (window, "test_button"), "clicked");
-  timeout = g_timeout_add_seconds (60, on_timeout, &timed_out);
+  timeout = g_timeout_add_seconds (60, pd_test_on_timeout, &timed_out);
   while (!timed_out && gtk_spinner_get_spinning (spinner))
     g_main_context_iteration (NULL, TRUE);
   if (!timed_out)
@@ -444,13 +379,13 @@ test_preferences_test_connection (void)
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "success"));
   g_assert_nonnull (strstr (subtitle, "Practice TSA"));
   g_assert_nonnull (strstr (subtitle, _("Practice authority: not for court")));
-  save_screenshot (GTK_WIDGET (window), "preferences");
+  pd_test_save_screenshot (GTK_WIDGET (window), "preferences", test_language, 3);
 
   /* An address that refuses connections: the error is shown, not a crash. */
   g_settings_set_string (settings, "tsa-url", "http://127.0.0.1:9/");
   g_signal_emit_by_name (child (window, "test_button"), "clicked");
   timed_out = FALSE;
-  timeout = g_timeout_add_seconds (60, on_timeout, &timed_out);
+  timeout = g_timeout_add_seconds (60, pd_test_on_timeout, &timed_out);
   while (!timed_out && gtk_spinner_get_spinning (spinner))
     g_main_context_iteration (NULL, TRUE);
   if (!timed_out)
@@ -460,7 +395,7 @@ test_preferences_test_connection (void)
   g_assert_true (gtk_widget_get_visible (child (window, "tsa_url_row")));
 
   gtk_window_destroy (GTK_WINDOW (window));
-  iterate ();
+  pd_test_iterate ();
   g_settings_reset (settings, "tsa-url");
   g_settings_reset (settings, "operator");
 }

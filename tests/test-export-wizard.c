@@ -14,6 +14,7 @@
 #include "pd-export-wizard.h"
 #include "pd-tsa.h"
 #include "test-common.h"
+#include "test-common-gtk.h"
 
 #define CASE_NAME "张三诉李四"
 
@@ -24,74 +25,6 @@ static char       *uuids[3];     /* theirs, NULL-terminated */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                    */
-
-static void
-iterate (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static gboolean
-on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
-{
-  (*(guint *) user_data)++;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-on_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_for_frames (GtkWidget *widget)
-{
-  guint    frames = 0;
-  gboolean timed_out = FALSE;
-  guint    tick = gtk_widget_add_tick_callback (widget, on_tick, &frames, NULL);
-  guint    timeout = g_timeout_add_seconds (10, on_timeout, &timed_out);
-
-  /* Stack transitions take a few hundred milliseconds. */
-  while (!timed_out && (!gtk_widget_get_mapped (widget) || frames < 30))
-    g_main_context_iteration (NULL, TRUE);
-  gtk_widget_remove_tick_callback (widget, tick);
-  if (!timed_out)
-    g_source_remove (timeout);
-  g_assert_false (timed_out);
-  iterate ();
-}
-
-/* Renders `widget` and saves it as G_TEST_BUILDDIR/screenshots/NAME-LANG.png. */
-static void
-save_screenshot (GtkWidget *widget, const char *name)
-{
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *file = g_strdup_printf ("%s-%s.png", name, test_language);
-  g_autofree char *dir = g_test_build_filename (G_TEST_BUILT, "screenshots", NULL);
-  g_autofree char *path = g_build_filename (dir, file, NULL);
-  GtkSnapshot     *snapshot = gtk_snapshot_new ();
-  GskRenderNode   *node;
-  GskRenderer     *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int              width, height;
-
-  wait_for_frames (widget);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-  g_mkdir_with_parents (dir, 0755);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
 
 /* `proofctl capture …` and the package folder it prints last. */
 static char *
@@ -149,7 +82,7 @@ open_wizard (const char *const *preselect)
 
   gtk_window_set_default_size (GTK_WINDOW (wizard), 720, 760);
   gtk_window_present (GTK_WINDOW (wizard));
-  wait_for_frames (GTK_WIDGET (wizard));
+  pd_test_wait_for_frames (GTK_WIDGET (wizard), 30);
   g_assert_cmpstr (pd_export_wizard_get_page (wizard), ==, "sessions");
   return wizard;
 }
@@ -159,7 +92,7 @@ next (PdExportWizard *wizard, const char *expected_page)
 {
   g_assert_null (pd_export_wizard_get_problem (wizard));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (wizard), "wizard.next", NULL));
-  iterate ();
+  pd_test_iterate ();
   g_assert_cmpstr (pd_export_wizard_get_page (wizard), ==, expected_page);
 }
 
@@ -180,14 +113,14 @@ static void
 wait_for_report (PdExportWizard *wizard)
 {
   gboolean timed_out = FALSE;
-  guint    timeout = g_timeout_add_seconds (180, on_timeout, &timed_out);
+  guint    timeout = g_timeout_add_seconds (180, pd_test_on_timeout, &timed_out);
 
   while (!timed_out && pd_export_wizard_get_busy (wizard))
     g_main_context_iteration (NULL, TRUE);
   if (!timed_out)
     g_source_remove (timeout);
   g_assert_false (timed_out);
-  iterate ();
+  pd_test_iterate ();
   g_assert_cmpstr (pd_export_wizard_get_page (wizard), ==, "report");
 }
 
@@ -196,7 +129,7 @@ close_wizard (PdExportWizard *wizard)
 {
   g_object_add_weak_pointer (G_OBJECT (wizard), (gpointer *) &wizard);
   gtk_window_destroy (GTK_WINDOW (wizard));
-  iterate ();
+  pd_test_iterate ();
   g_assert_null (wizard);
 }
 
@@ -235,12 +168,12 @@ test_folder (void)
   g_assert_true (pd_export_wizard_select_session (wizard, uuids[1], TRUE));
   g_assert_false (pd_export_wizard_select_session (wizard, "no-such-session", TRUE));
   g_assert_cmpuint (pd_export_wizard_get_n_selected (wizard), ==, 2);
-  save_screenshot (GTK_WIDGET (wizard), "export-sessions");
+  pd_test_save_screenshot (GTK_WIDGET (wizard), "export-sessions", test_language, 30);
 
   next (wizard, "target");
   g_assert_nonnull (pd_export_wizard_get_problem (wizard));
   pd_export_wizard_set_target (wizard, PD_EXPORT_TARGET_FOLDER, target);
-  save_screenshot (GTK_WIDGET (wizard), "export-target");
+  pd_test_save_screenshot (GTK_WIDGET (wizard), "export-target", test_language, 30);
 
   next (wizard, "label");
   label = pd_export_wizard_get_label (wizard);
@@ -249,18 +182,18 @@ test_folder (void)
   g_assert_nonnull (strstr (label, "WeChat"));
   g_assert_true (is_volume_id (pd_export_wizard_get_volume_id (wizard)));
   g_assert_true (g_str_has_prefix (pd_export_wizard_get_volume_id (wizard), "WECHAT_"));
-  save_screenshot (GTK_WIDGET (wizard), "export-label");
+  pd_test_save_screenshot (GTK_WIDGET (wizard), "export-label", test_language, 30);
 
   /* Too small a destination: refused with the reason; then it fits. */
   next (wizard, "summary");
   pd_export_wizard_set_capacity_limit (wizard, 64 * 1024);
   g_assert_nonnull (pd_export_wizard_get_problem (wizard));
-  save_screenshot (GTK_WIDGET (wizard), "export-summary-too-small");
+  pd_test_save_screenshot (GTK_WIDGET (wizard), "export-summary-too-small", test_language, 30);
   gtk_widget_activate_action (GTK_WIDGET (wizard), "wizard.next", NULL);
   g_assert_cmpstr (pd_export_wizard_get_page (wizard), ==, "summary");
   pd_export_wizard_set_capacity_limit (wizard, 0);
   g_assert_null (pd_export_wizard_get_problem (wizard));
-  save_screenshot (GTK_WIDGET (wizard), "export-summary");
+  pd_test_save_screenshot (GTK_WIDGET (wizard), "export-summary", test_language, 30);
 
   run_export (wizard);
   g_assert_no_error ((GError *) pd_export_wizard_get_error (wizard));
@@ -287,7 +220,7 @@ test_folder (void)
 
       g_assert_true (g_file_test (manifest, G_FILE_TEST_IS_REGULAR));
     }
-  save_screenshot (GTK_WIDGET (wizard), "export-report");
+  pd_test_save_screenshot (GTK_WIDGET (wizard), "export-report", test_language, 30);
 
   g_assert_true (pd_export_wizard_save_label (wizard, pdf, &error));
   g_assert_no_error (error);
@@ -296,7 +229,7 @@ test_folder (void)
   /* Done closes the window. */
   g_object_add_weak_pointer (G_OBJECT (wizard), (gpointer *) &wizard);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (wizard), "wizard.next", NULL));
-  iterate ();
+  pd_test_iterate ();
   g_assert_null (wizard);
 }
 
@@ -366,7 +299,7 @@ test_refused (void)
   g_assert_error ((GError *) export_error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_REFUSED);
   g_test_message ("refused: %s", export_error->message);
   g_assert_nonnull (strstr (export_error->message, packages[1]));
-  save_screenshot (GTK_WIDGET (wizard), "export-refused");
+  pd_test_save_screenshot (GTK_WIDGET (wizard), "export-refused", test_language, 30);
   close_wizard (wizard);
 
   /* Put it back for anything after. */
