@@ -6,6 +6,7 @@
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
+#include "pd-ocr.h"
 #include "pd-types.h"
 
 G_BEGIN_DECLS
@@ -122,6 +123,16 @@ gboolean    pd_capture_undo_mark           (PdCapture *self, guint mark_id, GErr
 /* The checklist's state at stop, written into the manifest as "checklist": e.g. the scenario,
  * the required items left unmarked and what the operator chose ("sealed-anyway"). */
 void        pd_capture_set_checklist_summary (PdCapture *self, JsonObject *summary);
+
+/* Reads the screen while recording: preview frames (the preview must be on) are offered to
+ * `worker` with their stream time; the worker drops what it cannot read in time, so the
+ * recording is never slowed. NULL detaches. */
+void        pd_capture_set_ocr             (PdCapture *self, PdOcrWorker *worker);
+/* Records what the operator did with an OCR suggestion: `decision` is "confirmed" (then
+ * `mark_id` is the mark it became) or "dismissed" (mark_id 0). Journalled at once and written
+ * into the manifest as "ocr_suggestions"; the OCR text is a hint there, never evidence. */
+gboolean    pd_capture_record_suggestion   (PdCapture *self, const PdOcrSuggestion *suggestion,
+                                            const char *decision, guint mark_id, GError **error);
 
 /* Things the user must be told about the seal (a stamp that failed, …); NULL-terminated,
  * owned by the capture. */

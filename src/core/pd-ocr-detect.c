@@ -1,0 +1,4 @@
+/* pd-ocr-detect.c — see pd-ocr.h. */
+#include "config.h"
+
+#include "pd-ocr.h"

@@ -1,0 +1,4 @@
+/* pd-ocr.c — see pd-ocr.h. */
+#include "config.h"
+
+#include "pd-ocr.h"
