@@ -200,6 +200,10 @@ rc=$?; check_if "late-stamped package verifies (practice) and says it was stampe
 "$PROOFCTL" stamp --pending --root "$tmp/dead" --tsa local >"$tmp/pend2.out" 2>&1
 check_if "a second --pending finds nothing left" '! grep -q "^/" "$tmp/pend2.out"'
 check_if "catalog: the late-stamped session is now stamped" '"$PROOFCTL" show "$(/usr/bin/python3 -c "import json,sys;print(json.load(open(sys.argv[1]))[\"session\"])" "$pkg/manifest.json")" | grep -q stamped'
+check_if "catalog: the late stamp's time and tokens are recorded" '"$PROOFCTL" list --json | /usr/bin/python3 -c "
+import json,sys; d=json.load(sys.stdin); s=d if isinstance(d,list) else d.get(\"sessions\",d)
+x=[x for x in s if x[\"package_path\"].endswith(\"$(basename "$pkg")\")][0]
+assert x[\"stamp_time\"], x"'
 "$PROOFCTL" audit --verify >"$tmp/audit.out" 2>&1
 rc=$?; check_if "audit log verifies (chain and stamps)" '[ $rc -eq 0 ]'
 

@@ -2176,6 +2176,7 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
   const char *package_path;
   const char *manifest_session = pd_json_string (m, "session");
   const char *format = pd_json_string (m, "format");
+  g_autofree char *late_stamp_time = NULL;
   gboolean practice = obj_bool (pd_json_object (ts, "authority"), "practice");
   gint64 rec_size = -1;
   double duration = -1;
@@ -2244,6 +2245,27 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
       !insert_token (self, session->id, package_path, pd_json_string (ts, "manifest_token"),
                      "manifest", NULL, practice, error))
     return FALSE;
+  /* Stamped afterwards (the TSA was down at the end of the capture): the manifest cannot name
+   * tokens that came after it, so they are read from the package folder. */
+  if (pd_json_string (rec, "token") == NULL && package_path != NULL)
+    {
+      g_autoptr (PdTsaToken) late = read_package_token (package_path, PD_RECORDING_TOKEN_NAME);
+
+      if (late != NULL)
+        {
+          g_autoptr (PdTsaToken) late_manifest = read_package_token (package_path,
+                                                                     PD_MANIFEST_TOKEN_NAME);
+
+          late_stamp_time = pd_time_format_utc (pd_tsa_token_get_gen_time (late));
+          if (!insert_token (self, session->id, package_path, PD_RECORDING_TOKEN_NAME, "recording",
+                             late_stamp_time, practice, error) ||
+              (late_manifest != NULL &&
+               !insert_token (self, session->id, package_path, PD_MANIFEST_TOKEN_NAME, "manifest",
+                              NULL, practice, error)))
+            return FALSE;
+          practice = practice || pd_tsa_token_is_practice (late);
+        }
+    }
 
   for (guint i = 0; cps && i < json_array_get_length (cps); i++)
     {
@@ -2320,7 +2342,7 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
     sqlite3_bind_double (update, 3, duration);
   else
     sqlite3_bind_null (update, 3);
-  bind_text (update, 4, pd_json_string (rec_ts, "gen_time"));
+  bind_text (update, 4, late_stamp_time ? late_stamp_time : pd_json_string (rec_ts, "gen_time"));
   bind_text (update, 5, pd_json_string (rec, "sha256"));
   bind_int64_or_null (update, 6, rec_size, rec_size >= 0);
   bind_text (update, 7, manifest_sha256);
