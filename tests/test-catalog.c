@@ -238,7 +238,21 @@ test_hostile_names (Fixture *f, gconstpointer data)
       g_assert_cmpuint (strlen (pd_catalog_session_get_case_name (s)), ==, strlen (names[i]));
       g_assert_cmpint (memcmp (pd_catalog_session_get_case_name (s), names[i], strlen (names[i])),
                        ==, 0);
+      /* the parties come back byte for byte too */
+      {
+        g_autofree char *parties = NULL;
+        g_autofree char *dispute = NULL;
+
+        g_assert_true (pd_catalog_get_case_details (f->catalog, names[i], &parties, &dispute,
+                                                    &error));
+        g_assert_no_error (error);
+        g_assert_cmpstr (parties, ==, names[i]);
+        g_assert_cmpstr (dispute, ==, "lending");
+      }
     }
+  g_assert_false (pd_catalog_get_case_details (f->catalog, "no such case", NULL, NULL, &error));
+  g_assert_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_NOT_FOUND);
+  g_clear_error (&error);
 
   /* nothing was dropped or deleted, and the same case name again is the same case */
   g_assert_cmpint (pd_catalog_ensure_case (f->catalog, names[1], NULL, NULL, &error), ==,

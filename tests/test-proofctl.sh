@@ -137,7 +137,7 @@ fi
 
 # 5. With the practice TSA: checkpoint tokens taken while recording, recording and manifest
 #    tokens at stop, and every command in VERIFY.txt passes with stock sha256sum/openssl.
-out=$("$PROOFCTL" capture --source test --duration 3.5 --checkpoint-interval 1 --tsa local --out "$tmp/ts" --case ts --scenario alipay 2>"$tmp/err5")
+out=$("$PROOFCTL" capture --source test --duration 3.5 --checkpoint-interval 1 --tsa local --out "$tmp/ts" --case ts --parties "张三 v. 李四" --dispute-type "private lending" --scenario alipay 2>"$tmp/err5")
 rc=$?
 pkg=$(printf '%s\n' "$out" | tail -n 1)
 check "capture with the practice TSA exits 0" [ $rc -eq 0 ]
@@ -153,6 +153,12 @@ assert m["timestamps"]["authority"]["practice"] is True
 assert m["recording"]["token"] == "recording.mp4.tsr"
 assert all("token" in c for c in m["checkpoints"])
 assert m["state"] == "stamped"' "$pkg/manifest.json"
+check "manifest and certificate name the parties and the dispute" /usr/bin/python3 -c '
+import json,sys,subprocess; m=json.load(open(sys.argv[1]+"/manifest.json"))
+assert m["parties"] == "张三 v. 李四" and m["dispute_type"] == "private lending", m
+t=subprocess.run(["pdftotext", sys.argv[1]+"/certificate.pdf", "-"], capture_output=True, text=True).stdout
+assert "张三 v. 李四" in t and "private lending" in t, t' "$pkg"
+check_if "catalog search finds the session by a party" '"$PROOFCTL" list --search 李四 | grep -q stamped'
 # Run every command VERIFY.txt gives, exactly as written, from inside the package.
 cmds=$(grep -E '^   (echo|openssl ts -verify|head -c)' "$pkg/VERIFY.txt" | sed 's/   #.*$//')
 total=0; good=0

@@ -1056,7 +1056,19 @@ start_recording (PdCapturePage *self)
     }
   pd_capture_set_tsa (capture, tsa);
   if (self->catalog != NULL)
-    pd_capture_set_catalog (capture, self->catalog);
+    {
+      g_autofree char *parties = NULL;
+      g_autofree char *dispute_type = NULL;
+
+      pd_capture_set_catalog (capture, self->catalog);
+      /* The case's parties and kind of dispute go into the manifest and onto the certificate. */
+      if (case_name != NULL && case_name[0] != '\0' &&
+          pd_catalog_get_case_details (self->catalog, case_name, &parties, &dispute_type, NULL))
+        {
+          pd_capture_set_parties (capture, parties);
+          pd_capture_set_dispute_type (capture, dispute_type);
+        }
+    }
   g_signal_connect_object (capture, "checkpoint", G_CALLBACK (on_checkpoint), self, 0);
   g_signal_connect_object (capture, "checkpoint-stamped", G_CALLBACK (on_checkpoint_stamped), self, 0);
   g_signal_connect_object (capture, "failed", G_CALLBACK (on_capture_failed), self, 0);

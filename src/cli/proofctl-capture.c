@@ -102,6 +102,8 @@ pctl_capture (int argc, char **argv)
   g_autofree char *window = NULL;
   g_autofree char *out = NULL;
   g_autofree char *case_name = NULL;
+  g_autofree char *parties = NULL;
+  g_autofree char *dispute_type = NULL;
   g_autofree char *scenario = NULL;
   g_autofree char *operator_name = NULL;
   g_autofree char *encoder = NULL;
@@ -120,6 +122,8 @@ pctl_capture (int argc, char **argv)
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, N_("Stop after this many seconds (default: at Ctrl-C)"), "SECONDS" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Evidence root folder (default: the configured one)"), "DIR" },
     { "case", 0, 0, G_OPTION_ARG_STRING, &case_name, N_("Case name"), "NAME" },
+    { "parties", 0, 0, G_OPTION_ARG_STRING, &parties, N_("The case’s parties, e.g. “张三 v. 李四”"), "TEXT" },
+    { "dispute-type", 0, 0, G_OPTION_ARG_STRING, &dispute_type, N_("Kind of dispute, e.g. “private lending”"), "TEXT" },
     { "scenario", 0, 0, G_OPTION_ARG_STRING, &scenario, N_("Checklist scenario id"), "ID" },
     { "operator", 0, 0, G_OPTION_ARG_STRING, &operator_name, N_("Who is recording (default: your name)"), "NAME" },
     { "checkpoint-interval", 0, 0, G_OPTION_ARG_DOUBLE, &checkpoint_interval, N_("Seconds between checkpoints, 0 for none (default 10)"), "SECONDS" },
@@ -199,6 +203,8 @@ pctl_capture (int argc, char **argv)
   /* Nothing shows a preview here: save the conversion. */
   pd_capture_set_preview_enabled (capture, FALSE);
   pd_capture_set_case (capture, case_name);
+  pd_capture_set_parties (capture, parties);
+  pd_capture_set_dispute_type (capture, dispute_type);
   pd_capture_set_scenario (capture, scenario);
   pd_capture_set_operator (capture, operator_name);
   pd_capture_set_checkpoint_interval (capture, (guint64) (checkpoint_interval * 1e9));

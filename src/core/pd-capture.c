@@ -220,6 +220,8 @@ struct _PdCapture
   PdSourceSpec *source;
   char         *evidence_root;
   char         *case_name;
+  char         *parties;       /* "张三 v. 李四", NULL when not given */
+  char         *dispute_type;  /* "private lending", NULL when not given */
   char         *scenario;
   char         *operator_name;
   char         *session_id;
@@ -345,6 +347,8 @@ pd_capture_finalize (GObject *object)
   g_clear_pointer (&self->source, pd_source_spec_free);
   g_clear_pointer (&self->evidence_root, g_free);
   g_clear_pointer (&self->case_name, g_free);
+  g_clear_pointer (&self->parties, g_free);
+  g_clear_pointer (&self->dispute_type, g_free);
   g_clear_pointer (&self->scenario, g_free);
   g_clear_pointer (&self->operator_name, g_free);
   g_clear_pointer (&self->session_id, g_free);
@@ -450,6 +454,8 @@ pd_capture_new (const PdSourceSpec *source)
 
 void pd_capture_set_evidence_root (PdCapture *self, const char *value) { SETTER (evidence_root); }
 void pd_capture_set_case (PdCapture *self, const char *value) { SETTER (case_name); }
+void pd_capture_set_parties (PdCapture *self, const char *value) { SETTER (parties); }
+void pd_capture_set_dispute_type (PdCapture *self, const char *value) { SETTER (dispute_type); }
 void pd_capture_set_scenario (PdCapture *self, const char *value) { SETTER (scenario); }
 void pd_capture_set_operator (PdCapture *self, const char *value) { SETTER (operator_name); }
 #undef SETTER
@@ -1348,6 +1354,10 @@ journal_open (PdCapture *self, GError **error)
   e = journal_event ("start");
   json_object_set_string_member (e, "session", self->session_id);
   json_object_set_string_member (e, "case", self->case_name ? self->case_name : "");
+  if (self->parties)
+    json_object_set_string_member (e, "parties", self->parties);
+  if (self->dispute_type)
+    json_object_set_string_member (e, "dispute_type", self->dispute_type);
   json_object_set_string_member (e, "scenario", self->scenario ? self->scenario : "");
   json_object_set_string_member (e, "operator", self->operator_name ? self->operator_name : g_get_real_name ());
   json_object_set_string_member (e, "started", started);
@@ -1431,6 +1441,10 @@ fill_manifest (PdCapture *self, const char *digest_source)
       json_object_set_object_member (m, "recovery", copy_object (self->recovery_json));
     }
   json_object_set_string_member (m, "case", self->case_name ? self->case_name : "");
+  if (self->parties)
+    json_object_set_string_member (m, "parties", self->parties);
+  if (self->dispute_type)
+    json_object_set_string_member (m, "dispute_type", self->dispute_type);
   json_object_set_string_member (m, "scenario", self->scenario ? self->scenario : "");
   json_object_set_string_member (m, "operator", self->operator_name ? self->operator_name : g_get_real_name ());
   json_object_set_string_member (m, "host", g_get_host_name ());
@@ -2103,6 +2117,13 @@ pd_capture_start (PdCapture *self, GError **error)
       g_autoptr (GError) cat_error = NULL;
       g_autofree char *desc = pd_source_spec_describe (self->source);
 
+      if (self->case_name && self->case_name[0] && (self->parties || self->dispute_type) &&
+          pd_catalog_ensure_case (self->catalog, self->case_name, self->parties,
+                                  self->dispute_type, &cat_error) < 0)
+        {
+          add_warning (self, _("The catalog could not record the case: %s"), cat_error->message);
+          g_clear_error (&cat_error);
+        }
       if (!pd_catalog_session_create (self->catalog, self->session_id, self->case_name, self->scenario,
                                       desc, pd_package_get_path (self->package), self->started,
                                       &cat_error))
@@ -2306,6 +2327,8 @@ load_journal (PdCapture *self, GError **error)
           have_start = TRUE;
           self->session_id = g_strdup (pd_json_string (e, "session"));
           self->case_name = g_strdup (pd_json_string (e, "case"));
+          self->parties = g_strdup (pd_json_string (e, "parties"));
+          self->dispute_type = g_strdup (pd_json_string (e, "dispute_type"));
           self->scenario = g_strdup (pd_json_string (e, "scenario"));
           self->operator_name = g_strdup (pd_json_string (e, "operator"));
           self->started = started ? pd_time_parse (started) : NULL;

@@ -62,6 +62,10 @@ G_DECLARE_FINAL_TYPE (PdCapture, pd_capture, PD, CAPTURE, GObject)
 PdCapture  *pd_capture_new                 (const PdSourceSpec *source);
 void        pd_capture_set_evidence_root   (PdCapture *self, const char *path);
 void        pd_capture_set_case            (PdCapture *self, const char *case_name);
+/* The case's parties ("张三 v. 李四") and kind of dispute ("private lending"), written into the
+ * manifest and onto the certificate; NULL (the default) leaves them out. */
+void        pd_capture_set_parties         (PdCapture *self, const char *parties);
+void        pd_capture_set_dispute_type    (PdCapture *self, const char *dispute_type);
 void        pd_capture_set_scenario        (PdCapture *self, const char *scenario);
 void        pd_capture_set_operator        (PdCapture *self, const char *operator_name);
 /* Running time between checkpoints, nanoseconds; 0 = none. Default 10 s. */

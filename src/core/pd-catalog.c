@@ -1813,6 +1813,35 @@ pd_catalog_list_cases (PdCatalog *self, GError **error)
   return g_strv_builder_end (builder);
 }
 
+gboolean
+pd_catalog_get_case_details (PdCatalog *self, const char *name, char **parties,
+                             char **dispute_type, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  gboolean has_row;
+
+  g_return_val_if_fail (PD_IS_CATALOG (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  stmt = prepare (self, "SELECT parties, dispute_type FROM cases WHERE name = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, name);
+  if (!step_row (self, stmt, &has_row, error))
+    return FALSE;
+  if (!has_row)
+    {
+      g_set_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_NOT_FOUND,
+                   _("No case “%s” in the catalog."), name);
+      return FALSE;
+    }
+  if (parties)
+    *parties = column_dup (stmt, 0);
+  if (dispute_type)
+    *dispute_type = column_dup (stmt, 1);
+  return TRUE;
+}
+
 #define SESSION_SELECT                                                                       \
   "SELECT s.id, s.uuid, c.name, s.state, s.state_reason, s.source, s.scenario,"              \
   " s.package_path, s.started, s.stopped, s.capture_time, s.stamp_time, s.recording_sha256," \
@@ -2929,7 +2958,17 @@ pd_catalog_import_package (PdCatalog *self, const char *package_dir, const char 
 
   if (!txn_begin (self, error))
     return FALSE;
-  ok = session_create_locked (self, uuid, pd_json_string (m, "case"), pd_json_string (m, "scenario"),
+  ok = TRUE;
+  if (pd_json_string (m, "case") && *pd_json_string (m, "case") &&
+      (pd_json_string (m, "parties") || pd_json_string (m, "dispute_type")))
+    {
+      gint64 case_id;
+
+      ok = case_id_locked (self, pd_json_string (m, "case"), pd_json_string (m, "parties"),
+                           pd_json_string (m, "dispute_type"), &case_id, error);
+    }
+  ok = ok &&
+       session_create_locked (self, uuid, pd_json_string (m, "case"), pd_json_string (m, "scenario"),
                               pd_json_string (source, "kind"), dir, started, error) &&
        record_package_locked (self, uuid, m, sha, error) &&
        set_state_locked (self, uuid, state_from_manifest (m), _("imported"), error);

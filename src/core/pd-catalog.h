@@ -151,6 +151,9 @@ gint64         pd_catalog_ensure_case        (PdCatalog *self, const char *name,
                                               const char *dispute_type, GError **error);
 /* Case names, sorted. */
 GStrv          pd_catalog_list_cases         (PdCatalog *self, GError **error);
+/* The parties and dispute type stored for the case `name` (each NULL when not stored). */
+gboolean       pd_catalog_get_case_details   (PdCatalog *self, const char *name, char **parties,
+                                              char **dispute_type, GError **error);
 
 /* A new session in state "created". `case_name` NULL or "" files it under no case.
  * Fails with PD_CATALOG_ERROR_EXISTS if the UUID is already catalogued. */

@@ -93,6 +93,8 @@ pd_certificate_info_free (PdCertificateInfo *info)
     return;
   g_free (info->title);
   g_free (info->case_name);
+  g_free (info->parties);
+  g_free (info->dispute_type);
   g_free (info->operator_name);
   g_free (info->source);
   g_free (info->file_name);
@@ -188,6 +190,8 @@ pd_certificate_info_new_from_manifest (JsonObject *manifest)
   info->title = g_strdup (scenario != NULL && *scenario ? scenario
                                                         : pd_json_string (recording, "name"));
   info->case_name = g_strdup (pd_json_string (manifest, "case"));
+  info->parties = g_strdup (pd_json_string (manifest, "parties"));
+  info->dispute_type = g_strdup (pd_json_string (manifest, "dispute_type"));
   info->operator_name = g_strdup (pd_json_string (manifest, "operator"));
   info->source = g_strdup (pd_json_string (source, "description"));
   if (info->source == NULL)
@@ -625,6 +629,10 @@ draw_evidence (Doc *d)
   section (d, tr (d, N_("Evidence")));
   row (d, tr (d, N_("Name")), info->title, NULL, 2);
   row (d, tr (d, N_("Case")), info->case_name, NULL, 2);
+  if (info->parties != NULL && *info->parties)
+    row (d, tr (d, N_("Parties")), info->parties, NULL, 2);
+  if (info->dispute_type != NULL && *info->dispute_type)
+    row (d, tr (d, N_("Dispute")), info->dispute_type, NULL, 1);
   row (d, tr (d, N_("Operator")), info->operator_name, NULL, 1);
   row (d, tr (d, N_("Source / device")), info->source, NULL, 2);
   row (d, tr (d, N_("File")), info->file_name, NULL, 2);

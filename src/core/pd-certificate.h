@@ -42,6 +42,8 @@ typedef struct
 {
   char      *title;         /* evidence name, e.g. the scenario */
   char      *case_name;
+  char      *parties;       /* "张三 v. 李四", may be NULL */
+  char      *dispute_type;  /* "private lending", may be NULL */
   char      *operator_name;
   char      *source;        /* source / device description */
   char      *file_name;     /* e.g. "recording.mp4" */

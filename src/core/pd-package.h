@@ -8,6 +8,7 @@
  *                     "recovered" (sealed after a crash; see "recovery")
  *   failure           why a failed capture stopped (absent when sealed)
  *   case, scenario, operator, host
+ *   parties, dispute_type  the case's parties and kind of dispute (absent when not given)
  *   app               { name, version }
  *   source            { kind, description, … kind-specific keys }
  *   started, stopped  RFC 3339 UTC;   duration_seconds
