@@ -26,6 +26,7 @@
 #include "pd-certificate.h"
 #include "pd-error.h"
 #include "pd-package.h"
+#include "pd-pdf-text.h"
 #include "pd-util.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -272,80 +273,14 @@ tr (Doc *d, const char *msgid)
   return d->english ? msgid : g_dgettext (GETTEXT_PACKAGE, msgid);
 }
 
-static void
-set_rgb (cairo_t *cr, guint32 rgb)
-{
-  cairo_set_source_rgb (cr, (rgb >> 16 & 0xff) / 255.0, (rgb >> 8 & 0xff) / 255.0,
-                        (rgb & 0xff) / 255.0);
-}
-
-/* Text safe for pango: valid UTF-8, a dash for nothing. */
-static char *
-clean (const char *s)
-{
-  if (s == NULL || *s == '\0')
-    return g_strdup ("—");
-  return g_utf8_make_valid (s, -1);
-}
-
-/* A layout `width` wide (0: unbounded) holding at most `max_lines` lines (0: any). */
-static PangoLayout *
-make_layout (Doc *d, const char *font, double width, int max_lines, const char *text)
-{
-  PangoLayout *layout = pango_layout_new (d->pango);
-  PangoFontDescription *desc = pango_font_description_from_string (font);
-  g_autofree char *safe = clean (text);
-
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
-  if (width > 0)
-    {
-      pango_layout_set_width (layout, pango_units_from_double (width));
-      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
-    }
-  if (max_lines > 0)
-    {
-      pango_layout_set_height (layout, -max_lines);
-      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-    }
-  pango_layout_set_text (layout, safe, -1);
-  return layout;
-}
-
-static double
-layout_height (PangoLayout *layout)
-{
-  int w, h;
-
-  pango_layout_get_size (layout, &w, &h);
-  return pango_units_to_double (h);
-}
-
-static double
-layout_width (PangoLayout *layout)
-{
-  int w, h;
-
-  pango_layout_get_size (layout, &w, &h);
-  return pango_units_to_double (w);
-}
-
-static void
-show_layout (Doc *d, PangoLayout *layout, double x, double y, guint32 rgb)
-{
-  set_rgb (d->cr, rgb);
-  cairo_move_to (d->cr, x, y);
-  pango_cairo_show_layout (d->cr, layout);
-}
-
 /* Draws text at the cursor, full width, and moves the cursor below it. */
 static void
 paragraph (Doc *d, const char *font, guint32 rgb, const char *text, double space_after)
 {
-  g_autoptr (PangoLayout) layout = make_layout (d, font, CONTENT_W, 0, text);
+  g_autoptr (PangoLayout) layout = pd_pdf_layout_new (d->pango, font, CONTENT_W, 0, text);
 
-  show_layout (d, layout, MARGIN, d->y, rgb);
-  d->y += layout_height (layout) + space_after;
+  pd_pdf_show_layout (d->cr, layout, MARGIN, d->y, rgb);
+  d->y += pd_pdf_layout_height (layout) + space_after;
 }
 
 static void
@@ -356,17 +291,17 @@ draw_footer (Doc *d)
   g_autofree char *right = d->n_pages > 0
                              ? g_strdup_printf (tr (d, N_("Page %d of %d")), d->page, d->n_pages)
                              : g_strdup_printf ("%d", d->page);
-  g_autoptr (PangoLayout) l = make_layout (d, "Sans 7.5", CONTENT_W - 80, 1, left);
-  g_autoptr (PangoLayout) r = make_layout (d, "Sans 7.5", 0, 1, right);
+  g_autoptr (PangoLayout) l = pd_pdf_layout_new (d->pango, "Sans 7.5", CONTENT_W - 80, 1, left);
+  g_autoptr (PangoLayout) r = pd_pdf_layout_new (d->pango, "Sans 7.5", 0, 1, right);
   double y = PAGE_H - MARGIN + 6;
 
-  set_rgb (d->cr, COLOR_RULE);
+  pd_pdf_set_rgb (d->cr, COLOR_RULE);
   cairo_set_line_width (d->cr, 0.5);
   cairo_move_to (d->cr, MARGIN, y - 6);
   cairo_line_to (d->cr, PAGE_W - MARGIN, y - 6);
   cairo_stroke (d->cr);
-  show_layout (d, l, MARGIN, y, COLOR_MUTED);
-  show_layout (d, r, PAGE_W - MARGIN - layout_width (r), y, COLOR_MUTED);
+  pd_pdf_show_layout (d->cr, l, MARGIN, y, COLOR_MUTED);
+  pd_pdf_show_layout (d->cr, r, PAGE_W - MARGIN - pd_pdf_layout_width (r), y, COLOR_MUTED);
 }
 
 static void
@@ -393,14 +328,15 @@ need (Doc *d, double h)
 static void
 section (Doc *d, const char *title)
 {
-  g_autoptr (PangoLayout) layout = make_layout (d, "Sans Bold 12", CONTENT_W, 1, title);
-  double h = layout_height (layout);
+  g_autoptr (PangoLayout) layout
+      = pd_pdf_layout_new (d->pango, "Sans Bold 12", CONTENT_W, 1, title);
+  double h = pd_pdf_layout_height (layout);
 
   need (d, h + 40); /* never a heading alone at the bottom of a page */
   d->y += 10;
-  show_layout (d, layout, MARGIN, d->y, COLOR_ACCENT);
+  pd_pdf_show_layout (d->cr, layout, MARGIN, d->y, COLOR_ACCENT);
   d->y += h + 3;
-  set_rgb (d->cr, COLOR_RULE);
+  pd_pdf_set_rgb (d->cr, COLOR_RULE);
   cairo_set_line_width (d->cr, 0.75);
   cairo_move_to (d->cr, MARGIN, d->y);
   cairo_line_to (d->cr, PAGE_W - MARGIN, d->y);
@@ -412,14 +348,14 @@ section (Doc *d, const char *title)
 static void
 row (Doc *d, const char *label, const char *value, const char *font, int max_lines)
 {
-  g_autoptr (PangoLayout) l = make_layout (d, "Sans 9", LABEL_W - 10, 2, label);
-  g_autoptr (PangoLayout) v = make_layout (d, font ? font : "Sans 10", CONTENT_W - LABEL_W,
-                                           max_lines, value);
-  double h = MAX (layout_height (l), layout_height (v));
+  g_autoptr (PangoLayout) l = pd_pdf_layout_new (d->pango, "Sans 9", LABEL_W - 10, 2, label);
+  g_autoptr (PangoLayout) v = pd_pdf_layout_new (d->pango, font ? font : "Sans 10",
+                                                 CONTENT_W - LABEL_W, max_lines, value);
+  double h = MAX (pd_pdf_layout_height (l), pd_pdf_layout_height (v));
 
   need (d, h + 4);
-  show_layout (d, l, MARGIN, d->y + 1, COLOR_MUTED);
-  show_layout (d, v, MARGIN + LABEL_W, d->y, COLOR_TEXT);
+  pd_pdf_show_layout (d->cr, l, MARGIN, d->y + 1, COLOR_MUTED);
+  pd_pdf_show_layout (d->cr, v, MARGIN + LABEL_W, d->y, COLOR_TEXT);
   d->y += h + 4;
 }
 
@@ -433,20 +369,20 @@ table_row (Doc *d, const double *widths, const char *const *cells, guint n, gboo
   g_assert (n <= G_N_ELEMENTS (layouts));
   for (guint i = 0; i < n; i++)
     {
-      layouts[i] = make_layout (d, header ? "Sans Bold 8.5" : "Sans 8.5", widths[i] - 8, 1,
-                                cells[i]);
-      h = MAX (h, layout_height (layouts[i]));
+      layouts[i] = pd_pdf_layout_new (d->pango, header ? "Sans Bold 8.5" : "Sans 8.5",
+                                      widths[i] - 8, 1, cells[i]);
+      h = MAX (h, pd_pdf_layout_height (layouts[i]));
     }
   h += 5;
   if (shade)
     {
-      set_rgb (d->cr, COLOR_SHADE);
+      pd_pdf_set_rgb (d->cr, COLOR_SHADE);
       cairo_rectangle (d->cr, MARGIN, d->y, CONTENT_W, h);
       cairo_fill (d->cr);
     }
   for (guint i = 0; i < n; i++)
     {
-      show_layout (d, layouts[i], x + 4, d->y + 2.5, header ? COLOR_MUTED : COLOR_TEXT);
+      pd_pdf_show_layout (d->cr, layouts[i], x + 4, d->y + 2.5, header ? COLOR_MUTED : COLOR_TEXT);
       x += widths[i];
       g_object_unref (layouts[i]);
     }
@@ -559,29 +495,31 @@ draw_header (Doc *d)
       g_autofree char *when = info->gen_time ? pd_time_format_utc (info->gen_time) : NULL;
       g_autofree char *text = when ? g_strdup_printf ("SHA256:%s\nTIME:%s", info->sha256, when)
                                    : g_strdup_printf ("SHA256:%s", info->sha256);
-      g_autoptr (PangoLayout) cap = make_layout (d, "Sans 6.5", QR_SIZE, 1, "SHA-256");
+      g_autoptr (PangoLayout) cap = pd_pdf_layout_new (d->pango, "Sans 6.5", QR_SIZE, 1, "SHA-256");
 
       draw_qr (d->cr, text, PAGE_W - MARGIN - QR_SIZE + 6, top - 6, QR_SIZE);
-      show_layout (d, cap, PAGE_W - MARGIN - (QR_SIZE + layout_width (cap)) / 2 + 6,
-                   top + QR_SIZE - 8, COLOR_MUTED);
+      pd_pdf_show_layout (d->cr, cap,
+                          PAGE_W - MARGIN - (QR_SIZE + pd_pdf_layout_width (cap)) / 2 + 6,
+                          top + QR_SIZE - 8, COLOR_MUTED);
       text_w -= QR_SIZE + 12;
       qr_bottom = top + QR_SIZE + 2;
     }
 #endif
 
-  title = make_layout (d, "Sans Bold 24", text_w, 2, tr (d, N_("Evidence Certificate")));
-  show_layout (d, title, MARGIN, d->y, COLOR_ACCENT);
-  d->y += layout_height (title) + 2;
-  sub = make_layout (d, "Sans 10", text_w, 2,
-                     tr (d, N_("Trusted timestamp record of a screen recording")));
-  show_layout (d, sub, MARGIN, d->y, COLOR_MUTED);
-  d->y += layout_height (sub) + 10;
-  name = make_layout (d, "Sans Bold 14", text_w, 2, info->title);
-  show_layout (d, name, MARGIN, d->y, COLOR_TEXT);
-  d->y += layout_height (name);
+  title = pd_pdf_layout_new (d->pango, "Sans Bold 24", text_w, 2,
+                             tr (d, N_("Evidence Certificate")));
+  pd_pdf_show_layout (d->cr, title, MARGIN, d->y, COLOR_ACCENT);
+  d->y += pd_pdf_layout_height (title) + 2;
+  sub = pd_pdf_layout_new (d->pango, "Sans 10", text_w, 2,
+                           tr (d, N_("Trusted timestamp record of a screen recording")));
+  pd_pdf_show_layout (d->cr, sub, MARGIN, d->y, COLOR_MUTED);
+  d->y += pd_pdf_layout_height (sub) + 10;
+  name = pd_pdf_layout_new (d->pango, "Sans Bold 14", text_w, 2, info->title);
+  pd_pdf_show_layout (d->cr, name, MARGIN, d->y, COLOR_TEXT);
+  d->y += pd_pdf_layout_height (name);
 
   d->y = MAX (d->y, qr_bottom) + 8;
-  set_rgb (d->cr, COLOR_ACCENT);
+  pd_pdf_set_rgb (d->cr, COLOR_ACCENT);
   cairo_set_line_width (d->cr, 2);
   cairo_move_to (d->cr, MARGIN, d->y);
   cairo_line_to (d->cr, PAGE_W - MARGIN, d->y);
@@ -593,28 +531,30 @@ static void
 draw_practice_warning (Doc *d)
 {
   const double pad = 10;
-  g_autoptr (PangoLayout) head = make_layout (d, "Sans Bold 12", CONTENT_W - 2 * pad - 6, 0,
-                                              tr (d, N_("Practice authority — not for court")));
-  g_autoptr (PangoLayout) body = make_layout (
-    d, "Sans 9", CONTENT_W - 2 * pad - 6, 0,
-    tr (d, N_("These timestamps come from Proofdesk’s built-in practice authority on this "
-              "computer. They prove nothing to anyone else. Stamp the evidence with a trusted "
-              "time-stamp authority (TSA) before you rely on it.")));
-  double h = layout_height (head) + 3 + layout_height (body) + 2 * pad;
+  g_autoptr (PangoLayout) head
+      = pd_pdf_layout_new (d->pango, "Sans Bold 12", CONTENT_W - 2 * pad - 6, 0,
+                           tr (d, N_("Practice authority — not for court")));
+  g_autoptr (PangoLayout) body = pd_pdf_layout_new (
+      d->pango, "Sans 9", CONTENT_W - 2 * pad - 6, 0,
+      tr (d, N_("These timestamps come from Proofdesk’s built-in practice authority on this "
+                 "computer. They prove nothing to anyone else. Stamp the evidence with a trusted "
+                 "time-stamp authority (TSA) before you rely on it.")));
+  double h = pd_pdf_layout_height (head) + 3 + pd_pdf_layout_height (body) + 2 * pad;
 
   need (d, h + 12);
   d->y += 6;
-  set_rgb (d->cr, COLOR_WARNBG);
+  pd_pdf_set_rgb (d->cr, COLOR_WARNBG);
   cairo_rectangle (d->cr, MARGIN, d->y, CONTENT_W, h);
   cairo_fill (d->cr);
-  set_rgb (d->cr, COLOR_WARN);
+  pd_pdf_set_rgb (d->cr, COLOR_WARN);
   cairo_set_line_width (d->cr, 1.5);
   cairo_rectangle (d->cr, MARGIN, d->y, CONTENT_W, h);
   cairo_stroke (d->cr);
   cairo_rectangle (d->cr, MARGIN, d->y, 5, h);
   cairo_fill (d->cr);
-  show_layout (d, head, MARGIN + pad + 6, d->y + pad, COLOR_WARN);
-  show_layout (d, body, MARGIN + pad + 6, d->y + pad + layout_height (head) + 3, COLOR_TEXT);
+  pd_pdf_show_layout (d->cr, head, MARGIN + pad + 6, d->y + pad, COLOR_WARN);
+  pd_pdf_show_layout (d->cr, body, MARGIN + pad + 6, d->y + pad + pd_pdf_layout_height (head) + 3,
+                      COLOR_TEXT);
   d->y += h + 6;
 }
 
@@ -789,20 +729,21 @@ verify_step (Doc *d, int n, const char *text, const char *command)
 {
   const double pad = 5;
   g_autofree char *numbered = g_strdup_printf ("%d. %s", n, text);
-  g_autoptr (PangoLayout) t = make_layout (d, "Sans 9", CONTENT_W, 0, numbered);
-  g_autoptr (PangoLayout) m = make_layout (d, "Monospace 8", 0, 1, "0000000000");
-  guint max_chars = (guint) ((CONTENT_W - 2 * pad) / (layout_width (m) / 10));
+  g_autoptr (PangoLayout) t = pd_pdf_layout_new (d->pango, "Sans 9", CONTENT_W, 0, numbered);
+  g_autoptr (PangoLayout) m = pd_pdf_layout_new (d->pango, "Monospace 8", 0, 1, "0000000000");
+  guint            max_chars = (guint)((CONTENT_W - 2 * pad) / (pd_pdf_layout_width (m) / 10));
   g_autofree char *wrapped = wrap_command (command, max_chars);
-  g_autoptr (PangoLayout) c = make_layout (d, "Monospace 8", CONTENT_W - 2 * pad, 0, wrapped);
-  double ch = layout_height (c) + 2 * pad;
+  g_autoptr (PangoLayout) c
+      = pd_pdf_layout_new (d->pango, "Monospace 8", CONTENT_W - 2 * pad, 0, wrapped);
+  double ch = pd_pdf_layout_height (c) + 2 * pad;
 
-  need (d, layout_height (t) + 3 + ch + 6);
-  show_layout (d, t, MARGIN, d->y, COLOR_TEXT);
-  d->y += layout_height (t) + 3;
-  set_rgb (d->cr, COLOR_SHADE);
+  need (d, pd_pdf_layout_height (t) + 3 + ch + 6);
+  pd_pdf_show_layout (d->cr, t, MARGIN, d->y, COLOR_TEXT);
+  d->y += pd_pdf_layout_height (t) + 3;
+  pd_pdf_set_rgb (d->cr, COLOR_SHADE);
   cairo_rectangle (d->cr, MARGIN, d->y, CONTENT_W, ch);
   cairo_fill (d->cr);
-  show_layout (d, c, MARGIN + pad, d->y + pad, COLOR_TEXT);
+  pd_pdf_show_layout (d->cr, c, MARGIN + pad, d->y + pad, COLOR_TEXT);
   d->y += ch + 6;
 }
 

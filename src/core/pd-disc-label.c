@@ -16,6 +16,7 @@
 
 #include "pd-disc-label.h"
 #include "pd-error.h"
+#include "pd-pdf-text.h"
 #include "pd-util.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -186,63 +187,23 @@ typedef struct
   PangoContext *pango;
 } Render;
 
-static char *
-clean (const char *s)
-{
-  if (s == NULL || *s == '\0')
-    return g_strdup ("—");
-  return g_utf8_make_valid (s, -1);
-}
-
-static PangoLayout *
-layout_new (Render *r, const char *font, double width, int max_lines, const char *text)
-{
-  PangoLayout *layout = pango_layout_new (r->pango);
-  PangoFontDescription *desc = pango_font_description_from_string (font);
-  g_autofree char *safe = clean (text);
-
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
-  if (width > 0)
-    {
-      pango_layout_set_width (layout, pango_units_from_double (width));
-      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
-    }
-  if (max_lines > 0)
-    {
-      pango_layout_set_height (layout, -max_lines);
-      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-    }
-  pango_layout_set_text (layout, safe, -1);
-  return layout;
-}
-
-static double
-layout_h (PangoLayout *layout)
-{
-  int w, h;
-
-  pango_layout_get_size (layout, &w, &h);
-  return pango_units_to_double (h);
-}
-
 /* Draws `text` at (x, y) and returns its height. */
 static double
 text_at (Render *r, const char *font, double x, double y, double width, int max_lines,
          const char *text, double grey)
 {
-  g_autoptr (PangoLayout) layout = layout_new (r, font, width, max_lines, text);
+  g_autoptr (PangoLayout) layout = pd_pdf_layout_new (r->pango, font, width, max_lines, text);
 
   cairo_set_source_rgb (r->cr, grey, grey, grey);
   cairo_move_to (r->cr, x, y);
   pango_cairo_show_layout (r->cr, layout);
-  return layout_h (layout);
+  return pd_pdf_layout_height (layout);
 }
 
 static void
 text_centred (Render *r, const char *font, double cx, double y, double width, const char *text)
 {
-  g_autoptr (PangoLayout) layout = layout_new (r, font, width, 2, text);
+  g_autoptr (PangoLayout) layout = pd_pdf_layout_new (r->pango, font, width, 2, text);
 
   pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
   cairo_set_source_rgb (r->cr, 0, 0, 0);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pd-error.h"
+#include "pd-pdf-text.h"
 #include "pd-util.h"
 #include "pd-verify-report.h"
 
@@ -221,61 +222,19 @@ typedef struct
 } Doc;
 
 static void
-set_rgb (cairo_t *cr, guint32 rgb)
-{
-  cairo_set_source_rgb (cr, (rgb >> 16 & 0xff) / 255.0, (rgb >> 8 & 0xff) / 255.0,
-                        (rgb & 0xff) / 255.0);
-}
-
-static PangoLayout *
-make_layout (Doc *d, const char *font, double width, const char *text)
-{
-  PangoLayout          *layout = pango_layout_new (d->pango);
-  PangoFontDescription *desc = pango_font_description_from_string (font);
-  g_autofree char      *safe = g_utf8_make_valid (text && *text ? text : "—", -1);
-
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
-  if (width > 0)
-    {
-      pango_layout_set_width (layout, pango_units_from_double (width));
-      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
-    }
-  pango_layout_set_text (layout, safe, -1);
-  return layout;
-}
-
-static double
-layout_height (PangoLayout *layout)
-{
-  int w, h;
-
-  pango_layout_get_size (layout, &w, &h);
-  return pango_units_to_double (h);
-}
-
-static void
-show_layout (Doc *d, PangoLayout *layout, double x, double y, guint32 rgb)
-{
-  set_rgb (d->cr, rgb);
-  cairo_move_to (d->cr, x, y);
-  pango_cairo_show_layout (d->cr, layout);
-}
-
-static void
 draw_footer (Doc *d)
 {
   g_autofree char *text = g_strdup_printf (_("Proofdesk %s · verification report generated %s · page %d"),
                                            PACKAGE_VERSION, d->generated, d->page);
-  g_autoptr (PangoLayout) l = make_layout (d, "Sans 7.5", CONTENT_W, text);
+  g_autoptr (PangoLayout) l = pd_pdf_layout_new (d->pango, "Sans 7.5", CONTENT_W, 0, text);
   double y = PAGE_H - MARGIN + 6;
 
-  set_rgb (d->cr, COLOR_RULE);
+  pd_pdf_set_rgb (d->cr, COLOR_RULE);
   cairo_set_line_width (d->cr, 0.5);
   cairo_move_to (d->cr, MARGIN, y - 6);
   cairo_line_to (d->cr, PAGE_W - MARGIN, y - 6);
   cairo_stroke (d->cr);
-  show_layout (d, l, MARGIN, y, COLOR_MUTED);
+  pd_pdf_show_layout (d->cr, l, MARGIN, y, COLOR_MUTED);
 }
 
 static void
@@ -293,25 +252,26 @@ static void
 paragraph (Doc *d, const char *font, guint32 rgb, double indent, const char *text,
            double space_after)
 {
-  g_autoptr (PangoLayout) layout = make_layout (d, font, CONTENT_W - indent, text);
-  double h = layout_height (layout);
+  g_autoptr (PangoLayout) layout = pd_pdf_layout_new (d->pango, font, CONTENT_W - indent, 0, text);
+  double h = pd_pdf_layout_height (layout);
 
   need (d, h);
-  show_layout (d, layout, MARGIN + indent, d->y, rgb);
+  pd_pdf_show_layout (d->cr, layout, MARGIN + indent, d->y, rgb);
   d->y += h + space_after;
 }
 
 static void
 section (Doc *d, const char *title)
 {
-  g_autoptr (PangoLayout) layout = make_layout (d, "Sans Bold 12", CONTENT_W, title);
-  double h = layout_height (layout);
+  g_autoptr (PangoLayout) layout
+      = pd_pdf_layout_new (d->pango, "Sans Bold 12", CONTENT_W, 0, title);
+  double h = pd_pdf_layout_height (layout);
 
   need (d, h + 40);
   d->y += 10;
-  show_layout (d, layout, MARGIN, d->y, COLOR_ACCENT);
+  pd_pdf_show_layout (d->cr, layout, MARGIN, d->y, COLOR_ACCENT);
   d->y += h + 3;
-  set_rgb (d->cr, COLOR_RULE);
+  pd_pdf_set_rgb (d->cr, COLOR_RULE);
   cairo_set_line_width (d->cr, 0.75);
   cairo_move_to (d->cr, MARGIN, d->y);
   cairo_line_to (d->cr, PAGE_W - MARGIN, d->y);
@@ -322,13 +282,14 @@ section (Doc *d, const char *title)
 static void
 row (Doc *d, const char *label, const char *value, const char *font)
 {
-  g_autoptr (PangoLayout) l = make_layout (d, "Sans 9", LABEL_W - 10, label);
-  g_autoptr (PangoLayout) v = make_layout (d, font ? font : "Sans 10", CONTENT_W - LABEL_W, value);
-  double h = MAX (layout_height (l), layout_height (v));
+  g_autoptr (PangoLayout) l = pd_pdf_layout_new (d->pango, "Sans 9", LABEL_W - 10, 0, label);
+  g_autoptr (PangoLayout) v
+      = pd_pdf_layout_new (d->pango, font ? font : "Sans 10", CONTENT_W - LABEL_W, 0, value);
+  double h = MAX (pd_pdf_layout_height (l), pd_pdf_layout_height (v));
 
   need (d, h + 4);
-  show_layout (d, l, MARGIN, d->y + 1, COLOR_MUTED);
-  show_layout (d, v, MARGIN + LABEL_W, d->y, COLOR_TEXT);
+  pd_pdf_show_layout (d->cr, l, MARGIN, d->y + 1, COLOR_MUTED);
+  pd_pdf_show_layout (d->cr, v, MARGIN + LABEL_W, d->y, COLOR_TEXT);
   d->y += h + 4;
 }
 
@@ -352,31 +313,33 @@ draw_header (Doc *d)
 {
   PdVerifyOutcome outcome = pd_verify_outcome_from_result (d->result);
   guint32 color = outcome_color (outcome);
-  g_autoptr (PangoLayout) title = make_layout (d, "Sans Bold 22", CONTENT_W, _("Verification Report"));
+  g_autoptr (PangoLayout) title
+      = pd_pdf_layout_new (d->pango, "Sans Bold 22", CONTENT_W, 0, _("Verification Report"));
   g_autoptr (PangoLayout) verdict = NULL;
   g_autoptr (PangoLayout) code = NULL;
   g_autofree char *code_text = NULL;
   const double pad = 12;
   double h;
 
-  show_layout (d, title, MARGIN, d->y, COLOR_ACCENT);
-  d->y += layout_height (title) + 10;
+  pd_pdf_show_layout (d->cr, title, MARGIN, d->y, COLOR_ACCENT);
+  d->y += pd_pdf_layout_height (title) + 10;
 
-  verdict = make_layout (d, "Sans Bold 18", CONTENT_W - 2 * pad - 6,
-                         pd_verify_outcome_get_title (outcome));
+  verdict = pd_pdf_layout_new (d->pango, "Sans Bold 18", CONTENT_W - 2 * pad - 6, 0,
+                               pd_verify_outcome_get_title (outcome));
   /* Translators: %s is a machine-readable verdict such as "valid-practice". */
   code_text = g_strdup_printf (_("Verdict: %s"),
                                pd_verdict_to_string (pd_verify_result_get_verdict (d->result)));
-  code = make_layout (d, "Monospace 8.5", CONTENT_W - 2 * pad - 6, code_text);
-  h = layout_height (verdict) + 4 + layout_height (code) + 2 * pad;
-  set_rgb (d->cr, color);
+  code = pd_pdf_layout_new (d->pango, "Monospace 8.5", CONTENT_W - 2 * pad - 6, 0, code_text);
+  h = pd_pdf_layout_height (verdict) + 4 + pd_pdf_layout_height (code) + 2 * pad;
+  pd_pdf_set_rgb (d->cr, color);
   cairo_rectangle (d->cr, MARGIN, d->y, 6, h);
   cairo_fill (d->cr);
   cairo_set_line_width (d->cr, 1);
   cairo_rectangle (d->cr, MARGIN, d->y, CONTENT_W, h);
   cairo_stroke (d->cr);
-  show_layout (d, verdict, MARGIN + pad + 6, d->y + pad, color);
-  show_layout (d, code, MARGIN + pad + 6, d->y + pad + layout_height (verdict) + 4, COLOR_MUTED);
+  pd_pdf_show_layout (d->cr, verdict, MARGIN + pad + 6, d->y + pad, color);
+  pd_pdf_show_layout (d->cr, code, MARGIN + pad + 6,
+                      d->y + pad + pd_pdf_layout_height (verdict) + 4, COLOR_MUTED);
   d->y += h + 10;
 
   paragraph (d, "Sans 10.5", COLOR_TEXT, 0, pd_verify_result_get_summary (d->result), 6);
@@ -445,15 +408,16 @@ draw_checks (Doc *d)
       guint32 color = check->status == PD_CHECK_PASSED ? COLOR_GOOD
                       : check->status == PD_CHECK_FAILED ? (check->trust_only ? COLOR_WARN : COLOR_BAD)
                       : COLOR_MUTED;
-      g_autoptr (PangoLayout) m = make_layout (d, "Sans Bold 10", 14, mark);
+      g_autoptr (PangoLayout) m = pd_pdf_layout_new (d->pango, "Sans Bold 10", 14, 0, mark);
       g_autofree char *line = g_strdup_printf ("%s: %s", check->subject ? check->subject : "",
                                                check->message ? check->message : "");
-      g_autoptr (PangoLayout) text = make_layout (d, "Sans 9", CONTENT_W - 16, line);
+      g_autoptr (PangoLayout) text
+          = pd_pdf_layout_new (d->pango, "Sans 9", CONTENT_W - 16, 0, line);
 
-      need (d, layout_height (text) + 2);
-      show_layout (d, m, MARGIN, d->y - 1, color);
-      show_layout (d, text, MARGIN + 16, d->y, COLOR_TEXT);
-      d->y += layout_height (text) + 1;
+      need (d, pd_pdf_layout_height (text) + 2);
+      pd_pdf_show_layout (d->cr, m, MARGIN, d->y - 1, color);
+      pd_pdf_show_layout (d->cr, text, MARGIN + 16, d->y, COLOR_TEXT);
+      d->y += pd_pdf_layout_height (text) + 1;
       if (check->detail && check->status != PD_CHECK_INFO)
         {
           g_autofree char *detail = g_strdup_printf ("[%s] %s", check->id, check->detail);
