@@ -11,6 +11,7 @@
 #include "pd-preferences-window.h"
 #include "pd-util.h"
 #include "pd-window.h"
+#include "test-common-gtk.h"
 
 static const char    *test_language = "en";
 static PdApplication *test_app;
@@ -21,83 +22,13 @@ typedef struct
   GSettings     *settings;
 } Fixture;
 
-static void
-iterate (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static gboolean
-on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
-{
-  guint *frames = user_data;
-
-  (*frames)++;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-on_timeout (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop until `widget` is mapped and has painted a couple of frames. */
-static void
-wait_for_frames (GtkWidget *widget)
-{
-  guint    frames = 0;
-  gboolean timed_out = FALSE;
-  guint    tick = gtk_widget_add_tick_callback (widget, on_tick, &frames, NULL);
-  guint    timeout = g_timeout_add_seconds (10, on_timeout, &timed_out);
-
-  while (!timed_out && (!gtk_widget_get_mapped (widget) || frames < 3))
-    g_main_context_iteration (NULL, TRUE);
-  gtk_widget_remove_tick_callback (widget, tick);
-  if (!timed_out)
-    g_source_remove (timeout);
-  g_assert_false (timed_out);
-  iterate ();
-}
-
-/* Renders `widget` with its own renderer and saves it as G_TEST_BUILDDIR/NAME-LANG.png. */
-static void
-save_screenshot (GtkWidget *widget, const char *name)
-{
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *file = g_strdup_printf ("%s-%s.png", name, test_language);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-  GtkSnapshot     *snapshot = gtk_snapshot_new ();
-  GskRenderNode   *node;
-  GskRenderer     *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int              width = gtk_widget_get_width (widget);
-  int              height = gtk_widget_get_height (widget);
-
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  g_assert_cmpint (gdk_texture_get_width (texture), ==, width);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
-  g_test_message ("screenshot: %s", path);
-}
-
 static PdWindow *
 open_window (Fixture *f)
 {
   PdWindow *window = pd_window_new (f->app);
 
   gtk_window_present (GTK_WINDOW (window));
-  wait_for_frames (GTK_WIDGET (window));
+  pd_test_wait_for_frames (GTK_WIDGET (window), 3);
   return window;
 }
 
@@ -145,7 +76,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   for (guint i = 0; i < windows->len; i++)
     if (windows->pdata[i] != NULL)
       gtk_window_destroy (windows->pdata[i]);
-  iterate ();
+  pd_test_iterate ();
   for (guint i = 0; i < windows->len; i++)
     g_assert_null (windows->pdata[i]);
   g_assert_null (gtk_application_get_windows (GTK_APPLICATION (f->app)));
@@ -209,8 +140,8 @@ test_help_overlay (Fixture *f, gconstpointer data)
   g_assert_cmpstr (accels[0], ==, "<Control>comma");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
-  wait_for_frames (GTK_WIDGET (overlay));
-  save_screenshot (GTK_WIDGET (overlay), "shortcuts");
+  pd_test_wait_for_frames (GTK_WIDGET (overlay), 3);
+  pd_test_save_screenshot (GTK_WIDGET (overlay), "shortcuts", test_language, 3);
 }
 
 static void
@@ -229,7 +160,7 @@ test_preferences (Fixture *f, gconstpointer data)
   prefs = find_preferences (f, &count);
   g_assert_cmpuint (count, ==, 1);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (prefs)) == GTK_WINDOW (window));
-  wait_for_frames (GTK_WIDGET (prefs));
+  pd_test_wait_for_frames (GTK_WIDGET (prefs), 3);
 
   /* A second activation raises the same window. */
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
@@ -255,12 +186,12 @@ test_preferences (Fixture *f, gconstpointer data)
   g_settings_set_string (f->settings, "operator", "Li Wei");
   g_settings_set_uint (f->settings, "checkpoint-interval", 30);
   g_settings_set_string (f->settings, "evidence-root", "/srv/evidence");
-  iterate ();
+  pd_test_iterate ();
   g_assert_cmpstr (gtk_editable_get_text (operator_row), ==, "Li Wei");
   g_assert_cmpint ((int) gtk_spin_button_get_value (interval), ==, 30);
   g_assert_cmpstr (adw_action_row_get_subtitle (root_row), ==, "/srv/evidence");
   g_settings_reset (f->settings, "evidence-root");
-  iterate ();
+  pd_test_iterate ();
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (root_row), fallback));
 
   /* An address that is not http(s) is flagged; empty (practice authority) is fine. */
@@ -274,8 +205,8 @@ test_preferences (Fixture *f, gconstpointer data)
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (tsa_row), "error"));
 
   gtk_editable_set_text (operator_row, "张律师");
-  wait_for_frames (GTK_WIDGET (prefs));
-  save_screenshot (GTK_WIDGET (prefs), "preferences");
+  pd_test_wait_for_frames (GTK_WIDGET (prefs), 3);
+  pd_test_save_screenshot (GTK_WIDGET (prefs), "preferences", test_language, 3);
 }
 
 static void
@@ -312,7 +243,7 @@ test_window_screenshot (Fixture *f, gconstpointer data)
 {
   PdWindow *window = open_window (f);
 
-  save_screenshot (GTK_WIDGET (window), "window");
+  pd_test_save_screenshot (GTK_WIDGET (window), "window", test_language, 3);
 }
 
 int

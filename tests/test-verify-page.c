@@ -12,6 +12,7 @@
 #include "pd-verify-page.h"
 #include "pd-verify-report.h"
 #include "test-common.h"
+#include "test-common-gtk.h"
 
 static const char *test_language = "en";
 static char       *tmp_dir;      /* removed at exit */
@@ -25,69 +26,6 @@ typedef struct
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                    */
-
-static void
-iterate (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static gboolean
-on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
-{
-  (*(guint *) user_data)++;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-on_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_for_frames (GtkWidget *widget)
-{
-  guint    frames = 0;
-  gboolean timed_out = FALSE;
-  guint    tick = gtk_widget_add_tick_callback (widget, on_tick, &frames, NULL);
-  guint    timeout = g_timeout_add_seconds (10, on_timeout, &timed_out);
-
-  while (!timed_out && (!gtk_widget_get_mapped (widget) || frames < 3))
-    g_main_context_iteration (NULL, TRUE);
-  gtk_widget_remove_tick_callback (widget, tick);
-  if (!timed_out)
-    g_source_remove (timeout);
-  g_assert_false (timed_out);
-  iterate ();
-}
-
-/* Renders `widget` with its own renderer and saves it as G_TEST_BUILDDIR/NAME-LANG.png. */
-static void
-save_screenshot (GtkWidget *widget, const char *name)
-{
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *file = g_strdup_printf ("%s-%s.png", name, test_language);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-  GtkSnapshot     *snapshot = gtk_snapshot_new ();
-  GskRenderNode   *node;
-  GskRenderer     *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int              width = gtk_widget_get_width (widget);
-  int              height = gtk_widget_get_height (widget);
-
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
 
 /* Runs argv and returns its stdout (exit status ignored: proofctl exits 1 for "invalid"). */
 static char *
@@ -169,7 +107,7 @@ static void
 wait_for_result (Fixture *f)
 {
   gboolean timed_out = FALSE;
-  guint    timeout = g_timeout_add_seconds (120, on_timeout, &timed_out);
+  guint    timeout = g_timeout_add_seconds (120, pd_test_on_timeout, &timed_out);
 
   while (!timed_out && pd_verify_page_get_state (f->page) == PD_VERIFY_PAGE_VERIFYING)
     g_main_context_iteration (NULL, TRUE);
@@ -177,7 +115,7 @@ wait_for_result (Fixture *f)
     g_source_remove (timeout);
   g_assert_false (timed_out);
   g_assert_cmpint (pd_verify_page_get_state (f->page), ==, PD_VERIFY_PAGE_RESULT);
-  iterate ();
+  pd_test_iterate ();
 }
 
 static void
@@ -262,7 +200,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->page = pd_verify_page_new ();
   adw_window_set_content (ADW_WINDOW (f->window), GTK_WIDGET (f->page));
   gtk_window_present (f->window);
-  wait_for_frames (GTK_WIDGET (f->window));
+  pd_test_wait_for_frames (GTK_WIDGET (f->window), 3);
   g_assert_cmpint (pd_verify_page_get_state (f->page), ==, PD_VERIFY_PAGE_EMPTY);
 }
 
@@ -272,7 +210,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_object_add_weak_pointer (G_OBJECT (f->page), (gpointer *) &f->page);
   g_object_add_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
   gtk_window_destroy (f->window);
-  iterate ();
+  pd_test_iterate ();
   g_assert_null (f->page);
   g_assert_null (f->window);
 }
@@ -314,8 +252,8 @@ test_file_and_certificate (Fixture *f, gconstpointer data)
   g_assert_cmpint (pd_verify_page_get_state (f->page), ==, PD_VERIFY_PAGE_WAITING);
   expected = g_strdup_printf (_("%s — now drop its certificate or token"), "recording.mp4");
   g_assert_cmpstr (pd_verify_page_get_message (f->page), ==, expected);
-  wait_for_frames (GTK_WIDGET (f->window));
-  save_screenshot (GTK_WIDGET (f->window), "verify-waiting");
+  pd_test_wait_for_frames (GTK_WIDGET (f->window), 3);
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "verify-waiting", test_language, 3);
 
   g_assert_true (drop (f, pdf, NULL));
   wait_for_result (f);
@@ -336,8 +274,8 @@ test_folder (Fixture *f, gconstpointer data)
   wait_for_result (f);
   assert_verdict_as_proofctl (f, package_dir, NULL);
   g_assert_cmpint (pd_verify_page_get_verdict (f->page), ==, PD_VERDICT_VALID_PRACTICE);
-  wait_for_frames (GTK_WIDGET (f->window));
-  save_screenshot (GTK_WIDGET (f->window), "verify-valid");
+  pd_test_wait_for_frames (GTK_WIDGET (f->window), 3);
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "verify-valid", test_language, 3);
 
   /* The report: a PDF whose text carries the verdict. */
   report = g_test_build_filename (G_TEST_BUILT, report_name, NULL);
@@ -395,8 +333,8 @@ test_changed (Fixture *f, gconstpointer data)
   g_assert_cmpuint (intact, ==, offset);
   g_assert_cmpuint (got_index, ==, index);
   g_assert_cmpstr (got_time, ==, stream_time);
-  wait_for_frames (GTK_WIDGET (f->window));
-  save_screenshot (GTK_WIDGET (f->window), "verify-changed");
+  pd_test_wait_for_frames (GTK_WIDGET (f->window), 3);
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "verify-changed", test_language, 3);
 
   /* The same recording with only its token: changed, too. */
   pd_verify_page_reset (f->page);
@@ -490,8 +428,8 @@ test_untrusted (Fixture *f, gconstpointer data)
   assert_verdict_as_proofctl (f, file, tsr);
   g_assert_cmpint (pd_verify_page_get_verdict (f->page), ==, PD_VERDICT_UNTRUSTED_AUTHORITY);
   assert_headline (f, PD_VERIFY_OUTCOME_UNTRUSTED);
-  wait_for_frames (GTK_WIDGET (f->window));
-  save_screenshot (GTK_WIDGET (f->window), "verify-untrusted");
+  pd_test_wait_for_frames (GTK_WIDGET (f->window), 3);
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "verify-untrusted", test_language, 3);
 }
 
 static void
@@ -538,8 +476,8 @@ test_bad_drops (Fixture *f, gconstpointer data)
   assert_headline (f, PD_VERIFY_OUTCOME_CANNOT_VERIFY);
   g_assert_nonnull (pd_verify_page_get_message (f->page));
   g_assert_cmpstr (pd_verify_page_get_message (f->page), !=, "");
-  wait_for_frames (GTK_WIDGET (f->window));
-  save_screenshot (GTK_WIDGET (f->window), "verify-error");
+  pd_test_wait_for_frames (GTK_WIDGET (f->window), 3);
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "verify-error", test_language, 3);
   /* No report for what could not be read. */
   {
     g_autofree char *report = g_build_filename (tmp_dir, "no-report.pdf", NULL);
@@ -559,8 +497,8 @@ test_bad_drops (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_mkdir_with_parents (no_manifest, 0700), ==, 0);
   g_assert_false (drop (f, no_manifest, NULL));
   assert_refused (f, "manifest.json");
-  wait_for_frames (GTK_WIDGET (f->window));
-  save_screenshot (GTK_WIDGET (f->window), "verify-refused");
+  pd_test_wait_for_frames (GTK_WIDGET (f->window), 3);
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "verify-refused", test_language, 3);
 
   pd_verify_page_reset (f->page);
   g_assert_false (drop (f, empty_rec, tsr, NULL));
@@ -600,7 +538,7 @@ test_cancel (Fixture *f, gconstpointer data)
   pd_verify_page_cancel (f->page);
   g_assert_cmpint (pd_verify_page_get_state (f->page), ==, PD_VERIFY_PAGE_EMPTY);
   g_assert_nonnull (pd_verify_page_get_message (f->page));
-  g_timeout_add (500, on_timeout, &timed_out);
+  g_timeout_add (500, pd_test_on_timeout, &timed_out);
   while (!timed_out)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpint (pd_verify_page_get_state (f->page), ==, PD_VERIFY_PAGE_EMPTY);
@@ -613,7 +551,7 @@ test_cancel (Fixture *f, gconstpointer data)
 static void
 test_empty_screenshot (Fixture *f, gconstpointer data)
 {
-  save_screenshot (GTK_WIDGET (f->window), "verify-empty");
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "verify-empty", test_language, 3);
 }
 
 /* ------------------------------------------------------------------------------------------ */
