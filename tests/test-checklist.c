@@ -537,6 +537,62 @@ test_list_skips_broken (void)
   pd_test_rm_rf (dir);
 }
 
+/* The phone's environment report ticks what it could check and flags what failed; a failed
+ * check does not count as done, a hostile report changes nothing. */
+static void
+test_environment_checks (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PdChecklist) checklist = pd_checklist_load (NULL, "wechat-wallet", &error);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonObject) summary = NULL;
+  g_autoptr (GPtrArray) missing = NULL;
+  guint done_before, done_after, required;
+  const char *message = NULL;
+  JsonArray *checks;
+
+  g_assert_no_error (error);
+  pd_checklist_get_progress (checklist, &done_before, &required);
+  g_assert_true (json_parser_load_from_data (parser,
+    "{\"checks\": ["
+    " {\"id\": \"env.network\", \"result\": \"passed\", \"message\": \"Wi-Fi off, mobile data on\"},"
+    " {\"id\": \"env.storage\", \"result\": \"failed\", \"message\": \"1.2 GB free\"},"
+    " {\"id\": \"env.clock\", \"result\": \"unknown\"},"
+    " {\"id\": \"no.such.item\", \"result\": \"passed\"},"
+    " {\"id\": 7, \"result\": \"passed\"}, 3, null]}", -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (pd_checklist_apply_environment (checklist,
+                                                    json_node_get_object (json_parser_get_root (parser))),
+                    ==, 3);
+  g_assert_cmpint (pd_checklist_item_get_auto_check (pd_checklist_lookup_item (checklist, "env.network"),
+                                                     &message), ==, PD_CHECKLIST_AUTO_PASSED);
+  g_assert_cmpstr (message, ==, "Wi-Fi off, mobile data on");
+  g_assert_true (pd_checklist_item_is_done (pd_checklist_lookup_item (checklist, "env.network")));
+  g_assert_false (pd_checklist_item_is_marked (pd_checklist_lookup_item (checklist, "env.network")));
+  g_assert_cmpint (pd_checklist_item_get_auto_check (pd_checklist_lookup_item (checklist, "env.storage"),
+                                                     NULL), ==, PD_CHECKLIST_AUTO_FAILED);
+  g_assert_false (pd_checklist_item_is_done (pd_checklist_lookup_item (checklist, "env.storage")));
+  pd_checklist_get_progress (checklist, &done_after, NULL);
+  g_assert_cmpuint (done_after, ==, done_before + 1);
+  missing = pd_checklist_missing_required (checklist);
+  for (guint i = 0; i < missing->len; i++)
+    g_assert_cmpstr (pd_checklist_item_get_id (missing->pdata[i]), !=, "env.network");
+
+  summary = pd_checklist_build_summary (checklist, PD_CHECKLIST_DECISION_SEALED_ANYWAY);
+  checks = json_object_get_array_member (summary, "environment_checks");
+  g_assert_cmpuint (json_array_get_length (checks), ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (checks, 0), "result"),
+                   ==, "passed");
+
+  g_assert_false (pd_checklist_set_auto_check (checklist, "nope", PD_CHECKLIST_AUTO_PASSED, NULL, &error));
+  g_assert_error (error, PD_CHECKLIST_ERROR, PD_CHECKLIST_ERROR_NOT_FOUND);
+  g_assert_cmpuint (pd_checklist_apply_environment (checklist, NULL), ==, 0);
+
+  pd_checklist_reset (checklist);
+  g_assert_cmpint (pd_checklist_item_get_auto_check (pd_checklist_lookup_item (checklist, "env.network"),
+                                                     NULL), ==, PD_CHECKLIST_AUTO_NONE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -555,5 +611,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/checklist/hostile/duplicate-ids", test_hostile_duplicates);
   g_test_add_func ("/core/checklist/hostile/large", test_hostile_large);
   g_test_add_func ("/core/checklist/hostile/deep-nesting", test_hostile_deep);
+  g_test_add_func ("/core/checklist/environment-checks", test_environment_checks);
   return g_test_run ();
 }

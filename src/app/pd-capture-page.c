@@ -999,6 +999,18 @@ on_mark_failed (PdCapturePage *self, const GError *error, PdChecklistPanel *pane
   toast (self, error->message);
 }
 
+/* The phone's environment report ticks the environment items it checked and flags the
+ * ones that failed (before recording; the report after recording only goes to the manifest). */
+static void
+on_capture_environment (PdCapture *capture, const char *when, JsonObject *report,
+                        PdCapturePage *self)
+{
+  PdChecklist *checklist = selected_scenario (self);
+
+  if (checklist != NULL && g_strcmp0 (when, "before") == 0)
+    pd_checklist_apply_environment (checklist, report);
+}
+
 static void
 start_recording (PdCapturePage *self)
 {
@@ -1072,6 +1084,10 @@ start_recording (PdCapturePage *self)
   g_signal_connect_object (capture, "checkpoint", G_CALLBACK (on_checkpoint), self, 0);
   g_signal_connect_object (capture, "checkpoint-stamped", G_CALLBACK (on_checkpoint_stamped), self, 0);
   g_signal_connect_object (capture, "failed", G_CALLBACK (on_capture_failed), self, 0);
+  g_signal_connect_object (capture, "environment", G_CALLBACK (on_capture_environment), self, 0);
+  /* Reset before starting: the environment report taken at start ticks items. */
+  if (checklist != NULL)
+    pd_checklist_reset (checklist);
   if (!pd_capture_start (capture, &error))
     {
       AdwToast *t = adw_toast_new (error->message);
@@ -1087,8 +1103,6 @@ start_recording (PdCapturePage *self)
   self->stamps_failed = 0;
   self->stamp_failing = FALSE;
   self->first_stamp_told = FALSE;
-  if (checklist != NULL)
-    pd_checklist_reset (checklist);
   pd_checklist_panel_set_checklist (self->checklist_panel, checklist);
   pd_checklist_panel_set_capture (self->checklist_panel, self->capture);
   gtk_picture_set_paintable (self->preview, NULL);

@@ -286,6 +286,7 @@ enum {
   SIGNAL_CHECKPOINT,
   SIGNAL_CHECKPOINT_STAMPED,
   SIGNAL_FAILED,
+  SIGNAL_ENVIRONMENT,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -414,6 +415,16 @@ pd_capture_class_init (PdCaptureClass *klass)
   signals[SIGNAL_FAILED] =
     g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_ERROR);
+  /**
+   * PdCapture::environment:
+   * @when: "before" (emitted from pd_capture_start) or "after" (when recording stops)
+   * @report: the phone's environment report as written into the manifest
+   *
+   * Phones only (adb and scrcpy sources). The checklist applies the report's checks.
+   */
+  signals[SIGNAL_ENVIRONMENT] =
+    g_signal_new ("environment", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_OBJECT);
 }
 
 static void
@@ -1930,6 +1941,7 @@ capture_environment (PdCapture *self, const char *which)
   json_object_set_object_member (e, "report", copy_object (report));
   journal_append (self, e);
   json_object_set_object_member (env, which, report);
+  g_signal_emit (self, signals[SIGNAL_ENVIRONMENT], 0, which, report);
 }
 
 static void

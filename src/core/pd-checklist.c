@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pd-checklist.h"
+#include "pd-util.h"
 
 G_DEFINE_QUARK (pd-checklist-error-quark, pd_checklist_error)
 
@@ -15,6 +16,8 @@ static const char *const hint_patterns[] = {
 };
 
 /* ---- Items ---- */
+
+static const char *const auto_check_names[] = { "none", "passed", "failed", "unknown" };
 
 struct _PdChecklistItem
 {
@@ -32,6 +35,10 @@ struct _PdChecklistItem
   /* Marks not undone, oldest first, with their notes (NULL or text). */
   GArray     *marks;
   GPtrArray  *notes;
+
+  /* What the phone's environment report said about this item (environment section). */
+  PdChecklistAutoCheck auto_check;
+  char       *auto_message;
 };
 
 G_DEFINE_FINAL_TYPE (PdChecklistItem, pd_checklist_item, G_TYPE_OBJECT)
@@ -49,6 +56,7 @@ pd_checklist_item_finalize (GObject *object)
   g_hash_table_unref (self->hints);
   g_array_unref (self->marks);
   g_ptr_array_unref (self->notes);
+  g_free (self->auto_message);
   G_OBJECT_CLASS (pd_checklist_item_parent_class)->finalize (object);
 }
 
@@ -163,6 +171,22 @@ pd_checklist_item_is_marked (PdChecklistItem *self)
 {
   g_return_val_if_fail (PD_IS_CHECKLIST_ITEM (self), FALSE);
   return self->marks->len > 0;
+}
+
+PdChecklistAutoCheck
+pd_checklist_item_get_auto_check (PdChecklistItem *self, const char **message)
+{
+  g_return_val_if_fail (PD_IS_CHECKLIST_ITEM (self), PD_CHECKLIST_AUTO_NONE);
+  if (message != NULL)
+    *message = self->auto_message;
+  return self->auto_check;
+}
+
+gboolean
+pd_checklist_item_is_done (PdChecklistItem *self)
+{
+  g_return_val_if_fail (PD_IS_CHECKLIST_ITEM (self), FALSE);
+  return self->marks->len > 0 || self->auto_check == PD_CHECKLIST_AUTO_PASSED;
 }
 
 /* ---- Sections ---- */
@@ -998,6 +1022,8 @@ pd_checklist_reset (PdChecklist *self)
 
       g_array_set_size (item->marks, 0);
       g_ptr_array_set_size (item->notes, 0);
+      item->auto_check = PD_CHECKLIST_AUTO_NONE;
+      g_clear_pointer (&item->auto_message, g_free);
     }
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0, NULL);
 }
@@ -1016,7 +1042,7 @@ pd_checklist_get_progress (PdChecklist *self, guint *n_required_marked, guint *n
       if (!item->required)
         continue;
       required++;
-      if (item->marks->len > 0)
+      if (pd_checklist_item_is_done (item))
         marked++;
     }
   if (n_required_marked != NULL)
@@ -1037,7 +1063,7 @@ pd_checklist_missing_required (PdChecklist *self)
     {
       PdChecklistItem *item = g_ptr_array_index (self->items, i);
 
-      if (item->required && item->marks->len == 0)
+      if (item->required && !pd_checklist_item_is_done (item))
         g_ptr_array_add (missing, item);
     }
   return missing;
@@ -1048,7 +1074,7 @@ pd_checklist_build_summary (PdChecklist *self, const char *decision)
 {
   g_autoptr (GPtrArray) missing = NULL;
   JsonObject *summary;
-  JsonArray  *missing_ids, *marked, *undone;
+  JsonArray  *missing_ids, *marked, *undone, *auto_checks;
   guint       n_marked, n_required;
 
   g_return_val_if_fail (PD_IS_CHECKLIST (self), NULL);
@@ -1093,5 +1119,80 @@ pd_checklist_build_summary (PdChecklist *self, const char *decision)
     if (g_array_index (self->marks, Mark, i).undone)
       json_array_add_int_element (undone, g_array_index (self->marks, Mark, i).id);
   json_object_set_array_member (summary, "undone", undone);
+
+  /* What the environment report checked by itself, passed or not. */
+  auto_checks = json_array_new ();
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      PdChecklistItem *item = g_ptr_array_index (self->items, i);
+      JsonObject      *entry;
+
+      if (item->auto_check == PD_CHECKLIST_AUTO_NONE)
+        continue;
+      entry = json_object_new ();
+      json_object_set_string_member (entry, "item", item->id);
+      json_object_set_string_member (entry, "result", auto_check_names[item->auto_check]);
+      if (item->auto_message != NULL)
+        json_object_set_string_member (entry, "message", item->auto_message);
+      json_array_add_object_element (auto_checks, entry);
+    }
+  json_object_set_array_member (summary, "environment_checks", auto_checks);
   return summary;
+}
+
+gboolean
+pd_checklist_set_auto_check (PdChecklist *self, const char *item_id, PdChecklistAutoCheck check,
+                             const char *message, GError **error)
+{
+  PdChecklistItem *item;
+
+  g_return_val_if_fail (PD_IS_CHECKLIST (self), FALSE);
+  g_return_val_if_fail (item_id != NULL, FALSE);
+  g_return_val_if_fail (check <= PD_CHECKLIST_AUTO_UNKNOWN, FALSE);
+
+  item = pd_checklist_lookup_item (self, item_id);
+  if (item == NULL)
+    {
+      g_set_error (error, PD_CHECKLIST_ERROR, PD_CHECKLIST_ERROR_NOT_FOUND,
+                   _("The checklist has no item “%s”."), item_id);
+      return FALSE;
+    }
+  item->auto_check = check;
+  g_free (item->auto_message);
+  item->auto_message = message != NULL && g_utf8_validate (message, -1, NULL)
+                         ? g_utf8_substring (message, 0, PD_CHECKLIST_MAX_TEXT_LEN)
+                         : NULL;
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0, item);
+  return TRUE;
+}
+
+guint
+pd_checklist_apply_environment (PdChecklist *self, JsonObject *report)
+{
+  JsonArray *checks;
+  guint      applied = 0;
+
+  g_return_val_if_fail (PD_IS_CHECKLIST (self), 0);
+
+  checks = pd_json_array (report, "checks");
+  for (guint i = 0; checks != NULL && i < json_array_get_length (checks); i++)
+    {
+      JsonNode             *node = json_array_get_element (checks, i);
+      JsonObject           *c = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char           *id = pd_json_string (c, "id");
+      const char           *result = pd_json_string (c, "result");
+      PdChecklistAutoCheck  check;
+
+      if (id == NULL || result == NULL || pd_checklist_lookup_item (self, id) == NULL)
+        continue;
+      if (g_str_equal (result, "passed"))
+        check = PD_CHECKLIST_AUTO_PASSED;
+      else if (g_str_equal (result, "failed"))
+        check = PD_CHECKLIST_AUTO_FAILED;
+      else
+        check = PD_CHECKLIST_AUTO_UNKNOWN;
+      if (pd_checklist_set_auto_check (self, id, check, pd_json_string (c, "message"), NULL))
+        applied++;
+    }
+  return applied;
 }

@@ -40,6 +40,15 @@ GQuark pd_checklist_error_quark (void);
 
 /* ---- Items ---- */
 
+/* The environment report's verdict on an item (e.g. env.network): passed ticks it without a
+ * mark, failed flags it (the operator must show the setting on screen and mark it). */
+typedef enum {
+  PD_CHECKLIST_AUTO_NONE,
+  PD_CHECKLIST_AUTO_PASSED,
+  PD_CHECKLIST_AUTO_FAILED,
+  PD_CHECKLIST_AUTO_UNKNOWN,
+} PdChecklistAutoCheck;
+
 #define PD_TYPE_CHECKLIST_ITEM (pd_checklist_item_get_type ())
 G_DECLARE_FINAL_TYPE (PdChecklistItem, pd_checklist_item, PD, CHECKLIST_ITEM, GObject)
 
@@ -63,6 +72,11 @@ guint               pd_checklist_item_get_n_marks     (PdChecklistItem *self);
 guint               pd_checklist_item_get_last_mark   (PdChecklistItem *self);
 const char         *pd_checklist_item_get_last_note   (PdChecklistItem *self);
 gboolean            pd_checklist_item_is_marked       (PdChecklistItem *self);
+/* What the phone's environment report said about an item of the environment section (see
+ * pd_checklist_apply_environment); `message` (may be NULL) gets its explanation or NULL. */
+PdChecklistAutoCheck pd_checklist_item_get_auto_check (PdChecklistItem *self, const char **message);
+/* Marked at least once, or passed by the environment report: what progress counts. */
+gboolean            pd_checklist_item_is_done         (PdChecklistItem *self);
 
 /* ---- Sections ---- */
 
@@ -119,14 +133,23 @@ guint        pd_checklist_get_last_mark     (PdChecklist *self);
 /* Forgets every mark, for a new recording. Emits ::changed. */
 void         pd_checklist_reset             (PdChecklist *self);
 
-/* Required items marked at least once, and required items in all. */
+/* Records the environment report's verdict on `item_id`, with a message. Emits ::changed. */
+gboolean     pd_checklist_set_auto_check    (PdChecklist *self, const char *item_id,
+                                             PdChecklistAutoCheck check, const char *message,
+                                             GError **error);
+/* Applies a phone environment report's "checks" ([{ id, result: passed|failed|unknown,
+ * message }], see pd_env_report_collect) to the items with those ids. Returns how many. */
+guint        pd_checklist_apply_environment (PdChecklist *self, JsonObject *report);
+
+/* Required items done (marked, or passed by the environment report), and required items. */
 void         pd_checklist_get_progress      (PdChecklist *self, guint *n_required_marked,
                                              guint *n_required);
 /* Required items with no mark, in display order; a new array of borrowed PdChecklistItem. */
 GPtrArray   *pd_checklist_missing_required  (PdChecklist *self);
 /* What pd_capture_set_checklist_summary() writes into the manifest as "checklist":
  * { scenario, schema, decision, required, required_marked, missing_required[ids],
- *   marked[{ item, marks[ids] }], undone[ids] }. `decision` is one of PD_CHECKLIST_DECISION_*. */
+ *   marked[{ item, marks[ids] }], undone[ids],
+ *   environment_checks[{ item, result: passed|failed|unknown, message }] }. `decision` is one of PD_CHECKLIST_DECISION_*. */
 JsonObject  *pd_checklist_build_summary     (PdChecklist *self, const char *decision);
 
 G_END_DECLS
