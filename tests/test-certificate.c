@@ -554,6 +554,45 @@ test_from_manifest (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* A phone recording's certificate shows the environment report the expert asks about first,
+ * and flags a failed check; hostile types in the report are skipped, not drawn or crashed on. */
+static void
+test_environment (Fixture *f, gconstpointer data)
+{
+  const char *json =
+    "{\"case\":\"" CASE_ZH "\",\"recording\":{\"name\":\"recording.mp4\",\"size\":1,\"sha256\":\"ab\"},"
+    "\"environment\":{\"before\":{"
+    " \"device\":{\"manufacturer\":\"Xiaomi\",\"model\":\"2201123C\",\"android_version\":\"13\","
+    "  \"sdk\":\"33\",\"security_patch\":\"2024-05-01\",\"serial\":\"FAKE0001\",\"fingerprint\":[1]},"
+    " \"root\":{\"rooted\":true,\"su\":\"/system/xbin/su\",\"verified_boot_state\":\"orange\"},"
+    " \"network\":{\"wifi_on\":true,\"mobile_data\":false,\"vpn\":null,\"http_proxy\":\"10.0.0.2:8888\"},"
+    " \"storage\":{\"data_free_bytes\":1200000000},"
+    " \"clock\":{\"skew_seconds\":-4,\"timezone\":\"Asia/Shanghai\"},"
+    " \"app\":{\"package\":\"com.tencent.mm\",\"version_name\":\"8.0.49\",\"version_code\":\"2600\","
+    "  \"installer\":\"com.android.shell\",\"signing_sha256\":\"00ff\"},"
+    " \"checks\":[{\"id\":\"env.network\",\"result\":\"failed\",\"message\":\"Wi-Fi is on\"},"
+    "  {\"id\":\"env.clock\",\"result\":\"passed\",\"message\":\"4 s\"}, 9, {\"id\":[]}]}}}";
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PdCertificateInfo) info = NULL;
+  g_autofree char *text = NULL;
+
+  json_parser_load_from_data (parser, json, -1, &error);
+  g_assert_no_error (error);
+  info = pd_certificate_info_new_from_manifest (json_node_get_object (json_parser_get_root (parser)));
+  g_assert_nonnull (info->environment);
+  info->language = g_strdup ("en");
+  g_assert_true (pd_certificate_write (info, f->pdf, &error));
+  g_assert_no_error (error);
+  text = pdf_text (f);
+  for (const char *const *want = (const char *const[]) { "Phone environment before recording",
+         "Xiaomi 2201123C", "FAKE0001", "su: /system/xbin/su", "orange", "10.0.0.2:8888",
+         "com.tencent.mm 8.0.49", "com.android.shell", "Asia/Shanghai", "env.network", "FAILED",
+         "Wi-Fi is on", "passed", NULL }; *want; want++)
+    if (strstr (text, *want) == NULL)
+      g_error ("certificate text lacks “%s”:\n%s", *want, text);
+}
+
 /* Page 1 as a PNG in the build directory, for a person to look at. */
 static void
 test_render_png (Fixture *f, gconstpointer data)
@@ -588,6 +627,7 @@ main (int argc, char **argv)
   g_test_add ("/core/certificate/refuse-overwrite", Fixture, NULL, fixture_setup, test_refuse_overwrite, fixture_teardown);
   g_test_add ("/core/certificate/bad-attachments", Fixture, NULL, fixture_setup, test_bad_attachments, fixture_teardown);
   g_test_add ("/core/certificate/from-manifest", Fixture, NULL, fixture_setup, test_from_manifest, fixture_teardown);
+  g_test_add ("/core/certificate/environment", Fixture, NULL, fixture_setup, test_environment, fixture_teardown);
   g_test_add ("/core/certificate/render-png", Fixture, NULL, fixture_setup, test_render_png, fixture_teardown);
 
   ret = g_test_run ();

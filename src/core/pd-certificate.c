@@ -108,6 +108,7 @@ pd_certificate_info_free (PdCertificateInfo *info)
   g_free (info->language);
   g_clear_pointer (&info->checkpoints, g_ptr_array_unref);
   g_clear_pointer (&info->marks, g_ptr_array_unref);
+  g_clear_pointer (&info->environment, json_object_unref);
   g_clear_pointer (&info->attachments, g_ptr_array_unref);
   g_free (info);
 }
@@ -229,6 +230,9 @@ pd_certificate_info_new_from_manifest (JsonObject *manifest)
         pd_certificate_info_add_mark (info, pd_json_string (o, "item"),
                                       pd_json_string (o, "stream_time"), pd_json_string (o, "note"));
     }
+  info->environment = pd_json_object (pd_json_object (manifest, "environment"), "before");
+  if (info->environment != NULL)
+    json_object_ref (info->environment);
   return info;
 }
 
@@ -664,6 +668,116 @@ draw_marks (Doc *d)
   table (d, widths, header, G_N_ELEMENTS (widths), (char **) cells->pdata, n, marks->len);
 }
 
+/* A JSON boolean as `yes` or `no` (msgids) in the certificate's language, "?" when absent. */
+static const char *
+boolean_text (Doc *d, JsonObject *o, const char *key, const char *yes, const char *no)
+{
+  JsonNode *n = member (o, key);
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_BOOLEAN)
+    return "?";
+  return tr (d, json_node_get_boolean (n) ? yes : no);
+}
+
+#define yes_no(d, o, key) boolean_text (d, o, key, N_("yes"), N_("no"))
+#define on_off(d, o, key) boolean_text (d, o, key, N_("on"), N_("off"))
+
+static const char *
+or_dash (const char *s)
+{
+  return s != NULL && *s != '\0' ? s : "—";
+}
+
+/* The phone's environment before recording (manifest "environment" → "before"): what a court's
+ * expert asks first. Values are data from the phone (hostile text is only drawn, never parsed
+ * further); labels and yes/no are in the certificate's language. */
+static void
+draw_environment (Doc *d)
+{
+  JsonObject *report = d->info->environment;
+  JsonObject *device = pd_json_object (report, "device");
+  JsonObject *root = pd_json_object (report, "root");
+  JsonObject *net = pd_json_object (report, "network");
+  JsonObject *storage = pd_json_object (report, "storage");
+  JsonObject *clock = pd_json_object (report, "clock");
+  JsonObject *app = pd_json_object (report, "app");
+  JsonArray *checks = pd_json_array (report, "checks");
+  const double widths[] = { 110, 70, CONTENT_W - 180 };
+  const char *header[] = { tr (d, N_("Check")), tr (d, N_("Result")), tr (d, N_("Details")) };
+  g_autoptr (GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *phone = NULL, *android = NULL, *rooted = NULL, *network = NULL;
+  g_autofree char *free_text = NULL, *clock_text = NULL, *app_text = NULL;
+  guint64 free_bytes;
+  JsonNode *skew;
+  guint n = 0, n_total = 0;
+
+  if (report == NULL)
+    return;
+  section (d, tr (d, N_("Phone environment before recording")));
+  if (pd_json_string (report, "error") != NULL)
+    row (d, tr (d, N_("Not taken")), pd_json_string (report, "error"), NULL, 3);
+  phone = g_strdup_printf ("%s %s", or_dash (pd_json_string (device, "manufacturer")),
+                           or_dash (pd_json_string (device, "model")));
+  row (d, tr (d, N_("Phone")), phone, NULL, 1);
+  /* Translators: Android version (SDK level, security patch date). */
+  android = g_strdup_printf (tr (d, N_("%s (SDK %s, security patch %s)")),
+                             or_dash (pd_json_string (device, "android_version")),
+                             or_dash (pd_json_string (device, "sdk")),
+                             or_dash (pd_json_string (device, "security_patch")));
+  row (d, tr (d, N_("Android")), android, NULL, 1);
+  row (d, tr (d, N_("Serial")), pd_json_string (device, "serial"), NULL, 1);
+  row (d, tr (d, N_("Build")), pd_json_string (device, "fingerprint"), "Sans 8", 2);
+  /* Translators: rooted yes/no (su binary; Android verified-boot state). */
+  rooted = g_strdup_printf (tr (d, N_("%s (su: %s; verified boot: %s)")), yes_no (d, root, "rooted"),
+                            or_dash (pd_json_string (root, "su")),
+                            or_dash (pd_json_string (root, "verified_boot_state")));
+  row (d, tr (d, N_("Rooted")), rooted, NULL, 2);
+  network = g_strdup_printf (tr (d, N_("Wi-Fi %s; mobile data %s; VPN %s; proxy %s")),
+                             on_off (d, net, "wifi_on"), on_off (d, net, "mobile_data"),
+                             on_off (d, net, "vpn"), or_dash (pd_json_string (net, "http_proxy")));
+  row (d, tr (d, N_("Network")), network, NULL, 2);
+  if (member_uint (storage, "data_free_bytes", &free_bytes))
+    free_text = g_format_size (free_bytes);
+  row (d, tr (d, N_("Free storage")), free_text, NULL, 1);
+  skew = member (clock, "skew_seconds");
+  if (skew != NULL && JSON_NODE_HOLDS_VALUE (skew) && json_node_get_value_type (skew) == G_TYPE_INT64)
+    /* Translators: the phone clock's difference from the workstation, in seconds; time zone. */
+    clock_text = g_strdup_printf (tr (d, N_("%+lld s from the workstation, %s")),
+                                  (long long) json_node_get_int (skew),
+                                  or_dash (pd_json_string (clock, "timezone")));
+  row (d, tr (d, N_("Phone clock")), clock_text, NULL, 1);
+  if (app != NULL)
+    {
+      app_text = g_strdup_printf ("%s %s (%s)", or_dash (pd_json_string (app, "package")),
+                                  or_dash (pd_json_string (app, "version_name")),
+                                  or_dash (pd_json_string (app, "version_code")));
+      row (d, tr (d, N_("App")), app_text, NULL, 1);
+      row (d, tr (d, N_("Installed from")), pd_json_string (app, "installer"), NULL, 1);
+      row (d, tr (d, N_("App signature")), pd_json_string (app, "signing_sha256"), "Monospace 8", 2);
+    }
+
+  for (guint i = 0; checks != NULL && i < json_array_get_length (checks); i++)
+    {
+      JsonNode *node = json_array_get_element (checks, i);
+      JsonObject *c = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *result = pd_json_string (c, "result");
+
+      if (pd_json_string (c, "id") == NULL || result == NULL)
+        continue;
+      n_total++;
+      if (n >= MAX_TABLE_ROWS)
+        continue;
+      g_ptr_array_add (cells, g_strdup (pd_json_string (c, "id")));
+      g_ptr_array_add (cells, g_strdup (g_str_equal (result, "passed")   ? tr (d, N_("passed"))
+                                        : g_str_equal (result, "failed") ? tr (d, N_("FAILED"))
+                                                                         : tr (d, N_("not checked"))));
+      g_ptr_array_add (cells, g_strdup (pd_json_string (c, "message")));
+      n++;
+    }
+  if (n > 0)
+    table (d, widths, header, G_N_ELEMENTS (widths), (char **) cells->pdata, n, n_total);
+}
+
 static void
 draw_attachments (Doc *d)
 {
@@ -805,6 +919,7 @@ render (Doc *d)
   draw_timestamp (d);
   draw_checkpoints (d);
   draw_marks (d);
+  draw_environment (d);
   draw_attachments (d);
   draw_verify (d);
   draw_footer (d);

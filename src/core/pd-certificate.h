@@ -58,6 +58,7 @@ typedef struct
   char      *language;      /* NULL: the locale's language; "en": force English */
   GPtrArray *checkpoints;   /* of PdCertificateCheckpoint */
   GPtrArray *marks;         /* of PdCertificateMark */
+  JsonObject *environment;  /* the phone's environment report before recording, or NULL */
   GPtrArray *attachments;   /* of PdCertificateAttachment, embedded in the PDF */
 } PdCertificateInfo;
 
