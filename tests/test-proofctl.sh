@@ -159,6 +159,8 @@ assert m["parties"] == "张三 v. 李四" and m["dispute_type"] == "private lend
 t=subprocess.run(["pdftotext", sys.argv[1]+"/certificate.pdf", "-"], capture_output=True, text=True).stdout
 assert "张三 v. 李四" in t and "private lending" in t, t' "$pkg"
 check_if "catalog search finds the session by a party" '"$PROOFCTL" list --search 李四 | grep -q stamped'
+check_if "catalog lists the parties and dispute of the session" '"$PROOFCTL" list --json --search 李四 | /usr/bin/python3 -c "
+import json,sys; s=json.load(sys.stdin); assert s and all(x[\"parties\"] == \"张三 v. 李四\" and x[\"dispute_type\"] == \"private lending\" for x in s), s"'
 # Run every command VERIFY.txt gives, exactly as written, from inside the package.
 cmds=$(grep -E '^   (echo|openssl ts -verify|head -c)' "$pkg/VERIFY.txt" | sed 's/   #.*$//')
 total=0; good=0

@@ -194,6 +194,8 @@ struct _PdCatalogSession
   gint64     id;
   char      *uuid;
   char      *case_name;
+  char      *parties;
+  char      *dispute_type;
   char      *state;
   char      *state_reason;
   char      *source;
@@ -231,6 +233,8 @@ pd_catalog_session_unref (PdCatalogSession *self)
     return;
   g_free (self->uuid);
   g_free (self->case_name);
+  g_free (self->parties);
+  g_free (self->dispute_type);
   g_free (self->state);
   g_free (self->state_reason);
   g_free (self->source);
@@ -257,6 +261,8 @@ pd_catalog_session_unref (PdCatalogSession *self)
 GETTER (gint64, id, id, 0)
 GETTER (const char *, uuid, uuid, NULL)
 GETTER (const char *, case_name, case_name, NULL)
+GETTER (const char *, parties, parties, NULL)
+GETTER (const char *, dispute_type, dispute_type, NULL)
 GETTER (const char *, state, state, NULL)
 GETTER (const char *, state_reason, state_reason, NULL)
 GETTER (const char *, source, source, NULL)
@@ -294,6 +300,8 @@ pd_catalog_session_to_json (PdCatalogSession *self)
   json_object_set_int_member (o, "id", self->id);
   json_object_set_string_member (o, "uuid", self->uuid);
   json_set_string_or_null (o, "case", self->case_name);
+  json_set_string_or_null (o, "parties", self->parties);
+  json_set_string_or_null (o, "dispute_type", self->dispute_type);
   json_object_set_string_member (o, "state", self->state);
   json_set_string_or_null (o, "state_reason", self->state_reason);
   json_set_string_or_null (o, "source", self->source);
@@ -1845,7 +1853,7 @@ pd_catalog_get_case_details (PdCatalog *self, const char *name, char **parties,
 #define SESSION_SELECT                                                                       \
   "SELECT s.id, s.uuid, c.name, s.state, s.state_reason, s.source, s.scenario,"              \
   " s.package_path, s.started, s.stopped, s.capture_time, s.stamp_time, s.recording_sha256," \
-  " s.recording_size, s.manifest_sha256, s.practice"                                         \
+  " s.recording_size, s.manifest_sha256, s.practice, c.parties, c.dispute_type"             \
   " FROM sessions s LEFT JOIN cases c ON c.id = s.case_id"
 
 static PdCatalogSession *
@@ -1872,6 +1880,8 @@ session_from_row (sqlite3_stmt *stmt)
                         ? -1 : sqlite3_column_int64 (stmt, 13);
   s->manifest_sha256 = column_dup (stmt, 14);
   s->practice = sqlite3_column_int (stmt, 15) != 0;
+  s->parties = column_dup (stmt, 16);
+  s->dispute_type = column_dup (stmt, 17);
   s->started = s->started_text ? pd_time_parse (s->started_text) : NULL;
   s->stopped = s->stopped_text ? pd_time_parse (s->stopped_text) : NULL;
   s->stamp_time = s->stamp_time_text ? pd_time_parse (s->stamp_time_text) : NULL;

@@ -44,6 +44,9 @@ gint64            pd_catalog_session_get_id               (PdCatalogSession *sel
 const char       *pd_catalog_session_get_uuid             (PdCatalogSession *self);
 /* The case name, or NULL for a session filed under no case. */
 const char       *pd_catalog_session_get_case_name        (PdCatalogSession *self);
+/* The case's parties and kind of dispute, NULL when not recorded. */
+const char       *pd_catalog_session_get_parties          (PdCatalogSession *self);
+const char       *pd_catalog_session_get_dispute_type     (PdCatalogSession *self);
 const char       *pd_catalog_session_get_state            (PdCatalogSession *self);
 const char       *pd_catalog_session_get_state_reason     (PdCatalogSession *self);
 const char       *pd_catalog_session_get_source           (PdCatalogSession *self);
