@@ -432,6 +432,96 @@ test_record_mark_seal (Fixture *f, gconstpointer data)
   g_assert_null (find_message_dialog ());
 }
 
+/* ---- Phones appear and disappear (fake adb with a device list in a file) ---- */
+
+static char *phones_file;
+
+static void
+fixture_setup_phones (Fixture *f, gconstpointer data)
+{
+  g_autofree char *adb = g_test_build_filename (G_TEST_DIST, "fake-adb", NULL);
+
+  phones_file = g_build_filename (g_get_tmp_dir (), "pd-capture-page-phones", NULL);
+  g_assert_true (g_file_set_contents (phones_file, "List of devices attached\n"
+                                      "FAKESERIAL device model:Fake_Phone_9 transport_id:3\n"
+                                      "FAKEUNAUTH unauthorized transport_id:4\n", -1, NULL));
+  g_setenv ("PROOFDESK_ADB", adb, TRUE);
+  g_setenv ("FAKE_ADB_DEVICES", phones_file, TRUE);
+  fixture_setup (f, data);
+}
+
+/* Whether a row of the page has a title or subtitle containing `text` (and is sensitive). */
+static gboolean
+find_row_text (GtkWidget *widget, const char *text, gboolean *sensitive)
+{
+  if (ADW_IS_ACTION_ROW (widget))
+    {
+      const char *title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget));
+      const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (widget));
+
+      if ((title && strstr (title, text)) || (subtitle && strstr (subtitle, text)))
+        {
+          GtkWidget *check = g_object_get_data (G_OBJECT (widget), "pd-check");
+
+          if (sensitive)
+            *sensitive = check ? gtk_widget_get_sensitive (check) : TRUE;
+          return TRUE;
+        }
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    if (find_row_text (c, text, sensitive))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+phone_listed (gpointer data)
+{
+  return pd_capture_page_select_source (PD_CAPTURE_PAGE (data), "phone:FAKESERIAL", NULL);
+}
+
+static gboolean
+phone_gone (gpointer data)
+{
+  return !pd_capture_page_select_source (PD_CAPTURE_PAGE (data), "phone:FAKESERIAL", NULL);
+}
+
+static gboolean
+unauthorised_allowed (gpointer data)
+{
+  gboolean sensitive = FALSE;
+
+  return find_row_text (data, "Other Phone", &sensitive) && sensitive;
+}
+
+static void
+test_phones_hotplug (Fixture *f, gconstpointer data)
+{
+  gboolean sensitive = TRUE;
+
+  /* adb is polled every 2 s. */
+  run_until (phone_listed, f->page, 10);
+  g_assert_true (find_row_text (f->page, "Fake Phone 9", NULL));
+  /* The unauthorised phone is listed, cannot be chosen, and says what to do. */
+  g_assert_true (find_row_text (f->page, "Allow USB debugging", &sensitive));
+  g_assert_false (sensitive);
+  wait_for_frames (GTK_WIDGET (f->window));
+  save_screenshot (GTK_WIDGET (f->window), "capture-phones");
+
+  /* Unplug one, allow the other. */
+  g_assert_true (g_file_set_contents (phones_file, "List of devices attached\n"
+                                      "FAKEUNAUTH device model:Other_Phone transport_id:4\n", -1, NULL));
+  run_until (phone_gone, f->page, 10);
+  run_until (unauthorised_allowed, f->page, 10);
+  g_assert_false (find_row_text (f->page, "Allow USB debugging", NULL));
+  g_assert_true (pd_capture_page_select_source (PD_CAPTURE_PAGE (f->page), "phone:FAKEUNAUTH", NULL));
+
+  g_unsetenv ("PROOFDESK_ADB");
+  g_unsetenv ("FAKE_ADB_DEVICES");
+  g_unlink (phones_file);
+  g_clear_pointer (&phones_file, g_free);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -460,6 +550,8 @@ main (int argc, char **argv)
   ADD ("/app/capture-page/setup", test_setup_view);
   ADD ("/app/capture-page/record-mark-seal", test_record_mark_seal);
 #undef ADD
+  g_test_add ("/app/capture-page/phones-hotplug", Fixture, NULL, fixture_setup_phones,
+              test_phones_hotplug, fixture_teardown);
   status = g_test_run ();
   pd_test_rm_rf (data_dir);
   return status;

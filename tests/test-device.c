@@ -1,16 +1,23 @@
 /* test-device.c — phones through a fake adb: device list, hot-plug, environment report, adb capture with gaps. */
+#include "config.h"
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "pd-capture.h"
 #include "pd-core.h"
 #include "pd-device.h"
 #include "pd-error.h"
 #include "pd-package.h"
+#include "pd-portal.h"
 #include "pd-tsa.h"
+#include "pd-verify.h"
 
 static char *fake_adb;
 
@@ -348,6 +355,9 @@ test_capture_adb (void)
   g_assert_cmpstr (json_object_get_string_member (source, "serial"), ==, "FAKESERIAL");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (source, "gaps")), >=, 1);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (m, "encoder"), "element"), ==, "passthrough");
+  /* The size comes from the phone's own stream (320×240 here), not from a guess. */
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (m, "encoder"), "width"), ==, 320);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (m, "encoder"), "height"), ==, 240);
 
   /* Not re-encoded: the phone's SPS (High profile) is in the file byte for byte. */
   g_assert_true (g_file_get_contents (h264, &fake_data, &fake_len, NULL));
@@ -358,6 +368,40 @@ test_capture_adb (void)
   g_assert_true (g_file_get_contents (rec_path, &rec_data, &rec_len, NULL));
   g_assert_nonnull (memmem (rec_data, rec_len, g_bytes_get_data (sps, NULL), g_bytes_get_size (sps)));
   g_unsetenv ("FAKE_ADB_TIME_LIMIT");
+
+  /* Recovery of the same capture as if it had been killed (its recording and journal only):
+   * the gaps and both environment reports come back from the journal. */
+  {
+    g_autofree char *crashed = g_build_filename (dir, "crashed", NULL);
+    g_autofree char *journal_src = g_build_filename (pd_package_get_path (package), "journal.jsonl", NULL);
+    g_autofree char *journal_dst = g_build_filename (crashed, "journal.jsonl", NULL);
+    g_autofree char *rec_dst = g_build_filename (crashed, "recording.mp4", NULL);
+    g_autofree char *journal = NULL;
+    g_autoptr (PdCapture) recovery = NULL;
+    g_autoptr (GAsyncResult) rec_result = NULL;
+    g_autoptr (PdPackage) recovered = NULL;
+    JsonObject *rm, *renv;
+    gsize jlen;
+
+    g_assert_cmpint (g_mkdir (crashed, 0700), ==, 0);
+    g_assert_true (g_file_get_contents (journal_src, &journal, &jlen, NULL));
+    g_assert_true (g_file_set_contents (journal_dst, journal, jlen, NULL));
+    g_assert_true (g_file_set_contents (rec_dst, rec_data, rec_len, NULL));
+    recovery = pd_capture_new_for_recovery (crashed, &error);
+    g_assert_no_error (error);
+    pd_capture_recover_async (recovery, NULL, "test", NULL, on_stopped, &rec_result);
+    while (rec_result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    recovered = pd_capture_recover_finish (recovery, rec_result, &error);
+    g_assert_no_error (error);
+    rm = pd_package_get_manifest (recovered);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_object_get_object_member (rm, "source"), "gaps")), ==,
+                      json_array_get_length (json_object_get_array_member (source, "gaps")));
+    renv = json_object_get_object_member (rm, "environment");
+    g_assert_nonnull (renv);
+    g_assert_cmpint (pd_env_report_get_check (json_object_get_object_member (renv, "before"), "env.storage", NULL), ==, PD_ENV_CHECK_PASSED);
+    g_assert_true (json_object_has_member (json_object_get_object_member (renv, "after"), "checks"));
+  }
 }
 
 static void
@@ -379,14 +423,401 @@ test_v4l2_missing (void)
   g_assert_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_BAD_SOURCE);
 }
 
+/* A private, headless PipeWire graph: pipewire and WirePlumber as children, with their own
+ * runtime folder and D-Bus session bus, so the test touches nothing of the user's session. */
+typedef struct
+{
+  char        *runtime_dir;
+  char        *old_runtime_dir;
+  GTestDBus   *bus;
+  GSubprocess *pipewire;
+  GSubprocess *wireplumber;
+  GstElement  *publisher;
+} PwGraph;
+
+/* The daemons die with the test, even when an assertion aborts it. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static GSubprocess *
+pw_spawn (PwGraph *g, const char *program, GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  g_autofree char *log = g_strdup_printf ("%s/%s.log", g->runtime_dir, program);
+
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", g->runtime_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "PIPEWIRE_RUNTIME_DIR", g->runtime_dir, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "PIPEWIRE_REMOTE");
+  /* The test's fatal-warnings must not reach the daemons. */
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  return g_subprocess_launcher_spawn (launcher, error, program, NULL);
+}
+
+static char *
+pw_log_tail (PwGraph *g, const char *program)
+{
+  g_autofree char *log = g_strdup_printf ("%s/%s.log", g->runtime_dir, program);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (log, &text, &len, NULL) || len == 0)
+    return g_strdup ("(no output)");
+  return g_strdup (len > 400 ? text + len - 400 : text);
+}
+
+static void
+pw_graph_stop (PwGraph *g)
+{
+  if (g->publisher)
+    {
+      gst_element_set_state (g->publisher, GST_STATE_NULL);
+      gst_clear_object (&g->publisher);
+    }
+  if (g->wireplumber)
+    {
+      g_subprocess_send_signal (g->wireplumber, SIGTERM);
+      g_subprocess_wait (g->wireplumber, NULL, NULL);
+      g_clear_object (&g->wireplumber);
+    }
+  if (g->pipewire)
+    {
+      g_subprocess_send_signal (g->pipewire, SIGTERM);
+      g_subprocess_wait (g->pipewire, NULL, NULL);
+      g_clear_object (&g->pipewire);
+    }
+  if (g->bus)
+    {
+      g_test_dbus_down (g->bus);
+      g_clear_object (&g->bus);
+    }
+  if (g->old_runtime_dir)
+    g_setenv ("XDG_RUNTIME_DIR", g->old_runtime_dir, TRUE);
+  else
+    g_unsetenv ("XDG_RUNTIME_DIR");
+  g_unsetenv ("PIPEWIRE_RUNTIME_DIR");
+  if (g->runtime_dir)
+    {
+      const char *argv[] = { "rm", "-rf", g->runtime_dir, NULL };
+      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+    }
+  g_clear_pointer (&g->runtime_dir, g_free);
+  g_clear_pointer (&g->old_runtime_dir, g_free);
+}
+
+/* Starts the graph and publishes `node_name` (videotestsrc ! pipewiresink, a Video/Source).
+ * Returns NULL, or why the graph could not start (the caller skips with that reason). */
+static char *
+pw_graph_start (PwGraph *g, const char *node_name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *socket = NULL;
+  g_autofree char *launch = NULL;
+  gint64 deadline;
+
+  if (gst_element_factory_find ("pipewiresrc") == NULL || gst_element_factory_find ("pipewiresink") == NULL)
+    return g_strdup ("the GStreamer PipeWire plugin (pipewiresrc, pipewiresink) is not installed");
+  g->runtime_dir = g_dir_make_tmp ("pd-pipewire-XXXXXX", &error);
+  g_assert_no_error (error);
+  g->old_runtime_dir = g_strdup (g_getenv ("XDG_RUNTIME_DIR"));
+  /* WirePlumber will not run without a session bus: a private one. */
+  g->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (g->bus);
+  if (!(g->pipewire = pw_spawn (g, "pipewire", &error)))
+    return g_strdup_printf ("pipewire could not be started: %s", error->message);
+  socket = g_build_filename (g->runtime_dir, "pipewire-0", NULL);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!g_file_test (socket, G_FILE_TEST_EXISTS) && g_get_monotonic_time () < deadline)
+    {
+      if (g_subprocess_get_identifier (g->pipewire) == NULL)
+        break;
+      g_usleep (20000);
+    }
+  if (!g_file_test (socket, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *tail = pw_log_tail (g, "pipewire");
+      return g_strdup_printf ("the pipewire daemon did not open its socket within 10 s: %s", tail);
+    }
+  if (!(g->wireplumber = pw_spawn (g, "wireplumber", &error)))
+    return g_strdup_printf ("wireplumber could not be started: %s", error->message);
+  /* This process talks to the private graph too (pipewiresink here, pipewiresrc in pd_capture). */
+  g_setenv ("XDG_RUNTIME_DIR", g->runtime_dir, TRUE);
+  g_setenv ("PIPEWIRE_RUNTIME_DIR", g->runtime_dir, TRUE);
+  g_unsetenv ("PIPEWIRE_REMOTE");
+
+  launch = g_strdup_printf ("videotestsrc is-live=true pattern=ball ! "
+                            "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
+                            "pipewiresink mode=provide "
+                            "stream-properties=\"props,media.class=Video/Source,node.name=%s\"",
+                            node_name);
+  g->publisher = gst_parse_launch (launch, &error);
+  if (g->publisher == NULL)
+    return g_strdup_printf ("the test stream could not be built: %s", error->message);
+  gst_object_ref_sink (g->publisher);
+  if (gst_element_set_state (g->publisher, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      g_autofree char *tail = pw_log_tail (g, "pipewire");
+      return g_strdup_printf ("pipewiresink could not connect to the private pipewire: %s", tail);
+    }
+  /* Wait until WirePlumber runs (it stays up once its scripts are loaded). */
+  g_usleep (G_USEC_PER_SEC / 2);
+  if (g_subprocess_get_identifier (g->wireplumber) == NULL)
+    {
+      g_autofree char *tail = pw_log_tail (g, "wireplumber");
+      return g_strdup_printf ("wireplumber exited at start: %s", tail);
+    }
+  return NULL;
+}
+
+static void
+run_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, quit_after, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* How a capture card's formats are summarised in `proofctl devices` and the source list. */
+static void
+test_video_caps (void)
+{
+  g_autoptr (GstCaps) caps = gst_caps_from_string ("video/x-raw,format=YUY2,width=640,height=480,framerate={30/1,15/1};"
+                                                   "image/jpeg,width=1280,height=720,framerate=30/1;"
+                                                   "video/x-raw,format=YUY2,width=1920,height=1080,framerate=60/1;"
+                                                   "video/x-raw,format=NV12,width=1920,height=1080,framerate=60/1");
+  g_autoptr (GstCaps) any = gst_caps_new_any ();
+  g_autofree char *summary = pd_video_caps_summary (caps, 3);
+  g_autofree char *none = pd_video_caps_summary (any, 3);
+
+  /* Largest first, at most three. */
+  g_assert_cmpstr (summary, ==, "1920×1080 YUY2 60 fps, 1920×1080 NV12 60 fps, 1280×720 MJPG 30 fps");
+  g_assert_cmpstr (none, ==, "formats not reported");
+  g_assert_false (pd_pipewire_available () && g_getenv ("XDG_RUNTIME_DIR") == NULL);
+}
+
 static void
 test_pipewire (void)
 {
-  /* pipewiresrc needs a session manager (WirePlumber) to link it to a node; none is installed
-   * here, and a bare `pipewire` daemon links nothing. */
-  g_test_skip (g_find_program_in_path ("wireplumber") == NULL
-               ? "PipeWire capture is untested: WirePlumber is not installed, and without it a headless PipeWire graph cannot link pipewiresrc to a node"
-               : "PipeWire capture is untested: the test against a running WirePlumber graph is not written yet");
+  PwGraph graph = { 0 };
+  g_autofree char *node = g_strdup_printf ("proofdesk-test-%d", (int) getpid ());
+  g_autofree char *source_text = g_strdup_printf ("pipewire:%s", node);
+  g_autofree char *root = NULL;
+  g_autofree char *why = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PdSourceSpec) spec = NULL;
+  g_autoptr (PdCapture) capture = NULL;
+  g_autoptr (PdTsaClient) tsa = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (PdPackage) package = NULL;
+  g_autoptr (PdTrustStore) trust = NULL;
+  g_autoptr (PdVerifyResult) verdict = NULL;
+  JsonObject *m, *source;
+  gint64 t0 = g_get_monotonic_time ();
+  guint64 frames;
+
+  why = pw_graph_start (&graph, node);
+  if (why != NULL)
+    {
+      g_autofree char *msg = g_strdup_printf ("PipeWire capture is untested: %s", why);
+
+      pw_graph_stop (&graph);
+      g_test_skip (msg);
+      return;
+    }
+  g_test_message ("private PipeWire + WirePlumber + test stream up in %.2f s",
+                  (g_get_monotonic_time () - t0) / 1e6);
+
+  root = g_build_filename (graph.runtime_dir, "ev", NULL);
+  spec = pd_source_spec_parse (source_text, &error);
+  g_assert_no_error (error);
+  capture = pd_capture_new (spec);
+  pd_capture_set_evidence_root (capture, root);
+  pd_capture_set_scenario (capture, "pipewire");
+  pd_capture_set_checkpoint_interval (capture, GST_SECOND);
+  pd_capture_set_preview_enabled (capture, FALSE);
+  tsa = pd_tsa_client_new (PD_TSA_LOCAL, &error);
+  g_assert_no_error (error);
+  pd_capture_set_tsa (capture, tsa);
+  t0 = g_get_monotonic_time ();
+  g_assert_true (pd_capture_start (capture, &error));
+  g_assert_no_error (error);
+  /* The first frame arrives once WirePlumber has linked the capture stream to the node. */
+  while (pd_capture_get_frames (capture) == 0 && g_get_monotonic_time () - t0 < 10 * G_USEC_PER_SEC)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (10000);
+  g_test_message ("first frame from pipewiresrc after %.2f s", (g_get_monotonic_time () - t0) / 1e6);
+  g_assert_cmpuint (pd_capture_get_frames (capture), >, 0);
+  run_for (3000);
+  pd_capture_stop_async (capture, NULL, on_stopped, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  package = pd_capture_stop_finish (capture, result, &error);
+  g_assert_no_error (error);
+  frames = pd_capture_get_frames (capture);
+  g_test_message ("%" G_GUINT64_FORMAT " frames recorded from the PipeWire node", frames);
+  /* About 3 s at 30 fps. */
+  g_assert_cmpuint (frames, >=, 45);
+
+  trust = pd_trust_store_new_default (&error);
+  g_assert_no_error (error);
+  verdict = pd_verify_package (pd_package_get_path (package), trust, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (pd_verdict_to_string (pd_verify_result_get_verdict (verdict)), ==, "valid-practice");
+  m = pd_package_get_manifest (package);
+  source = json_object_get_object_member (m, "source");
+  g_assert_cmpstr (json_object_get_string_member (source, "kind"), ==, "pipewire");
+  g_assert_cmpstr (json_object_get_string_member (source, "pipewire_node"), ==, node);
+
+  /* A node that does not exist: nothing links, and the capture says so, naming the node. */
+  {
+    g_autoptr (PdSourceSpec) bad_spec = pd_source_spec_parse ("pipewire:no-such-node", &error);
+    g_autoptr (PdCapture) bad = NULL;
+    g_autoptr (GAsyncResult) bad_result = NULL;
+    g_autoptr (PdPackage) bad_package = NULL;
+
+    g_assert_no_error (error);
+    bad = pd_capture_new (bad_spec);
+    pd_capture_set_evidence_root (bad, root);
+    pd_capture_set_preview_enabled (bad, FALSE);
+    t0 = g_get_monotonic_time ();
+    if (pd_capture_start (bad, &error))
+      {
+        pd_capture_stop_async (bad, NULL, on_stopped, &bad_result);
+        while (bad_result == NULL)
+          g_main_context_iteration (NULL, TRUE);
+        bad_package = pd_capture_stop_finish (bad, bad_result, &error);
+      }
+    /* pipewiresrc 0.3.65 waits 30 s for a link before it gives up. */
+    g_assert_nonnull (error);
+    g_test_message ("missing node: “%s” after %.1f s", error->message, (g_get_monotonic_time () - t0) / 1e6);
+    g_assert_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE);
+    g_assert_nonnull (strstr (error->message, "no-such-node"));
+    g_assert_cmpuint (pd_capture_get_frames (bad), ==, 0);
+    g_clear_error (&error);
+  }
+
+  pw_graph_stop (&graph);
+}
+
+/* ---- The ScreenCast portal: absent, or present but silent: a clear error, never a hang ---- */
+
+static void
+on_portal_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static PdPortalScreencast *
+ask_portal (guint timeout_ms, gdouble *seconds, GError **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  PdPortalScreencast *cast;
+
+  pd_portal_screencast_new_async (timeout_ms, NULL, on_portal_done, &result);
+  while (result == NULL && g_get_monotonic_time () - t0 < 30 * G_USEC_PER_SEC)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (result);
+  cast = pd_portal_screencast_new_finish (result, error);
+  *seconds = (g_get_monotonic_time () - t0) / 1e6;
+  return cast;
+}
+
+static void
+on_portal_call (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                const char *method, GVariant *params, GDBusMethodInvocation *invocation,
+                gpointer user_data)
+{
+  /* A portal that has hung: every call is kept and never answered. */
+  g_ptr_array_add (user_data, g_object_ref (invocation));
+}
+
+static void
+test_portal_subprocess (void)
+{
+  g_autoptr (GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PdPortalScreencast) cast = NULL;
+  g_autoptr (GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  gdouble seconds;
+
+  g_test_dbus_up (bus);
+  /* No portal on the bus: refused at once, naming the portal. */
+  cast = ask_portal (0, &seconds, &error);
+  g_assert_null (cast);
+  g_assert_error (error, PD_DEVICE_ERROR, PD_DEVICE_ERROR_NO_PORTAL);
+#if HAVE_LIBPORTAL
+  g_assert_nonnull (strstr (error->message, "org.freedesktop.portal.ScreenCast"));
+  g_assert_cmpfloat (seconds, <, 3.0);
+  g_test_message ("no portal: refused in %.3f s", seconds);
+  g_clear_error (&error);
+
+  /* A portal that owns its name but never answers: an error after the timeout. */
+  {
+    g_autoptr (GDBusConnection) conn = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+    g_autoptr (GDBusNodeInfo) info = NULL;
+    static const char xml[] =
+      "<node><interface name='org.freedesktop.portal.ScreenCast'>"
+      "<method name='CreateSession'><arg type='a{sv}' direction='in'/><arg type='o' direction='out'/></method>"
+      "<property name='AvailableSourceTypes' type='u' access='read'/>"
+      "<property name='AvailableCursorModes' type='u' access='read'/>"
+      "<property name='version' type='u' access='read'/>"
+      "</interface></node>";
+    GDBusInterfaceVTable vtable = { on_portal_call, NULL, NULL };
+    guint reg, name;
+
+    g_assert_no_error (error);
+    info = g_dbus_node_info_new_for_xml (xml, &error);
+    g_assert_no_error (error);
+    reg = g_dbus_connection_register_object (conn, "/org/freedesktop/portal/desktop", info->interfaces[0],
+                                             &vtable, held, NULL, &error);
+    g_assert_no_error (error);
+    name = g_bus_own_name_on_connection (conn, "org.freedesktop.portal.Desktop", G_BUS_NAME_OWNER_FLAGS_NONE,
+                                         NULL, NULL, NULL, NULL);
+    /* Let the name be taken. */
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    g_usleep (200000);
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    cast = ask_portal (1000, &seconds, &error);
+    g_assert_null (cast);
+    g_assert_error (error, PD_DEVICE_ERROR, PD_DEVICE_ERROR_NO_PORTAL);
+    g_test_message ("silent portal: “%s” after %.2f s", error->message, seconds);
+    g_assert_cmpfloat (seconds, <, 10.0);
+    g_bus_unown_name (name);
+    g_dbus_connection_unregister_object (conn, reg);
+    /* Answer the calls still held, so the client's pending calls (and their references to the
+     * bus connection) end. */
+    for (guint i = 0; i < held->len; i++)
+      g_dbus_method_invocation_return_dbus_error (g_object_ref (held->pdata[i]), "org.freedesktop.DBus.Error.Failed", "test over");
+    g_ptr_array_set_size (held, 0);
+  }
+  /* Let the bus connection drop its last references before the bus goes down. */
+  run_for (300);
+
+#else
+  g_test_message ("built without libportal: %s", error->message);
+#endif
+  g_clear_object (&cast);
+  /* libportal 0.6 keeps its portal object (and so the bus connection) while a request it gave
+   * up on is still open, so g_test_dbus_down() would wait for it in vain: this runs in a
+   * subprocess, and GTestDBus ends the bus when the process exits. */
+  g_steal_pointer (&bus);
+}
+
+static void
+test_portal (void)
+{
+  g_test_trap_subprocess ("/core/device/portal/subprocess", 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
 }
 
 int
@@ -404,6 +835,9 @@ main (int argc, char **argv)
   g_test_add_func ("/core/device/env-rooted", test_env_rooted);
   g_test_add_func ("/core/device/capture-adb", test_capture_adb);
   g_test_add_func ("/core/device/v4l2-missing", test_v4l2_missing);
+  g_test_add_func ("/core/device/video-caps", test_video_caps);
   g_test_add_func ("/core/device/pipewire", test_pipewire);
+  g_test_add_func ("/core/device/portal", test_portal);
+  g_test_add_func ("/core/device/portal/subprocess", test_portal_subprocess);
   return g_test_run ();
 }

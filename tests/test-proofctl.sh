@@ -215,5 +215,64 @@ assert x[\"stamp_time\"], x"'
 "$PROOFCTL" audit --verify >"$tmp/audit.out" 2>&1
 rc=$?; check_if "audit log verifies (chain and stamps)" '[ $rc -eq 0 ]'
 
+# 7. proofctl ocr: bad input is exit 2 with a sentence; a package lists candidates as JSON.
+expect_usage_error "ocr: no package" "package folder" ocr
+expect_usage_error "ocr: not a folder" "not a folder" ocr "$tmp/nowhere"
+expect_usage_error "ocr: a folder that is not a package" "no manifest" ocr "$tmp"
+expect_usage_error "ocr: bad interval" "interval" ocr --interval 0 "$pkg"
+expect_usage_error "ocr: unknown scenario" "no-such-scenario" ocr --scenario no-such-scenario "$pkg"
+expect_usage_error "ocr: package without a scenario" "scenario" ocr "$pkg"
+out=$("$PROOFCTL" ocr --scenario wechat-chat --json "$pkg" 2>"$tmp/ocr.err"); rc=$?
+if [ $rc -ne 0 ] && grep -qi "not available\|language data" "$tmp/ocr.err"; then
+  n=$((n+1)); echo "ok $n - ocr --json on a package # SKIP OCR not available: $(head -c 200 "$tmp/ocr.err")"
+else
+  check_if "ocr --json on a package prints an array (exit $rc)" '[ $rc -eq 0 ] && printf "%s" "$out" | /usr/bin/python3 -c "import json,sys; assert isinstance(json.load(sys.stdin), list)"'
+fi
+
+# 7. Devices and phone environments through the fake adb (two fictional phones and an
+#    unauthorised one): what can be recorded with which --source, and each environment check.
+fake_adb="$(dirname "$0")/fake-adb"
+export PROOFDESK_ADB="$fake_adb"
+"$PROOFCTL" devices >"$tmp/dev.out" 2>"$tmp/dev.err"
+rc=$?; check_if "devices exits 0 and lists the test pattern and both phones" '[ $rc -eq 0 ] && grep -q "^  test " "$tmp/dev.out" && grep -q "adb:FAKESERIAL\|scrcpy:FAKESERIAL" "$tmp/dev.out" && grep -q "Rooted Phone 5" "$tmp/dev.out"'
+check_if "devices explains the unauthorised phone and how to fix it" 'grep -q "unauthorized" "$tmp/dev.out" && grep -q "Allow USB debugging" "$tmp/dev.out"'
+"$PROOFCTL" devices --json >"$tmp/dev.json" 2>"$tmp/dev.err"
+rc=$?
+check "devices --json exits 0" [ $rc -eq 0 ]
+check "devices --json: sources with --source values, phones with state, helpers with fixes" /usr/bin/python3 -c '
+import json,sys; d=json.load(open(sys.argv[1]))
+src={s["source"]: s for s in d["sources"] if s["source"]}
+assert "test" in src, src
+ph={s["serial"]: s for s in d["sources"] if s["kind"] == "phone"}
+assert set(ph) == {"FAKESERIAL","FAKEROOTED","FAKEUNAUTH"}, ph
+assert ph["FAKESERIAL"]["available"] and ph["FAKESERIAL"]["source"] in ("adb:FAKESERIAL","scrcpy:FAKESERIAL")
+assert ph["FAKESERIAL"]["state"] == "device" and "detail" in ph["FAKESERIAL"]
+u=ph["FAKEUNAUTH"]; assert u["source"] is None and not u["available"] and u["state"] == "unauthorized" and "Allow" in u["explanation"], u
+t=d["tools"]; assert t["adb"]["available"]
+for k in ("scrcpy","v4l2loopback","pipewire"):
+  assert t[k]["available"] or t[k]["explanation"], (k, t[k])
+if not t["scrcpy"]["available"]: assert "apt install scrcpy" in t["scrcpy"]["explanation"]
+if not t["v4l2loopback"]["available"]: assert "v4l2loopback" in t["v4l2loopback"]["explanation"]
+w=[s for s in d["sources"] if s["kind"] == "portal"]; assert len(w) == 1 and (w[0]["available"] or w[0]["explanation"])' "$tmp/dev.json"
+env -u PROOFDESK_ADB PATH=/nonexistent "$PROOFCTL" devices >"$tmp/dev2.out" 2>&1
+rc=$?; check_if "devices without adb still lists the rest and says how to install adb" '[ $rc -eq 0 ] && grep -q "^  test " "$tmp/dev2.out" && grep -q "apt install adb" "$tmp/dev2.out"'
+"$PROOFCTL" env FAKESERIAL --app wechat >"$tmp/env1.out" 2>&1
+rc=$?; check_if "env of the clean phone: every check passes (exit 0)" '[ $rc -eq 0 ] && [ "$(grep -c "^  PASS " "$tmp/env1.out")" -eq 4 ] && grep -q "Fake Phone 9" "$tmp/env1.out"'
+"$PROOFCTL" env FAKEROOTED --app wechat-chat --json >"$tmp/env2.json" 2>"$tmp/env2.err"
+rc=$?
+check "env of the rooted phone exits 1 (a check failed)" [ $rc -eq 1 ]
+check "env --json of the rooted phone flags network, storage, app and names the proxy and installer" /usr/bin/python3 -c '
+import json,sys; r=json.load(open(sys.argv[1]))
+c={x["id"]: x for x in r["checks"]}
+assert r["root"]["rooted"] is True
+for k in ("env.network","env.storage","env.app"): assert c[k]["result"] == "failed", (k, c[k])
+assert "proxy" in c["env.network"]["message"] and r["network"]["http_proxy"] == "192.168.1.5:8888"
+assert r["app"]["installer"] == "com.example.filemanager"' "$tmp/env2.json"
+expect_usage_error "env of an unknown serial: exit 2 naming it" "NOSUCHPHONE" env NOSUCHPHONE
+expect_usage_error "env of the unauthorised phone: exit 2 saying how to allow it" "Allow" env FAKEUNAUTH
+expect_usage_error "env with an unsafe app name: exit 2" "unknown app" env FAKESERIAL --app "x; rm -rf /"
+expect_usage_error "env without a serial: exit 2" "no phone given" env
+unset PROOFDESK_ADB
+
 echo "1..$n"
 exit $(( failed > 0 ))

@@ -11,6 +11,7 @@
 #include "pd-application.h"
 #include "pd-capture-page.h"
 #include "pd-capture-source.h"
+#include "pd-portal.h"
 #include "pd-capture.h"
 #include "pd-catalog.h"
 #include "pd-checklist-panel.h"
@@ -81,6 +82,8 @@ struct _PdCapturePage
   GSettings           *settings;         /* NULL when the schema is not installed */
   PdCatalog           *catalog;          /* NULL when it cannot be opened: cases in memory */
   PdCapture           *capture;
+  PdPortalScreencast  *portal;           /* Wayland: the shared screen, while it is recorded */
+  gboolean             asking_portal;
   PdPackage           *package;
   GPtrArray           *warning_rows;
   char                *digest;
@@ -251,6 +254,9 @@ create_source_row (gpointer item, gpointer user_data)
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), pd_capture_source_get_subtitle (source));
   if (pd_capture_source_get_icon_name (source) != NULL)
     adw_action_row_set_icon_name (ADW_ACTION_ROW (row), pd_capture_source_get_icon_name (source));
+  /* A phone that has not allowed USB debugging yet: the subtitle says what to do. */
+  if (!pd_capture_source_get_available (source))
+    gtk_widget_set_sensitive (check, FALSE);
   gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
   if (first != NULL)
     gtk_check_button_set_group (GTK_CHECK_BUTTON (check), GTK_CHECK_BUTTON (first));
@@ -303,6 +309,20 @@ pd_capture_page_select_source (PdCapturePage *self, const char *source_id, const
         gtk_editable_set_text (self->region_entry, region);
       return TRUE;
     }
+}
+
+/* Phones and video devices come and go (PdCaptureSource's list is live); a phone whose state
+ * changes is replaced by a new entry with the same id: keep it chosen. */
+static void
+on_sources_changed (PdCapturePage *self)
+{
+  g_autofree char *id = NULL;
+
+  if (self->source == NULL)
+    return;
+  id = g_strdup (pd_capture_source_get_id (self->source));
+  if (!pd_capture_page_select_source (self, id, NULL))
+    g_clear_object (&self->source);
 }
 
 /* ---- Cases ---- */
@@ -858,6 +878,7 @@ on_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
   show_result (self, capture, error);
   pd_checklist_panel_set_capture (self->checklist_panel, NULL);
   g_clear_object (&self->capture);
+  g_clear_object (&self->portal);
   self->state = PAGE_RESULT;
   update_state (self);
   update_disk (self);
@@ -883,6 +904,9 @@ stop_recording (PdCapturePage *self, const char *decision)
 
       pd_capture_set_checklist_summary (self->capture, summary);
     }
+  /* Suggestions are answered while recording only: stop reading the screen. */
+  pd_checklist_panel_set_ocr_worker (self->checklist_panel, NULL);
+  pd_capture_set_ocr (self->capture, NULL);
   self->state = PAGE_SEALING;
   update_state (self);
   pd_capture_stop_async (self->capture, NULL, on_stopped, g_object_ref (self));
@@ -957,16 +981,37 @@ on_capture_failed (PdCapture *capture, const GError *error, PdCapturePage *self)
 }
 
 /* One mark toast at a time: marks come quickly, and the newest is the one to undo. */
+/* Gone from the screen (timed out, closed, or its button used): the next mark gets a new one. */
+static void
+on_mark_toast_dismissed (AdwToast *t, PdCapturePage *self)
+{
+  if (self->mark_toast == t)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (t), (gpointer *) &self->mark_toast);
+      self->mark_toast = NULL;
+    }
+}
+
 static void
 replace_mark_toast (PdCapturePage *self, AdwToast *t)
 {
   if (self->mark_toast != NULL)
     {
-      g_object_remove_weak_pointer (G_OBJECT (self->mark_toast), (gpointer *) &self->mark_toast);
-      adw_toast_dismiss (self->mark_toast);
+      /* The toast on screen is changed in place, as libadwaita documents for undo toasts:
+       * dismissing one still in its show animation (marks in quick succession) crashes
+       * libadwaita 1.2 in adw_animation_skip. */
+      AdwToast *shown = self->mark_toast;
+
+      adw_toast_set_title (shown, adw_toast_get_title (t));
+      adw_toast_set_button_label (shown, adw_toast_get_button_label (t));
+      adw_toast_set_action_name (shown, adw_toast_get_action_name (t));
+      adw_toast_set_action_target_value (shown, adw_toast_get_action_target_value (t));
+      g_object_unref (t);
+      return;
     }
   self->mark_toast = t;
   g_object_add_weak_pointer (G_OBJECT (t), (gpointer *) &self->mark_toast);
+  g_signal_connect_object (t, "dismissed", G_CALLBACK (on_mark_toast_dismissed), self, 0);
   adw_toast_set_timeout (t, 3);
   adw_toast_overlay_add_toast (self->toast_overlay, t);
 }
@@ -999,6 +1044,31 @@ on_mark_failed (PdCapturePage *self, const GError *error, PdChecklistPanel *pane
   toast (self, error->message);
 }
 
+/* OCR suggestions on the checklist: with a scenario, when Tesseract and its language data are
+ * there, unless turned off in Preferences. The worker drops the frames it cannot read in time,
+ * so the recording is never slowed; a missing OCR is no reason not to record. */
+static void
+start_ocr (PdCapturePage *self, PdChecklist *checklist)
+{
+  g_autoptr (PdOcrWorker) worker = NULL;
+  g_autoptr (GSettingsSchema) schema = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (self->settings != NULL)
+    g_object_get (self->settings, "settings-schema", &schema, NULL);
+  if (checklist == NULL || self->capture == NULL
+      || (schema != NULL && g_settings_schema_has_key (schema, "ocr-suggestions")
+          && !g_settings_get_boolean (self->settings, "ocr-suggestions")))
+    return;
+  if (!pd_ocr_is_available (&error) || (worker = pd_ocr_worker_new (checklist, &error)) == NULL)
+    {
+      g_message ("Recording without OCR suggestions: %s", error->message);
+      return;
+    }
+  pd_capture_set_ocr (self->capture, worker);
+  pd_checklist_panel_set_ocr_worker (self->checklist_panel, worker);
+}
+
 /* The phone's environment report ticks the environment items it checked and flags the
  * ones that failed (before recording; the report after recording only goes to the manifest). */
 static void
@@ -1009,6 +1079,29 @@ on_capture_environment (PdCapture *capture, const char *when, JsonObject *report
 
   if (checklist != NULL && g_strcmp0 (when, "before") == 0)
     pd_checklist_apply_environment (checklist, report);
+}
+
+static void start_recording (PdCapturePage *self);
+
+static void
+on_portal_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PdCapturePage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PdPortalScreencast) portal = pd_portal_screencast_new_finish (result, &error);
+
+  self->asking_portal = FALSE;
+  /* The page may have closed while the desktop was asking. */
+  if (self->main_stack == NULL)
+    return;
+  if (portal == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        toast (self, error->message);
+      return;
+    }
+  g_set_object (&self->portal, portal);
+  start_recording (self);
 }
 
 static void
@@ -1030,9 +1123,22 @@ start_recording (PdCapturePage *self)
       toast (self, _("Choose what to record first"));
       return;
     }
-  spec = pd_capture_source_build_spec (self->source,
-                                       self->region_entry ? gtk_editable_get_text (self->region_entry) : NULL,
-                                       &error);
+  if (pd_capture_source_get_needs_portal (self->source) && self->portal == NULL)
+    {
+      /* The desktop asks which screen to share; recording starts once it has answered. */
+      if (!self->asking_portal)
+        {
+          self->asking_portal = TRUE;
+          pd_portal_screencast_new_async (0, NULL, on_portal_ready, g_object_ref (self));
+        }
+      return;
+    }
+  if (self->portal != NULL && pd_capture_source_get_needs_portal (self->source))
+    spec = pd_source_spec_copy (pd_portal_screencast_get_source (self->portal));
+  else
+    spec = pd_capture_source_build_spec (self->source,
+                                         self->region_entry ? gtk_editable_get_text (self->region_entry) : NULL,
+                                         &error);
   if (spec == NULL)
     {
       if (self->region_entry != NULL && pd_capture_source_get_needs_region (self->source))
@@ -1105,6 +1211,7 @@ start_recording (PdCapturePage *self)
   self->first_stamp_told = FALSE;
   pd_checklist_panel_set_checklist (self->checklist_panel, checklist);
   pd_checklist_panel_set_capture (self->checklist_panel, self->capture);
+  start_ocr (self, checklist);
   gtk_picture_set_paintable (self->preview, NULL);
   self->preview_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->preview), on_preview_tick, self, NULL);
   self->status_timeout = g_timeout_add (250, on_status_timeout, self);
@@ -1302,6 +1409,7 @@ pd_capture_page_dispose (GObject *object)
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);
   g_clear_object (&self->capture);
+  g_clear_object (&self->portal);
   g_clear_object (&self->package);
   g_clear_object (&self->source);
   g_clear_object (&self->sources);
@@ -1471,6 +1579,8 @@ pd_capture_page_init (PdCapturePage *self)
 
   self->sources = pd_capture_source_list_new ();
   gtk_list_box_bind_model (self->source_list, G_LIST_MODEL (self->sources), create_source_row, self, NULL);
+  g_signal_connect_object (self->sources, "items-changed", G_CALLBACK (on_sources_changed), self,
+                           G_CONNECT_SWAPPED);
 
   self->catalog = pd_catalog_open (NULL, &error);
   if (self->catalog == NULL)

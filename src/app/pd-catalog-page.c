@@ -8,6 +8,7 @@
 
 #include "pd-application.h"
 #include "pd-catalog-page.h"
+#include "pd-ocr.h"
 #include "pd-seal.h"
 #include "pd-tsa.h"
 #include "pd-util.h"
@@ -121,6 +122,13 @@ struct _PdCatalogPage
   char                 *message;
   GPtrArray            *detail_rows;    /* rows added to marks_group and files_group */
   GCancellable         *cancellable;    /* the running action */
+  /* "Find missing items (OCR)": a scan of the selected session's recording */
+  AdwPreferencesGroup  *ocr_group;
+  GtkWidget            *ocr_button;
+  GtkSpinner           *ocr_spinner;
+  GPtrArray            *ocr_rows;       /* result rows in ocr_group */
+  char                 *ocr_uuid;       /* the session they are for */
+  GCancellable         *ocr_cancellable;
 
   int                   verdict;        /* of action_uuid, -1 when none */
   gboolean              busy;
@@ -138,6 +146,7 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_FINAL_TYPE (PdCatalogPage, pd_catalog_page, ADW_TYPE_BIN)
 
 static void show_details (PdCatalogPage *self);
+static void clear_ocr (PdCatalogPage *self);
 
 static void
 set_busy (PdCatalogPage *self, gboolean busy)
@@ -731,6 +740,8 @@ show_details (PdCatalogPage *self)
   gint64      size;
 
   clear_detail_rows (self);
+  if (g_strcmp0 (self->ocr_uuid, self->selected_uuid) != 0)
+    clear_ocr (self);
   if (self->selected_uuid == NULL || self->catalog == NULL)
     {
       gtk_stack_set_visible_child_name (self->details_stack, "none");
@@ -842,6 +853,122 @@ show_details (PdCatalogPage *self)
   fill_files (self, pd_json_array (root, "files"));
   update_verdict_row (self);
   gtk_stack_set_visible_child_name (self->details_stack, "details");
+}
+
+/* ---- Find missing items (OCR) ---- */
+
+static void
+clear_ocr (PdCatalogPage *self)
+{
+  if (self->ocr_cancellable != NULL)
+    g_cancellable_cancel (self->ocr_cancellable);
+  g_clear_object (&self->ocr_cancellable);
+  for (guint i = 0; i < self->ocr_rows->len; i++)
+    adw_preferences_group_remove (self->ocr_group, self->ocr_rows->pdata[i]);
+  g_ptr_array_set_size (self->ocr_rows, 0);
+  g_clear_pointer (&self->ocr_uuid, g_free);
+  gtk_spinner_stop (self->ocr_spinner);
+  gtk_widget_set_visible (GTK_WIDGET (self->ocr_spinner), FALSE);
+  gtk_widget_set_sensitive (self->ocr_button, TRUE);
+}
+
+static AdwActionRow *
+add_ocr_row (PdCatalogPage *self, const char *title, const char *subtitle)
+{
+  AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (row, subtitle);
+  adw_action_row_set_subtitle_lines (row, 2);
+  adw_preferences_group_add (self->ocr_group, GTK_WIDGET (row));
+  g_ptr_array_add (self->ocr_rows, row);
+  return row;
+}
+
+static void
+on_ocr_scanned (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PdCatalogPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) found = pd_ocr_scan_package_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->ocr_rows == NULL)
+    return;
+  g_clear_object (&self->ocr_cancellable);
+  gtk_spinner_stop (self->ocr_spinner);
+  gtk_widget_set_visible (GTK_WIDGET (self->ocr_spinner), FALSE);
+  gtk_widget_set_sensitive (self->ocr_button, TRUE);
+  if (found == NULL)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (add_ocr_row (self, _("The recording could not be read"),
+                                                          error->message)),
+                                "dim-label");
+      toast (self, error->message);
+      return;
+    }
+  if (found->len == 0)
+    gtk_widget_add_css_class (GTK_WIDGET (add_ocr_row (self, _("No candidates for the missing items"), NULL)),
+                              "dim-label");
+  for (guint i = 0; i < found->len; i++)
+    {
+      const PdOcrSuggestion *s = g_ptr_array_index (found, i);
+      g_autofree char *at = pd_format_stream_time (s->stream_time);
+      /* Translators: when in the recording, the text OCR found there, and how sure it is. */
+      g_autofree char *subtitle = g_strdup_printf (_("%s · “%s” · %.0f%%"), at, s->text ? s->text : "",
+                                                   s->confidence * 100.0);
+
+      add_ocr_row (self, s->item_title ? g_dgettext (GETTEXT_PACKAGE, s->item_title) : s->item_id, subtitle);
+    }
+}
+
+static void
+on_ocr_clicked (PdCatalogPage *self)
+{
+  g_autoptr (PdCatalogSession) session = NULL;
+  const char *dir;
+
+  if (self->selected_uuid == NULL || self->catalog == NULL)
+    return;
+  session = pd_catalog_get_session (self->catalog, self->selected_uuid, NULL);
+  dir = session != NULL ? pd_catalog_session_get_package_path (session) : NULL;
+  if (dir == NULL)
+    {
+      toast (self, _("This session has no package folder to read."));
+      return;
+    }
+  clear_ocr (self);
+  self->ocr_uuid = g_strdup (self->selected_uuid);
+  self->ocr_cancellable = g_cancellable_new ();
+  gtk_widget_set_sensitive (self->ocr_button, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->ocr_spinner), TRUE);
+  gtk_spinner_start (self->ocr_spinner);
+  pd_ocr_scan_package_async (dir, NULL, 0, self->ocr_cancellable, on_ocr_scanned, g_object_ref (self));
+}
+
+/* The group under the marks, built here so the page's template stays as it is. */
+static void
+create_ocr_group (PdCatalogPage *self)
+{
+  GtkWidget *suffix = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self->marks_group));
+
+  self->ocr_rows = g_ptr_array_new ();
+  self->ocr_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->ocr_group, _("Missing Items"));
+  adw_preferences_group_set_description (self->ocr_group,
+                                         _("Read the recording's text for the checklist items not marked, to find where they are shown. The text is a hint, never evidence by itself."));
+  self->ocr_spinner = GTK_SPINNER (gtk_spinner_new ());
+  gtk_widget_set_visible (GTK_WIDGET (self->ocr_spinner), FALSE);
+  gtk_widget_set_valign (GTK_WIDGET (self->ocr_spinner), GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (suffix), GTK_WIDGET (self->ocr_spinner));
+  self->ocr_button = gtk_button_new_with_mnemonic (_("_Find Missing Items (OCR)"));
+  gtk_widget_set_valign (self->ocr_button, GTK_ALIGN_CENTER);
+  g_signal_connect_object (self->ocr_button, "clicked", G_CALLBACK (on_ocr_clicked), self, G_CONNECT_SWAPPED);
+  gtk_box_append (GTK_BOX (suffix), self->ocr_button);
+  adw_preferences_group_set_header_suffix (self->ocr_group, suffix);
+  gtk_widget_insert_after (GTK_WIDGET (self->ocr_group), parent, GTK_WIDGET (self->marks_group));
 }
 
 /* ---- Signals ---- */
@@ -1120,6 +1247,10 @@ pd_catalog_page_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->ocr_cancellable != NULL)
+    g_cancellable_cancel (self->ocr_cancellable);
+  g_clear_object (&self->ocr_cancellable);
+  g_clear_pointer (&self->ocr_rows, g_ptr_array_unref);
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
   if (self->detail_rows != NULL)
@@ -1143,6 +1274,7 @@ pd_catalog_page_finalize (GObject *object)
   g_free (self->selected_uuid);
   g_free (self->action_uuid);
   g_free (self->message);
+  g_free (self->ocr_uuid);
 
   G_OBJECT_CLASS (pd_catalog_page_parent_class)->finalize (object);
 }
@@ -1214,6 +1346,7 @@ pd_catalog_page_init (PdCatalogPage *self)
 
   self->verdict = -1;
   self->detail_rows = g_ptr_array_new ();
+  create_ocr_group (self);
   self->cases = g_new0 (char *, 1);
   self->sessions = g_list_store_new (PD_TYPE_CATALOG_PAGE_ITEM);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->sessions)));

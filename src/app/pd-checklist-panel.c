@@ -1,10 +1,11 @@
 /* pd-checklist-panel.c — the live checklist: sections of items, marked while recording by a click,
- * a number key or with a note, each mark undoable. */
+ * a number key or with a note, each mark undoable; OCR suggestions shown on their items' rows. */
 #define G_LOG_DOMAIN "pd-checklist-panel"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <gst/video/video.h>
 
 #include "pd-application.h"
 #include "pd-checklist-panel.h"
@@ -22,6 +23,12 @@ typedef struct
   GtkWidget        *undo_button;
   GtkWidget        *key_label;
   GtkWidget        *count_label;
+  /* The OCR suggestion waiting for the operator, and its card (a row under this one, built
+   * when the first suggestion arrives, owned by the list). */
+  PdOcrSuggestion  *suggestion;
+  GtkWidget        *card;
+  GtkLabel         *badge;
+  GtkPicture       *thumb;
 } Row;
 
 struct _PdChecklistPanel
@@ -42,6 +49,9 @@ struct _PdChecklistPanel
   GPtrArray          *rows;         /* Row*, in item order */
   GHashTable         *mark_times;   /* mark id → stream time (ns) */
   gulong              changed_id;
+  PdOcrWorker        *worker;
+  gulong              suggestion_id;
+  GPtrArray          *pending;      /* Row* with a suggestion, oldest first (borrowed) */
 };
 
 G_DEFINE_FINAL_TYPE (PdChecklistPanel, pd_checklist_panel, GTK_TYPE_WIDGET)
@@ -54,6 +64,8 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+static void withdraw_suggestion (PdChecklistPanel *self, Row *row);
 
 static gboolean
 is_recording (PdChecklistPanel *self)
@@ -165,6 +177,14 @@ on_checklist_changed (PdChecklistPanel *self, PdChecklistItem *item, PdChecklist
   else
     update_all (self);
   update_progress (self);
+  /* Marked some other way (a key, a click): the suggestion has nothing left to ask. */
+  for (guint i = self->pending->len; i > 0; i--)
+    {
+      Row *r = g_ptr_array_index (self->pending, i - 1);
+
+      if (pd_checklist_item_is_marked (r->item))
+        withdraw_suggestion (self, r);
+    }
 }
 
 /* ---- Marking ---- */
@@ -395,6 +415,8 @@ rebuild (PdChecklistPanel *self)
   GtkWidget  *child;
   GListModel *sections;
 
+  while (self->pending->len > 0)
+    withdraw_suggestion (self, g_ptr_array_index (self->pending, self->pending->len - 1));
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->sections_box))) != NULL)
     gtk_box_remove (self->sections_box, child);
   g_ptr_array_set_size (self->rows, 0);
@@ -429,6 +451,463 @@ rebuild (PdChecklistPanel *self)
     }
   gtk_stack_set_visible_child_name (self->stack, "list");
   update_all (self);
+}
+
+/* ---- OCR suggestions ---- */
+
+static void
+row_free (gpointer data)
+{
+  Row *row = data;
+
+  g_clear_pointer (&row->suggestion, pd_ocr_suggestion_free);
+  g_free (row);
+}
+
+static void
+load_css_once (void)
+{
+  static gboolean loaded;
+  g_autoptr (GtkCssProvider) provider = NULL;
+
+  if (loaded || gdk_display_get_default () == NULL)
+    return;
+  loaded = TRUE;
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_data (provider,
+                                   "row.pd-ocr-card { background-color: alpha(@accent_bg_color, 0.08); }\n"
+                                   ".pd-ocr-badge { padding: 2px 10px; border-radius: 999px;"
+                                   " background-color: alpha(@accent_bg_color, 0.18); font-weight: bold; }\n"
+                                   ".pd-ocr-thumb { border-radius: 4px; }\n",
+                                   -1);
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+#define THUMB_MAX_WIDTH  72
+#define THUMB_MAX_HEIGHT 96
+
+/* A small picture of the frame the text was read from, with the text's box drawn on it; NULL
+ * when there is no frame or it is not BGRA/BGRx. */
+static GdkTexture *
+make_thumbnail (const PdOcrSuggestion *s)
+{
+  GstBuffer       *buffer = s->frame != NULL ? gst_sample_get_buffer (s->frame) : NULL;
+  GstCaps         *caps = s->frame != NULL ? gst_sample_get_caps (s->frame) : NULL;
+  GstVideoInfo     info;
+  GstVideoFrame    frame;
+  cairo_surface_t *source, *thumb;
+  cairo_t         *cr;
+  cairo_format_t   format;
+  double           scale;
+  int              width, height, tw, th;
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (buffer == NULL || caps == NULL || !gst_video_info_from_caps (&info, caps))
+    return NULL;
+  if (GST_VIDEO_INFO_FORMAT (&info) == GST_VIDEO_FORMAT_BGRA)
+    format = CAIRO_FORMAT_ARGB32;
+  else if (GST_VIDEO_INFO_FORMAT (&info) == GST_VIDEO_FORMAT_BGRx)
+    format = CAIRO_FORMAT_RGB24;
+  else
+    return NULL;
+  width = GST_VIDEO_INFO_WIDTH (&info);
+  height = GST_VIDEO_INFO_HEIGHT (&info);
+  if (width <= 0 || height <= 0 || !gst_video_frame_map (&frame, &info, buffer, GST_MAP_READ))
+    return NULL;
+  scale = MIN ((double) THUMB_MAX_WIDTH / width, (double) THUMB_MAX_HEIGHT / height);
+  tw = MAX (1, (int) (width * scale + 0.5));
+  th = MAX (1, (int) (height * scale + 0.5));
+
+  /* Video is opaque, so its straight alpha is already premultiplied. */
+  source = cairo_image_surface_create_for_data (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0), format, width,
+                                                height, GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0));
+  thumb = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, tw, th);
+  cr = cairo_create (thumb);
+  cairo_scale (cr, scale, scale);
+  cairo_set_source_surface (cr, source, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_GOOD);
+  cairo_paint (cr);
+  cairo_identity_matrix (cr);
+  if (s->width > 0 && s->height > 0)
+    {
+      /* At least a few pixels, so a short word still shows where it is. */
+      double x = s->x * scale, y = s->y * scale, w = MAX (s->width * scale, 4), h = MAX (s->height * scale, 3);
+
+      cairo_set_source_rgb (cr, 0.9, 0.1, 0.1);
+      cairo_set_line_width (cr, 1.5);
+      cairo_rectangle (cr, x - 1, y - 1, w + 2, h + 2);
+      cairo_stroke (cr);
+    }
+  cairo_destroy (cr);
+  cairo_surface_destroy (source);
+  gst_video_frame_unmap (&frame);
+  cairo_surface_flush (thumb);
+  bytes = g_bytes_new (cairo_image_surface_get_data (thumb),
+                       (gsize) cairo_image_surface_get_stride (thumb) * th);
+  cairo_surface_destroy (thumb);
+  return gdk_memory_texture_new (tw, th, GDK_MEMORY_DEFAULT, bytes,
+                                 cairo_format_stride_for_width (CAIRO_FORMAT_ARGB32, tw));
+}
+
+static void
+withdraw_suggestion (PdChecklistPanel *self, Row *row)
+{
+  g_ptr_array_remove (self->pending, row);
+  g_clear_pointer (&row->suggestion, pd_ocr_suggestion_free);
+  if (row->card != NULL)
+    gtk_widget_set_visible (row->card, FALSE);
+  gtk_widget_remove_css_class (GTK_WIDGET (row->row), "pd-has-suggestion");
+}
+
+static Row *
+find_row_by_id (PdChecklistPanel *self, const char *item_id)
+{
+  for (guint i = 0; self->rows != NULL && i < self->rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (self->rows, i);
+
+      if (g_strcmp0 (pd_checklist_item_get_id (row->item), item_id) == 0)
+        return row;
+    }
+  return NULL;
+}
+
+/* The row whose suggestion to answer: `item_id`'s, or the newest. */
+static Row *
+pending_row (PdChecklistPanel *self, const char *item_id, GError **error)
+{
+  Row *row = NULL;
+
+  if (item_id == NULL && self->pending->len > 0)
+    row = g_ptr_array_index (self->pending, self->pending->len - 1);
+  else if (item_id != NULL)
+    row = find_row_by_id (self, item_id);
+  if (row == NULL || row->suggestion == NULL)
+    {
+      g_set_error_literal (error, PD_CHECKLIST_ERROR, PD_CHECKLIST_ERROR_NOT_FOUND,
+                           _("There is no suggestion to answer."));
+      return NULL;
+    }
+  return row;
+}
+
+guint
+pd_checklist_panel_confirm_suggestion (PdChecklistPanel *self, const char *item_id, GError **error)
+{
+  g_autoptr (PdOcrSuggestion) suggestion = NULL;
+  g_autoptr (GError) local_error = NULL;
+  Row   *row;
+  guint  mark_id;
+
+  g_return_val_if_fail (PD_IS_CHECKLIST_PANEL (self), 0);
+
+  if ((row = pending_row (self, item_id, error)) == NULL)
+    return 0;
+  /* Taken off the row first: the mark below changes the checklist, which withdraws it. */
+  suggestion = g_steal_pointer (&row->suggestion);
+  withdraw_suggestion (self, row);
+  mark_id = pd_checklist_panel_mark (self, suggestion->item_id, suggestion->text, error);
+  if (mark_id == 0)
+    return 0;
+  if (!pd_capture_record_suggestion (self->capture, suggestion, "confirmed", mark_id, &local_error))
+    g_signal_emit (self, signals[SIGNAL_MARK_FAILED], 0, local_error);
+  return mark_id;
+}
+
+gboolean
+pd_checklist_panel_dismiss_suggestion (PdChecklistPanel *self, const char *item_id, GError **error)
+{
+  g_autoptr (PdOcrSuggestion) suggestion = NULL;
+  Row *row;
+
+  g_return_val_if_fail (PD_IS_CHECKLIST_PANEL (self), FALSE);
+
+  if ((row = pending_row (self, item_id, error)) == NULL)
+    return FALSE;
+  suggestion = g_steal_pointer (&row->suggestion);
+  withdraw_suggestion (self, row);
+  if (!is_recording (self))
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
+                   _("Suggestions can only be answered while recording."));
+      return FALSE;
+    }
+  return pd_capture_record_suggestion (self->capture, suggestion, "dismissed", 0, error);
+}
+
+static void
+on_confirm_clicked (GtkButton *button, Row *row)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (pd_checklist_panel_confirm_suggestion (row->panel, pd_checklist_item_get_id (row->item), &error) == 0)
+    g_signal_emit (row->panel, signals[SIGNAL_MARK_FAILED], 0, error);
+}
+
+static void
+on_dismiss_clicked (GtkButton *button, Row *row)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!pd_checklist_panel_dismiss_suggestion (row->panel, pd_checklist_item_get_id (row->item), &error))
+    g_signal_emit (row->panel, signals[SIGNAL_MARK_FAILED], 0, error);
+}
+
+/* The card under an item's row: thumbnail, the text found and when, Confirm and Dismiss. It is
+ * a row of the same list so it reads as part of the item. */
+static void
+create_card (PdChecklistPanel *self, Row *row)
+{
+  GtkWidget *list = gtk_widget_get_parent (GTK_WIDGET (row->row));
+  GtkWidget *card, *box, *texts, *caption, *confirm, *dismiss, *buttons;
+
+  if (!GTK_IS_LIST_BOX (list))
+    return;
+  card = gtk_list_box_row_new ();
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (card), FALSE);
+  gtk_list_box_row_set_selectable (GTK_LIST_BOX_ROW (card), FALSE);
+  gtk_widget_add_css_class (card, "pd-ocr-card");
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+
+  row->thumb = GTK_PICTURE (gtk_picture_new ());
+  gtk_picture_set_can_shrink (row->thumb, FALSE);
+  gtk_widget_set_valign (GTK_WIDGET (row->thumb), GTK_ALIGN_CENTER);
+  gtk_widget_set_overflow (GTK_WIDGET (row->thumb), GTK_OVERFLOW_HIDDEN);
+  gtk_widget_add_css_class (GTK_WIDGET (row->thumb), "pd-ocr-thumb");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row->thumb), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("The frame the text was read from, with the text outlined"), -1);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (row->thumb));
+
+  texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  gtk_widget_set_hexpand (texts, TRUE);
+  gtk_widget_set_valign (texts, GTK_ALIGN_CENTER);
+  row->badge = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_ellipsize (row->badge, PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (row->badge, 0);
+  gtk_widget_set_halign (GTK_WIDGET (row->badge), GTK_ALIGN_START);
+  gtk_widget_add_css_class (GTK_WIDGET (row->badge), "pd-ocr-badge");
+  gtk_widget_add_css_class (GTK_WIDGET (row->badge), "numeric");
+  gtk_box_append (GTK_BOX (texts), GTK_WIDGET (row->badge));
+  /* Translators: under a suggestion read from the screen by OCR, on a checklist item. */
+  caption = gtk_label_new (_("Seen on screen — Enter confirms, Esc dismisses"));
+  gtk_label_set_wrap (GTK_LABEL (caption), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (caption), 0);
+  gtk_widget_add_css_class (caption, "caption");
+  gtk_widget_add_css_class (caption, "dim-label");
+  gtk_box_append (GTK_BOX (texts), caption);
+  gtk_box_append (GTK_BOX (box), texts);
+
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_valign (buttons, GTK_ALIGN_CENTER);
+  confirm = gtk_button_new_from_icon_name ("object-select-symbolic");
+  gtk_widget_add_css_class (confirm, "suggested-action");
+  gtk_widget_add_css_class (confirm, "circular");
+  gtk_widget_set_tooltip_text (confirm, _("Confirm: mark the item with this text (Enter)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (confirm), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Confirm suggestion"), -1);
+  g_signal_connect (confirm, "clicked", G_CALLBACK (on_confirm_clicked), row);
+  gtk_box_append (GTK_BOX (buttons), confirm);
+  dismiss = gtk_button_new_from_icon_name ("window-close-symbolic");
+  gtk_widget_add_css_class (dismiss, "flat");
+  gtk_widget_add_css_class (dismiss, "circular");
+  gtk_widget_set_tooltip_text (dismiss, _("Dismiss the suggestion (Esc)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (dismiss), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Dismiss suggestion"), -1);
+  g_signal_connect (dismiss, "clicked", G_CALLBACK (on_dismiss_clicked), row);
+  gtk_box_append (GTK_BOX (buttons), dismiss);
+  gtk_box_append (GTK_BOX (box), buttons);
+
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (card), box);
+  gtk_list_box_insert (GTK_LIST_BOX (list), card, gtk_list_box_row_get_index (GTK_LIST_BOX_ROW (row->row)) + 1);
+  row->card = card;
+}
+
+/* Scrolls the list so a new card is in view (the operator is watching the phone, not the list),
+ * once the card has its place; a few frames at most. */
+static gboolean
+reveal_card_tick (GtkWidget *card, GdkFrameClock *clock, gpointer user_data)
+{
+  guint             *frames = user_data;
+  GtkWidget         *scroller = gtk_widget_get_ancestor (card, GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget         *content = scroller != NULL ? gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller)) : NULL;
+  graphene_rect_t    bounds;
+  GtkAdjustment     *adjustment;
+  double             value;
+
+  GtkWidget         *panel = gtk_widget_get_ancestor (card, PD_TYPE_CHECKLIST_PANEL);
+  GPtrArray         *pending = panel != NULL ? PD_CHECKLIST_PANEL (panel)->pending : NULL;
+
+  /* Only the newest: it is the one Enter and Esc answer. */
+  if (content == NULL || ++*frames > 10 || pending == NULL || pending->len == 0
+      || ((Row *) g_ptr_array_index (pending, pending->len - 1))->card != card)
+    return G_SOURCE_REMOVE;
+  /* In the coordinates of what scrolls, not of the visible part. */
+  if (GTK_IS_VIEWPORT (content) && gtk_viewport_get_child (GTK_VIEWPORT (content)) != NULL)
+    content = gtk_viewport_get_child (GTK_VIEWPORT (content));
+  /* Ticks run before layout: a card added this frame has no place yet. */
+  if (*frames < 2 || !gtk_widget_compute_bounds (card, content, &bounds) || bounds.size.height <= 10)
+    return G_SOURCE_CONTINUE;
+  /* Together with the item's row above it; again next frame until the list has grown to it. */
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  gtk_adjustment_clamp_page (adjustment, MAX (0, bounds.origin.y - 64), bounds.origin.y + bounds.size.height);
+  value = gtk_adjustment_get_value (adjustment);
+  return bounds.origin.y >= value
+         && bounds.origin.y + bounds.size.height <= value + gtk_adjustment_get_page_size (adjustment)
+         ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+gboolean
+pd_checklist_panel_add_suggestion (PdChecklistPanel *self, const PdOcrSuggestion *suggestion)
+{
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *at = NULL;
+  g_autofree char *badge = NULL;
+  g_autofree char *label = NULL;
+  Row *row;
+
+  g_return_val_if_fail (PD_IS_CHECKLIST_PANEL (self), FALSE);
+  g_return_val_if_fail (suggestion != NULL && suggestion->item_id != NULL, FALSE);
+
+  row = find_row_by_id (self, suggestion->item_id);
+  if (!is_recording (self) || row == NULL || pd_checklist_item_is_marked (row->item))
+    return FALSE;
+  if (row->card == NULL)
+    create_card (self, row);
+  if (row->card == NULL)
+    return FALSE;
+
+  g_clear_pointer (&row->suggestion, pd_ocr_suggestion_free);
+  row->suggestion = pd_ocr_suggestion_copy (suggestion);
+  texture = make_thumbnail (row->suggestion);
+  /* The thumbnail is all the row needs of the frame: do not keep a full frame per item. */
+  g_clear_pointer (&row->suggestion->frame, gst_sample_unref);
+  gtk_picture_set_paintable (row->thumb, GDK_PAINTABLE (texture));
+  gtk_widget_set_visible (GTK_WIDGET (row->thumb), texture != NULL);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row->thumb), suggestion->line);
+
+  at = pd_format_stream_time (suggestion->stream_time);
+  badge = g_strdup_printf ("%s · %s", suggestion->text ? suggestion->text : "", at);
+  gtk_label_set_label (row->badge, badge);
+  /* Translators: read aloud for a suggestion: the text OCR found, when, and the item's title. */
+  label = g_strdup_printf (_("Suggested from the screen: “%s” at %s for “%s”"),
+                           suggestion->text ? suggestion->text : "", at,
+                           pd_checklist_item_get_display_title (row->item));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row->card), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row->badge), suggestion->line);
+  gtk_widget_set_visible (row->card, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (row->row), "pd-has-suggestion");
+
+  /* Newest last: Enter and Esc answer it. */
+  g_ptr_array_remove (self->pending, row);
+  g_ptr_array_add (self->pending, row);
+  gtk_widget_add_tick_callback (row->card, reveal_card_tick, g_new0 (guint, 1), g_free);
+  return TRUE;
+}
+
+static void
+on_worker_suggestion (PdChecklistPanel *self, PdOcrSuggestion *suggestion, PdOcrWorker *worker)
+{
+  pd_checklist_panel_add_suggestion (self, suggestion);
+}
+
+void
+pd_checklist_panel_set_ocr_worker (PdChecklistPanel *self, PdOcrWorker *worker)
+{
+  g_return_if_fail (PD_IS_CHECKLIST_PANEL (self));
+  g_return_if_fail (worker == NULL || PD_IS_OCR_WORKER (worker));
+
+  if (self->worker == worker)
+    return;
+  if (self->worker != NULL)
+    g_clear_signal_handler (&self->suggestion_id, self->worker);
+  g_set_object (&self->worker, worker);
+  if (worker != NULL)
+    self->suggestion_id = g_signal_connect_object (worker, "suggestion", G_CALLBACK (on_worker_suggestion),
+                                                   self, G_CONNECT_SWAPPED);
+}
+
+guint
+pd_checklist_panel_get_n_suggestions (PdChecklistPanel *self)
+{
+  g_return_val_if_fail (PD_IS_CHECKLIST_PANEL (self), 0);
+  return self->pending->len;
+}
+
+const char *
+pd_checklist_panel_get_suggestion_label (PdChecklistPanel *self, const char *item_id)
+{
+  Row *row;
+
+  g_return_val_if_fail (PD_IS_CHECKLIST_PANEL (self), NULL);
+  row = find_row_by_id (self, item_id);
+  if (row == NULL || row->suggestion == NULL || row->card == NULL || !gtk_widget_get_visible (row->card))
+    return NULL;
+  return gtk_label_get_label (row->badge);
+}
+
+/* Enter and Esc answer the newest suggestion wherever the focus is in the window, except where
+ * those keys already mean something to the operator: text fields, popovers, and the buttons of
+ * a suggestion card (Enter there presses that button). */
+static gboolean
+focus_wants_keys (PdChecklistPanel *self)
+{
+  GtkRoot   *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  for (GtkWidget *w = focus; w != NULL; w = gtk_widget_get_parent (w))
+    if (GTK_IS_EDITABLE (w) || GTK_IS_TEXT_VIEW (w) || GTK_IS_POPOVER (w)
+        || gtk_widget_has_css_class (w, "pd-ocr-card"))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+on_suggestion_key (GtkWidget *widget, GVariant *args, gpointer user_data)
+{
+  PdChecklistPanel *self = PD_CHECKLIST_PANEL (widget);
+  gboolean          confirm = g_variant_get_boolean (args);
+  g_autoptr (GError) error = NULL;
+  gboolean          ok;
+
+  if (!is_recording (self) || !gtk_widget_get_mapped (widget) || self->pending->len == 0
+      || focus_wants_keys (self))
+    return FALSE;
+  if (confirm)
+    ok = pd_checklist_panel_confirm_suggestion (self, NULL, &error) != 0;
+  else
+    ok = pd_checklist_panel_dismiss_suggestion (self, NULL, &error);
+  if (!ok)
+    g_signal_emit (self, signals[SIGNAL_MARK_FAILED], 0, error);
+  return TRUE;
+}
+
+static void
+add_suggestion_shortcuts (PdChecklistPanel *self)
+{
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+  const struct { guint keyval; gboolean confirm; } keys[] = {
+    { GDK_KEY_Return, TRUE }, { GDK_KEY_KP_Enter, TRUE }, { GDK_KEY_ISO_Enter, TRUE },
+    { GDK_KEY_Escape, FALSE },
+  };
+
+  /* Managed, in the capture phase: before the focused widget (the Record button has the focus
+   * while recording, and Enter on it would stop the recording). */
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (controller), GTK_SHORTCUT_SCOPE_MANAGED);
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+    {
+      GtkShortcut *shortcut = gtk_shortcut_new (gtk_keyval_trigger_new (keys[k].keyval, 0),
+                                                gtk_callback_action_new (on_suggestion_key, NULL, NULL));
+
+      gtk_shortcut_set_arguments (shortcut, g_variant_new_boolean (keys[k].confirm));
+      gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), shortcut);
+    }
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
 /* ---- Keyboard ---- */
@@ -536,6 +1015,9 @@ pd_checklist_panel_set_capture (PdChecklistPanel *self, PdCapture *capture)
 
   if (g_set_object (&self->capture, capture) && capture != NULL)
     g_hash_table_remove_all (self->mark_times);
+  /* A suggestion belongs to the recording it was read from. */
+  while (self->pending->len > 0)
+    withdraw_suggestion (self, g_ptr_array_index (self->pending, self->pending->len - 1));
   update_all (self);
 }
 
@@ -546,6 +1028,11 @@ pd_checklist_panel_dispose (GObject *object)
 
   if (self->checklist != NULL)
     g_clear_signal_handler (&self->changed_id, self->checklist);
+  if (self->worker != NULL)
+    g_clear_signal_handler (&self->suggestion_id, self->worker);
+  g_clear_object (&self->worker);
+  if (self->pending != NULL)
+    g_ptr_array_set_size (self->pending, 0);
   gtk_widget_dispose_template (GTK_WIDGET (self), PD_TYPE_CHECKLIST_PANEL);
   /* The template's top box is a direct child that is not bound: unparent what is left. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
@@ -554,6 +1041,7 @@ pd_checklist_panel_dispose (GObject *object)
   g_clear_object (&self->capture);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_pointer (&self->mark_times, g_hash_table_unref);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
 
   G_OBJECT_CLASS (pd_checklist_panel_parent_class)->dispose (object);
 }
@@ -606,9 +1094,12 @@ pd_checklist_panel_init (PdChecklistPanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->rows = g_ptr_array_new_with_free_func (g_free);
+  self->rows = g_ptr_array_new_with_free_func (row_free);
   self->mark_times = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->pending = g_ptr_array_new ();
   add_shortcuts (self);
+  add_suggestion_shortcuts (self);
+  load_css_once ();
   update_all (self);
 }
 

@@ -25,4 +25,29 @@ guint        pd_checklist_panel_mark          (PdChecklistPanel *self, const cha
 /* Undoes mark `mark_id`, or with 0 the newest mark not undone (Ctrl+Z). */
 gboolean     pd_checklist_panel_undo          (PdChecklistPanel *self, guint mark_id, GError **error);
 
+/* ---- OCR suggestions (issue 9) ----
+ * A suggestion shows on its item's row: the text found and when, a thumbnail of the frame with
+ * the text boxed, Confirm and Dismiss. It never marks anything by itself. The newest pending
+ * one answers Enter (confirm) and Esc (dismiss) anywhere in the window, except in text fields
+ * and popovers. Confirming marks the item through pd_checklist_panel_mark() with the text as
+ * its note; both decisions go to pd_capture_record_suggestion(). Pending suggestions are
+ * forgotten when recording stops or the item is marked another way. */
+
+/* Shows the suggestions `worker` emits (NULL: stop showing them). */
+void         pd_checklist_panel_set_ocr_worker (PdChecklistPanel *self, PdOcrWorker *worker);
+/* Shows one suggestion (copied) on its item's row, replacing an older one for that item.
+ * FALSE when it cannot be shown: not recording, no such item, or the item is marked. */
+gboolean     pd_checklist_panel_add_suggestion (PdChecklistPanel *self,
+                                                const PdOcrSuggestion *suggestion);
+/* Confirms the suggestion on `item_id` (NULL: the newest). Returns the mark id, or 0 and an
+ * error. */
+guint        pd_checklist_panel_confirm_suggestion (PdChecklistPanel *self, const char *item_id,
+                                                    GError **error);
+/* Dismisses the suggestion on `item_id` (NULL: the newest). */
+gboolean     pd_checklist_panel_dismiss_suggestion (PdChecklistPanel *self, const char *item_id,
+                                                    GError **error);
+guint        pd_checklist_panel_get_n_suggestions  (PdChecklistPanel *self);
+/* The badge text shown for `item_id`'s pending suggestion ("¥50,000.00 · 00:03:12"), or NULL. */
+const char  *pd_checklist_panel_get_suggestion_label (PdChecklistPanel *self, const char *item_id);
+
 G_END_DECLS

@@ -405,6 +405,21 @@ pd_preferences_window_init (PdPreferencesWindow *self)
                    G_SETTINGS_BIND_DEFAULT);
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (on_settings_changed), self,
                            G_CONNECT_SWAPPED);
+  {
+    /* OCR suggestions on the live checklist (issue 9), beside the other recording settings. */
+    GtkWidget *group = gtk_widget_get_ancestor (GTK_WIDGET (self->quality_row), ADW_TYPE_PREFERENCES_GROUP);
+    GtkWidget *row = adw_action_row_new ();
+    GtkWidget *toggle = gtk_switch_new ();
+
+    adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Suggest Marks from the Screen"));
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                                 _("Read the text on screen while recording and suggest checklist marks to confirm"));
+    gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
+    adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
+    g_settings_bind (self->settings, "ocr-suggestions", toggle, "active", G_SETTINGS_BIND_DEFAULT);
+  }
   update_evidence_root (self);
   update_tsa (self);
   g_signal_connect_object (self->tsa_combo, "notify::selected", G_CALLBACK (on_tsa_combo_selected),

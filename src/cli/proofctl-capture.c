@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "pd-capture.h"
+#include "pd-portal.h"
 #include "pd-catalog.h"
 #include "pd-package.h"
 #include "pd-tsa.h"
@@ -116,7 +117,7 @@ pctl_capture (int argc, char **argv)
   int fps = 30;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
-    { "source", 's', 0, G_OPTION_ARG_STRING, &source_text, N_("What to record: test, x11[:DISPLAY], adb:SERIAL, scrcpy:SERIAL, v4l2:/dev/videoN or pipewire:NODE"), "SOURCE" },
+    { "source", 's', 0, G_OPTION_ARG_STRING, &source_text, N_("What to record: test, x11[:DISPLAY], adb:SERIAL, scrcpy:SERIAL, v4l2:/dev/videoN, pipewire:NODE or portal (see “proofctl devices”)"), "SOURCE" },
     { "region", 0, 0, G_OPTION_ARG_STRING, &region, N_("Record only this part of the X11 screen"), "X,Y,W,H" },
     { "window", 0, 0, G_OPTION_ARG_STRING, &window, N_("Record only this X11 window"), "XID" },
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, N_("Stop after this many seconds (default: at Ctrl-C)"), "SECONDS" },
@@ -137,6 +138,7 @@ pctl_capture (int argc, char **argv)
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (NULL);
   g_autoptr (GError) error = NULL;
+  g_autoptr (PdPortalScreencast) portal = NULL;   /* outlives the capture: it holds the stream */
   g_autoptr (PdSourceSpec) spec = NULL;
   g_autoptr (PdCapture) capture = NULL;
   g_autoptr (GMainLoop) loop = NULL;
@@ -160,7 +162,15 @@ pctl_capture (int argc, char **argv)
   if (fps < 1 || fps > 120)
     return pctl_fail ("%s", _("--fps must be between 1 and 120."));
 
-  spec = pd_source_spec_parse (source_text, &error);
+  if (g_str_equal (source_text, "portal"))
+    {
+      /* Wayland: the desktop asks which screen to share, then hands over a PipeWire stream. */
+      if (!(portal = pd_portal_screencast_new_sync (0, NULL, &error)))
+        return pctl_fail ("%s", error->message);
+      spec = pd_source_spec_copy (pd_portal_screencast_get_source (portal));
+    }
+  else
+    spec = pd_source_spec_parse (source_text, &error);
   if (spec == NULL)
     return pctl_fail ("%s", error->message);
   if (region != NULL || window != NULL)

@@ -20,6 +20,8 @@ typedef struct
 
 static const Command commands[] = {
   { "capture", pctl_capture, N_("Record a source into a new evidence package") },
+  { "devices", pctl_devices, N_("List what can be recorded and the --source value for each") },
+  { "env", pctl_env, N_("Read and check a phone's environment over adb") },
   { "list", pctl_list, N_("List the sessions in the catalog") },
   { "show", pctl_show, N_("Show one catalogued session in full") },
   { "import", pctl_import, N_("Verify a package and add it to the catalog") },
@@ -29,6 +31,7 @@ static const Command commands[] = {
   { "tsa", pctl_tsa, N_("The practice timestamp authority: serve, ca-path") },
   { "verify", pctl_verify, N_("Verify a file with its token or certificate, or a package") },
   { "export", pctl_export, N_("Export packages to a folder, USB drive, ISO image or disc, read back") },
+  { "ocr", pctl_ocr, N_("List candidate marks for missing checklist items by reading a recording's text") },
 };
 
 int
@@ -73,7 +76,8 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   textdomain (GETTEXT_PACKAGE);
   /* Only the commands that run a pipeline or watch devices pay for GStreamer's start-up. */
-  if (argc > 1 && (g_str_equal (argv[1], "capture") || g_str_equal (argv[1], "devices")))
+  if (argc > 1 && (g_str_equal (argv[1], "capture") || g_str_equal (argv[1], "devices")
+                   || g_str_equal (argv[1], "ocr")))
     pd_core_init (NULL, NULL);
   else
     pd_core_init_minimal ();

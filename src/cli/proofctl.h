@@ -15,9 +15,12 @@ enum {
 
 int pctl_audit (int argc, char **argv);
 int pctl_capture (int argc, char **argv);
+int pctl_devices (int argc, char **argv);
+int pctl_env (int argc, char **argv);
 int pctl_export (int argc, char **argv);
 int pctl_import (int argc, char **argv);
 int pctl_list (int argc, char **argv);
+int pctl_ocr (int argc, char **argv);
 int pctl_show (int argc, char **argv);
 int pctl_recover (int argc, char **argv);
 int pctl_stamp (int argc, char **argv);

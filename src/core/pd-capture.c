@@ -268,8 +268,10 @@ struct _PdCapture
   GstSample    *last_preview;
   GMutex        preview_lock;
   GstSample    *pending_preview;  /* guarded by preview_lock: newest frame from the streaming thread */
+  PdOcrWorker  *ocr;              /* guarded by preview_lock: reads preview frames (optional) */
   GArray       *marks;            /* of Mark */
   JsonObject   *checklist_summary;
+  JsonArray    *ocr_suggestions;  /* what the operator decided about OCR suggestions */
 
   /* Journal and recovery */
   JsonObject   *source_json;      /* built at start, or read back from the journal */
@@ -366,6 +368,8 @@ pd_capture_finalize (GObject *object)
   g_clear_pointer (&self->checklist_summary, json_object_unref);
   g_clear_pointer (&self->last_preview, gst_sample_unref);
   g_clear_pointer (&self->pending_preview, gst_sample_unref);
+  g_clear_object (&self->ocr);
+  g_clear_pointer (&self->ocr_suggestions, json_array_unref);
   g_mutex_clear (&self->preview_lock);
   g_clear_pointer (&self->encoder_json, json_object_unref);
   g_clear_pointer (&self->recovery_json, json_object_unref);
@@ -440,6 +444,7 @@ pd_capture_init (PdCapture *self)
   g_mutex_init (&self->preview_lock);
   self->marks = g_array_new (FALSE, TRUE, sizeof (Mark));
   g_array_set_clear_func (self->marks, (GDestroyNotify) mark_clear);
+  self->ocr_suggestions = json_array_new ();
   self->warnings = g_ptr_array_new_with_free_func (g_free);
   self->checkpoint_interval = 10 * GST_SECOND;
   self->fps = 30;
@@ -810,8 +815,25 @@ make_device_source (PdCapture *self, GstElement *bin, GError **error)
     case PD_SOURCE_KIND_PIPEWIRE:
       if (!(src = make_element ("pipewiresrc", "pipewiresrc", error)))
         return NULL;
-      /* Copy frames out of PipeWire's buffers: the queue holds them longer than PipeWire may. */
-      g_object_set (src, "path", s->pipewire_node, "always-copy", TRUE, NULL);
+      /* Copy frames out of PipeWire's buffers: the queue holds them longer than PipeWire may.
+       * A node id (what the portal gives) goes in "path"; a node name in "target-object". The
+       * session manager links only a stream that says it is video. */
+      {
+        g_autoptr (GstStructure) props = gst_structure_new ("props", "media.type", G_TYPE_STRING, "Video",
+                                                            "media.category", G_TYPE_STRING, "Capture",
+                                                            "media.role", G_TYPE_STRING, "Screen", NULL);
+        const char *p = s->pipewire_node;
+
+        while (g_ascii_isdigit (*p))
+          p++;
+        /* Streams without timestamps (a pipewiresink test node, some compositors) get the
+         * running time of arrival: mp4mux refuses buffers without one. */
+        g_object_set (src, "always-copy", TRUE, "do-timestamp", TRUE, "stream-properties", props, NULL);
+        if (*p != '\0' && g_object_class_find_property (G_OBJECT_GET_CLASS (src), "target-object"))
+          g_object_set (src, "target-object", s->pipewire_node, NULL);
+        else
+          g_object_set (src, "path", s->pipewire_node, NULL);
+      }
       if (s->pipewire_fd >= 0)
         g_object_set (src, "fd", s->pipewire_fd, NULL);
       gst_bin_add (GST_BIN (bin), src);
@@ -906,6 +928,23 @@ count_frames_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* The stream time of a preview frame: its running time, the clock the marks use (the pipeline
+ * goes to PLAYING when recording starts). */
+static guint64
+sample_running_time (GstAppSink *sink, GstSample *sample)
+{
+  GstBuffer *buf = gst_sample_get_buffer (sample);
+  const GstSegment *segment = gst_sample_get_segment (sample);
+  guint64 rt = GST_CLOCK_TIME_NONE;
+
+  if (buf != NULL && segment != NULL && segment->format == GST_FORMAT_TIME &&
+      GST_BUFFER_PTS_IS_VALID (buf))
+    rt = gst_segment_to_running_time (segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buf));
+  if (!GST_CLOCK_TIME_IS_VALID (rt))
+    rt = gst_element_get_current_running_time (GST_ELEMENT (sink));
+  return GST_CLOCK_TIME_IS_VALID (rt) ? rt : 0;
+}
+
 static GstFlowReturn
 on_preview_sample (GstAppSink *sink, gpointer user_data)
 {
@@ -915,11 +954,36 @@ on_preview_sample (GstAppSink *sink, gpointer user_data)
   if (sample == NULL)
     return GST_FLOW_OK;
   g_mutex_lock (&self->preview_lock);
+  /* The OCR worker only swaps the frame into its slot under its own lock: never blocks. */
+  if (self->ocr != NULL)
+    pd_ocr_worker_offer (self->ocr, sample, sample_running_time (sink, sample));
   if (self->pending_preview)
     gst_sample_unref (self->pending_preview);
   self->pending_preview = sample;
   g_mutex_unlock (&self->preview_lock);
   return GST_FLOW_OK;
+}
+
+/* The frame size of an H.264 source is known only once its caps arrive: kept for the manifest. */
+static GstPadProbeReturn
+encoded_caps_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  PdCapture *self = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstCaps *caps;
+  int w, h;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_caps (event, &caps);
+  if (gst_caps_get_size (caps) > 0 &&
+      gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &w) &&
+      gst_structure_get_int (gst_caps_get_structure (caps, 0), "height", &h))
+    {
+      g_atomic_int_set (&self->width, w);
+      g_atomic_int_set (&self->height, h);
+    }
+  return GST_PAD_PROBE_OK;
 }
 
 /* A source that is already H.264 (a phone's screenrecord): source ! queue ! h264parse ! mp4mux
@@ -1001,6 +1065,7 @@ link_encoded (PdCapture *self, GstElement *pipeline_in, GstElement *source, cons
   pad = gst_element_get_static_pad (parse, "src");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                      count_frames_probe, self, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, encoded_caps_probe, self, NULL);
   gst_object_unref (pad);
   self->hasher = hash;
   return g_steal_pointer (&pipeline);
@@ -1436,10 +1501,17 @@ fill_manifest (PdCapture *self, const char *digest_source)
   JsonObject *app = json_object_new ();
   JsonObject *enc = copy_object (self->encoder_json);
   JsonObject *rec = json_object_new ();
+  int width = g_atomic_int_get (&self->width), height = g_atomic_int_get (&self->height);
   JsonArray *cps = json_array_new ();
   g_autofree char *started = pd_time_format_utc (self->started);
   g_autofree char *stopped = pd_time_format_utc (self->stopped);
 
+  /* A phone's own H.264 tells its size only once it flows (see encoded_caps_probe). */
+  if (!self->recovered && width > 0 && height > 0 && json_object_get_int_member_with_default (enc, "width", 0) == 0)
+    {
+      json_object_set_int_member (enc, "width", width);
+      json_object_set_int_member (enc, "height", height);
+    }
   json_object_set_string_member (m, "format", PD_MANIFEST_FORMAT);
   json_object_set_int_member (m, "format_version", PD_MANIFEST_FORMAT_VERSION);
   json_object_set_string_member (m, "session", self->session_id);
@@ -1542,6 +1614,16 @@ fill_manifest (PdCapture *self, const char *digest_source)
         json_array_add_object_element (marks, o);
       }
     json_object_set_array_member (m, "marks", marks);
+    /* What the operator did with OCR suggestions: hints, never evidence by themselves. */
+    if (json_array_get_length (self->ocr_suggestions) > 0)
+      {
+        JsonArray *ocr = json_array_new ();
+
+        for (guint i = 0; i < json_array_get_length (self->ocr_suggestions); i++)
+          json_array_add_object_element (
+            ocr, copy_object (json_array_get_object_element (self->ocr_suggestions, i)));
+        json_object_set_array_member (m, "ocr_suggestions", ocr);
+      }
     if (self->checklist_summary)
       json_object_set_object_member (m, "checklist", copy_object (self->checklist_summary));
   }
@@ -2155,9 +2237,16 @@ pd_capture_start (PdCapture *self, GError **error)
 
       if (msg)
         gst_message_parse_error (msg, &gst_error, NULL);
-      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
-                   _("Could not start recording: %s"),
-                   gst_error ? gst_error->message : _("the pipeline refused to start"));
+      /* pipewiresrc says nothing useful when nothing links it to the node. */
+      if (self->source->kind == PD_SOURCE_KIND_PIPEWIRE)
+        g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                     _("Could not start recording: the PipeWire stream “%s” could not be connected "
+                       "(no such node, not a video source, or no session manager such as WirePlumber)."),
+                     self->source->pipewire_node);
+      else
+        g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                     _("Could not start recording: %s"),
+                     gst_error ? gst_error->message : _("the pipeline refused to start"));
       g_clear_handle_id (&self->bus_watch, g_source_remove);
       gst_element_set_state (self->pipeline, GST_STATE_NULL);
       self->state = STATE_DONE;
@@ -2382,6 +2471,35 @@ load_journal (PdCapture *self, GError **error)
               strstr (still, "..") == NULL)
             mk.still = g_strdup (still);
           g_array_append_val (self->marks, mk);
+        }
+      else if (g_str_equal (event, "ocr-suggestion"))
+        {
+          JsonNode *n = json_object_get_member (e, "suggestion");
+          JsonObject *o = n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+          const char *decision = o ? pd_json_string (o, "decision") : NULL;
+
+          if (o != NULL && pd_json_string (o, "item") != NULL && decision != NULL &&
+              (g_str_equal (decision, "confirmed") || g_str_equal (decision, "dismissed")))
+            json_array_add_object_element (self->ocr_suggestions, copy_object (o));
+        }
+      else if (g_str_equal (event, "gap") && self->source_json != NULL && pd_json_object (e, "gap"))
+        {
+          /* A court must see the gaps of a recovered phone recording as well. */
+          if (pd_json_array (self->source_json, "gaps") == NULL)
+            json_object_set_array_member (self->source_json, "gaps", json_array_new ());
+          json_array_add_object_element (pd_json_array (self->source_json, "gaps"),
+                                         copy_object (pd_json_object (e, "gap")));
+        }
+      else if (g_str_equal (event, "environment") && pd_json_object (e, "report") &&
+               (g_strcmp0 (pd_json_string (e, "when"), "before") == 0 ||
+                g_strcmp0 (pd_json_string (e, "when"), "after") == 0))
+        {
+          JsonObject *m = pd_package_get_manifest (self->package);
+
+          if (pd_json_object (m, "environment") == NULL)
+            json_object_set_object_member (m, "environment", json_object_new ());
+          json_object_set_object_member (pd_json_object (m, "environment"), pd_json_string (e, "when"),
+                                         copy_object (pd_json_object (e, "report")));
         }
       else if (g_str_equal (event, "undo-mark"))
         {
@@ -2794,4 +2912,79 @@ pd_capture_set_checklist_summary (PdCapture *self, JsonObject *summary)
   g_clear_pointer (&self->checklist_summary, json_object_unref);
   if (summary)
     self->checklist_summary = json_object_ref (summary);
+}
+
+/* ---------------------------------------------------------------- OCR suggestions */
+
+void
+pd_capture_set_ocr (PdCapture *self, PdOcrWorker *worker)
+{
+  PdOcrWorker *old;
+
+  g_return_if_fail (PD_IS_CAPTURE (self));
+  g_return_if_fail (worker == NULL || PD_IS_OCR_WORKER (worker));
+
+  g_mutex_lock (&self->preview_lock);
+  old = self->ocr;
+  self->ocr = worker ? g_object_ref (worker) : NULL;
+  g_mutex_unlock (&self->preview_lock);
+  /* Outside the lock: the last unref joins the worker's thread. */
+  g_clear_object (&old);
+}
+
+gboolean
+pd_capture_record_suggestion (PdCapture *self, const PdOcrSuggestion *suggestion,
+                              const char *decision, guint mark_id, GError **error)
+{
+  JsonObject *o;
+  JsonObject *e;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *decided_at = pd_time_format_utc (now);
+  gboolean confirmed;
+
+  g_return_val_if_fail (PD_IS_CAPTURE (self), FALSE);
+  g_return_val_if_fail (suggestion != NULL && suggestion->item_id != NULL, FALSE);
+  g_return_val_if_fail (decision != NULL, FALSE);
+
+  if (self->state != STATE_RECORDING)
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
+                   _("Suggestions can only be confirmed or dismissed while recording."));
+      return FALSE;
+    }
+  confirmed = g_str_equal (decision, "confirmed");
+  if (!confirmed && !g_str_equal (decision, "dismissed"))
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
+                   _("“%s” is not a decision about a suggestion: use “confirmed” or “dismissed”."),
+                   decision);
+      return FALSE;
+    }
+  if (confirmed && (mark_id == 0 || mark_id > self->marks->len))
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
+                   _("A confirmed suggestion needs the mark it became, and there is no mark %u."),
+                   mark_id);
+      return FALSE;
+    }
+  if (!confirmed && mark_id != 0)
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
+                   _("A dismissed suggestion has no mark, but mark %u was given."), mark_id);
+      return FALSE;
+    }
+
+  o = pd_ocr_suggestion_to_json (suggestion);
+  json_object_set_string_member (o, "decision", decision);
+  if (confirmed)
+    json_object_set_int_member (o, "mark", mark_id);
+  else
+    json_object_set_null_member (o, "mark");
+  json_object_set_string_member (o, "decided_at", decided_at);
+  json_array_add_object_element (self->ocr_suggestions, json_object_ref (o));
+
+  e = journal_event ("ocr-suggestion");
+  json_object_set_object_member (e, "suggestion", o);
+  journal_append (self, e);
+  return TRUE;
 }

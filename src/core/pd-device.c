@@ -1499,6 +1499,148 @@ pd_v4l2loopback_find_free (GError **error)
   return NULL;
 }
 
+static const char *
+scrcpy_missing_text (void)
+{
+  return _("scrcpy is not installed. Install it (sudo apt install scrcpy, or from "
+           "github.com/Genymobile/scrcpy), or record with “adb:SERIAL”, which needs only adb.");
+}
+
+char *
+pd_scrcpy_check (void)
+{
+  g_autofree char *scrcpy = g_find_program_in_path ("scrcpy");
+
+  return scrcpy ? NULL : g_strdup (scrcpy_missing_text ());
+}
+
+char *
+pd_phone_pick_source (const char *serial, char **why)
+{
+  g_autofree char *scrcpy = g_find_program_in_path ("scrcpy");
+  g_autofree char *loopback = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_return_val_if_fail (serial != NULL, NULL);
+  if (scrcpy != NULL && (loopback = pd_v4l2loopback_find_free (&error)) != NULL)
+    {
+      if (why)
+        *why = g_strdup_printf (_("Recorded through scrcpy and %s: continuous, without Android's 3-minute limit."), loopback);
+      return g_strdup_printf ("scrcpy:%s", serial);
+    }
+  if (why)
+    *why = g_strdup_printf (_("Recorded with adb screenrecord: the phone's own video, not re-encoded, restarted every 3 minutes with each gap recorded (%s)"),
+                            scrcpy == NULL ? _("scrcpy is not installed") : error->message);
+  return g_strdup_printf ("adb:%s", serial);
+}
+
+/* ---------------------------------------------------------------- V4L2 devices and PipeWire */
+
+GstDeviceMonitor *
+pd_video_monitor_new (void)
+{
+  GstDeviceMonitor *monitor = gst_device_monitor_new ();
+
+  gst_device_monitor_add_filter (monitor, "Video/Source", NULL);
+  /* PipeWire's provider hides the V4L2 one when it runs: list V4L2 devices directly. */
+  gst_device_monitor_set_show_all_devices (monitor, TRUE);
+  return monitor;
+}
+
+char *
+pd_video_device_dup_path (GstDevice *device)
+{
+  g_autoptr (GstStructure) props = NULL;
+  const char *path;
+
+  g_return_val_if_fail (GST_IS_DEVICE (device), NULL);
+  props = gst_device_get_properties (device);
+  path = props ? gst_structure_get_string (props, "device.path") : NULL;
+  if (path == NULL || !g_str_has_prefix (path, "/dev/video") || g_strcmp0 (gst_structure_get_string (props, "device.api"), "v4l2") != 0)
+    return NULL;
+  return g_strdup (path);
+}
+
+static int
+compare_sizes (gconstpointer a, gconstpointer b)
+{
+  const GstStructure *x = *(GstStructure * const *) a, *y = *(GstStructure * const *) b;
+  int xw = 0, xh = 0, yw = 0, yh = 0;
+
+  gst_structure_get_int (x, "width", &xw);
+  gst_structure_get_int (x, "height", &xh);
+  gst_structure_get_int (y, "width", &yw);
+  gst_structure_get_int (y, "height", &yh);
+  return (yw * yh) - (xw * xh);
+}
+
+char *
+pd_video_caps_summary (GstCaps *caps, guint max)
+{
+  g_autoptr (GPtrArray) sizes = g_ptr_array_new ();
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  if (caps == NULL || gst_caps_is_any (caps) || gst_caps_is_empty (caps))
+    return g_strdup (_("formats not reported"));
+  for (guint i = 0; i < gst_caps_get_size (caps); i++)
+    {
+      GstStructure *st = gst_caps_get_structure (caps, i);
+      int w, h;
+
+      if (gst_structure_get_int (st, "width", &w) && gst_structure_get_int (st, "height", &h))
+        g_ptr_array_add (sizes, st);
+    }
+  g_ptr_array_sort (sizes, compare_sizes);
+  for (guint i = 0; i < sizes->len && g_hash_table_size (seen) < max; i++)
+    {
+      GstStructure *st = sizes->pdata[i];
+      const char *format = gst_structure_get_string (st, "format");
+      const GValue *rate = gst_structure_get_value (st, "framerate");
+      int w = 0, h = 0, fps = 0;
+      g_autofree char *item = NULL;
+
+      gst_structure_get_int (st, "width", &w);
+      gst_structure_get_int (st, "height", &h);
+      if (rate && GST_VALUE_HOLDS_FRACTION (rate) && gst_value_get_fraction_denominator (rate) > 0)
+        fps = gst_value_get_fraction_numerator (rate) / gst_value_get_fraction_denominator (rate);
+      else if (rate && GST_VALUE_HOLDS_LIST (rate) && gst_value_list_get_size (rate) > 0 &&
+               GST_VALUE_HOLDS_FRACTION (gst_value_list_get_value (rate, 0)))
+        {
+          const GValue *first = gst_value_list_get_value (rate, 0);
+          fps = gst_value_get_fraction_numerator (first) / MAX (gst_value_get_fraction_denominator (first), 1);
+        }
+      if (format == NULL)
+        format = gst_structure_has_name (st, "image/jpeg") ? "MJPG" : gst_structure_get_name (st);
+      item = fps > 0 ? g_strdup_printf ("%d×%d %s %d fps", w, h, format, fps)
+                     : g_strdup_printf ("%d×%d %s", w, h, format);
+      if (g_hash_table_contains (seen, item))
+        continue;
+      if (out->len > 0)
+        g_string_append (out, ", ");
+      g_string_append (out, item);
+      g_hash_table_add (seen, g_steal_pointer (&item));
+    }
+  return out->len ? g_string_free (g_steal_pointer (&out), FALSE) : g_strdup (_("formats not reported"));
+}
+
+gboolean
+pd_pipewire_available (void)
+{
+  const char *remote = g_getenv ("PIPEWIRE_REMOTE");
+  const char *dir = g_getenv ("PIPEWIRE_RUNTIME_DIR");
+  g_autofree char *socket = NULL;
+
+  if (remote != NULL && g_path_is_absolute (remote))
+    return g_file_test (remote, G_FILE_TEST_EXISTS);
+  if (dir == NULL || *dir == '\0')
+    dir = g_getenv ("XDG_RUNTIME_DIR");
+  if (dir == NULL || *dir == '\0')
+    return FALSE;
+  socket = g_build_filename (dir, remote && *remote && !strchr (remote, '/') ? remote : "pipewire-0", NULL);
+  return g_file_test (socket, G_FILE_TEST_EXISTS);
+}
+
 GSubprocess *
 pd_scrcpy_spawn (const char *serial, const char *device, GError **error)
 {
@@ -1513,9 +1655,7 @@ pd_scrcpy_spawn (const char *serial, const char *device, GError **error)
   g_return_val_if_fail (serial != NULL && device != NULL, NULL);
   if (scrcpy == NULL)
     {
-      g_set_error (error, PD_DEVICE_ERROR, PD_DEVICE_ERROR_SCRCPY_MISSING,
-                   _("scrcpy is not installed. Install it (sudo apt install scrcpy, or from "
-                     "github.com/Genymobile/scrcpy), or record with “adb:SERIAL”, which needs only adb."));
+      g_set_error_literal (error, PD_DEVICE_ERROR, PD_DEVICE_ERROR_SCRCPY_MISSING, scrcpy_missing_text ());
       return NULL;
     }
   /* Options moved between scrcpy versions: ask this one which it knows. */

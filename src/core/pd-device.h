@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -100,5 +101,24 @@ char            *pd_v4l2loopback_find_free    (GError **error);
 /* Starts `scrcpy --serial SERIAL --v4l2-sink=DEVICE` without a window (argv, no shell). */
 GSubprocess     *pd_scrcpy_spawn              (const char *serial, const char *device,
                                                GError **error);
+
+/* NULL when scrcpy is installed, else a sentence saying how to install it. */
+char            *pd_scrcpy_check              (void);
+/* The best way to record a ready phone: "scrcpy:SERIAL" when scrcpy and a free v4l2loopback
+ * device are there (no time limit, so no gaps), else "adb:SERIAL" (the phone's own H.264,
+ * restarted every 180 s). `why` (may be NULL) gets a sentence saying which and why. */
+char            *pd_phone_pick_source         (const char *serial, char **why);
+
+/* ------------------------------------------------------------------ V4L2 devices and PipeWire */
+
+/* A GstDeviceMonitor for video sources (capture cards, webcams, v4l2loopback); not started. */
+GstDeviceMonitor *pd_video_monitor_new        (void);
+/* The /dev/videoN of a V4L2 device from that monitor, or NULL for any other kind of device. */
+char            *pd_video_device_dup_path     (GstDevice *device);
+/* "1920×1080 YUY2 60 fps, 1280×720 MJPG 30 fps, …": the largest frame sizes a device offers,
+ * at most `max` of them. */
+char            *pd_video_caps_summary        (GstCaps *caps, guint max);
+/* Whether a PipeWire daemon answers for this user (its socket exists). */
+gboolean         pd_pipewire_available        (void);
 
 G_END_DECLS

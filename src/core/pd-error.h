@@ -97,6 +97,7 @@ typedef enum {
   PD_DEVICE_ERROR_SCRCPY_MISSING,  /* scrcpy is not installed */
   PD_DEVICE_ERROR_NO_LOOPBACK,     /* v4l2loopback is not loaded, or has no device */
   PD_DEVICE_ERROR_NO_VIDEO_DEVICE, /* the /dev/videoN given does not exist or is not a device */
+  PD_DEVICE_ERROR_NO_PORTAL,       /* the ScreenCast portal is missing, refused or did not answer */
 } PdDeviceError;
 
 GQuark pd_capture_error_quark (void);

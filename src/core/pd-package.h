@@ -18,6 +18,11 @@
  *                     and manifest.json.tsr (which cannot list themselves)
  *   checkpoints[]     { index, offset, sha256, running_time_ns, stream_time, wall_time, token? }
  *   timestamps        { authority … }  (issue 3)
+ *   ocr_suggestions[] (only when there were any) what the operator did with each OCR suggestion:
+ *                     { item, kind, text, value, line, box: [x, y, w, h], confidence,
+ *                       stream_time_ns, decision ("confirmed" | "dismissed"), mark (the mark
+ *                       id it became, null when dismissed), decided_at (RFC 3339 UTC) }.
+ *                     The recognised text is a hint, never evidence by itself.
  */
 #pragma once
 
