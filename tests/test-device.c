@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "pd-capture.h"
+#include "pd-checklist.h"
 #include "pd-core.h"
 #include "pd-device.h"
 #include "pd-error.h"
@@ -258,9 +259,18 @@ find_sps (const guint8 *data, gsize len)
   return NULL;
 }
 
+/* What the capture page does with PdCapture::environment. */
+static void
+apply_environment_before (PdChecklist *checklist, const char *when, JsonObject *report)
+{
+  if (g_str_equal (when, "before"))
+    pd_checklist_apply_environment (checklist, report);
+}
+
 static void
 test_capture_adb (void)
 {
+  g_autoptr (PdChecklist) checklist = NULL;
   g_autofree char *dir = g_dir_make_tmp ("pd-adb-capture-XXXXXX", NULL);
   g_autofree char *h264 = g_build_filename (dir, "fake.h264", NULL);
   g_autofree char *root = g_build_filename (dir, "ev", NULL);
@@ -312,6 +322,10 @@ test_capture_adb (void)
   pd_capture_set_evidence_root (capture, root);
   pd_capture_set_scenario (capture, "wechat-chat");
   pd_capture_set_checkpoint_interval (capture, GST_SECOND);
+  /* The checklist's environment items are ticked by the report taken before recording. */
+  checklist = pd_checklist_load (NULL, "wechat-chat", &error);
+  g_assert_no_error (error);
+  g_signal_connect_swapped (capture, "environment", G_CALLBACK (apply_environment_before), checklist);
   {
     /* The practice authority (PROOFDESK_DATA_DIR), so that `proofctl verify` can say valid. */
     g_autoptr (PdTsaClient) tsa = pd_tsa_client_new (PD_TSA_LOCAL, &error);
@@ -322,6 +336,10 @@ test_capture_adb (void)
   g_assert_true (pd_capture_start (capture, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (pd_capture_get_encoder_name (capture), ==, "passthrough");
+  g_assert_cmpint (pd_checklist_item_get_auto_check (pd_checklist_lookup_item (checklist, "env.storage"), NULL),
+                   ==, PD_CHECKLIST_AUTO_PASSED);
+  g_assert_true (pd_checklist_item_is_done (pd_checklist_lookup_item (checklist, "env.storage")));
+  g_assert_false (pd_checklist_item_is_marked (pd_checklist_lookup_item (checklist, "env.storage")));
   g_timeout_add_seconds (5, quit_after, &done);
   while (!done)
     g_main_context_iteration (NULL, TRUE);

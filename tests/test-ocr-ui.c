@@ -419,6 +419,30 @@ test_confirm_dismiss (Fixture *f, gconstpointer data)
   g_assert_false (pd_checklist_panel_add_suggestion (panel, network));
   run_for (500);
 
+  /* The phone's environment report ticks what it checked and flags what failed, on the rows. */
+  {
+    g_autoptr (JsonParser) env = json_parser_new ();
+    guint done_before, done_after;
+
+    pd_checklist_get_progress (checklist, &done_before, NULL);
+    g_assert_true (json_parser_load_from_data (env,
+      "{\"checks\": [{\"id\": \"env.storage\", \"result\": \"passed\", \"message\": \"52 GB free\"},"
+      " {\"id\": \"env.app\", \"result\": \"failed\", \"message\": \"side-loaded\"}]}", -1, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (pd_checklist_apply_environment (checklist,
+                                                      json_node_get_object (json_parser_get_root (env))),
+                      ==, 2);
+    run_for (100);
+    g_assert_nonnull (strstr (pd_checklist_panel_get_item_subtitle (panel, "env.storage"), "52 GB free"));
+    g_assert_nonnull (strstr (pd_checklist_panel_get_item_subtitle (panel, "env.app"), "side-loaded"));
+    g_assert_cmpstr (pd_checklist_panel_get_item_subtitle (panel, "env.storage"), !=,
+                     pd_checklist_panel_get_item_subtitle (panel, "env.app"));
+    pd_checklist_get_progress (checklist, &done_after, NULL);
+    g_assert_cmpuint (done_after, ==, done_before + 1);
+    g_assert_null (pd_checklist_panel_get_item_subtitle (panel, "no.such.item"));
+    pd_test_save_screenshot (f->panel, "checklist-environment", test_language, 3);
+  }
+
   /* End to end with a real worker (Tesseract) given a drawn chat: its suggestions reach the
    * rows, for items not marked only (the transfer is marked by now). */
   {

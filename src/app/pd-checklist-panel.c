@@ -117,6 +117,44 @@ update_row (PdChecklistPanel *self, Row *row)
       gtk_widget_remove_css_class (GTK_WIDGET (row->row), "pd-marked");
       subtitle = g_strdup (pd_checklist_item_get_display_description (row->item));
     }
+
+  /* The phone's environment report: a passed check ticks the item without a mark, a failed one
+   * flags it until the operator shows the setting on screen and marks it. */
+  gtk_widget_remove_css_class (GTK_WIDGET (row->icon), "warning");
+  gtk_widget_remove_css_class (GTK_WIDGET (row->row), "pd-env-failed");
+  if (n == 0)
+    {
+      const char *why = NULL;
+      PdChecklistAutoCheck check = pd_checklist_item_get_auto_check (row->item, &why);
+
+      g_clear_pointer (&subtitle, g_free);
+      switch (check)
+        {
+        case PD_CHECKLIST_AUTO_PASSED:
+          gtk_image_set_from_icon_name (row->icon, "checkbox-checked-symbolic");
+          gtk_widget_add_css_class (GTK_WIDGET (row->icon), "success");
+          gtk_widget_add_css_class (GTK_WIDGET (row->row), "pd-marked");
+          /* Translators: the phone's environment report checked this item; then its message. */
+          subtitle = g_strdup_printf (_("Checked on the phone · %s"), why ? why : "");
+          break;
+        case PD_CHECKLIST_AUTO_FAILED:
+          gtk_image_set_from_icon_name (row->icon, "dialog-warning-symbolic");
+          gtk_widget_add_css_class (GTK_WIDGET (row->icon), "warning");
+          gtk_widget_add_css_class (GTK_WIDGET (row->row), "pd-env-failed");
+          /* Translators: the phone's environment report found a problem; then what it found. */
+          subtitle = g_strdup_printf (_("Problem found on the phone · %s"), why ? why : "");
+          break;
+        case PD_CHECKLIST_AUTO_UNKNOWN:
+          /* Translators: the phone's environment report could not check this; show it on screen. */
+          subtitle = g_strdup_printf (_("Could not be checked on the phone (%s) · show it on screen"),
+                                      why ? why : "");
+          break;
+        case PD_CHECKLIST_AUTO_NONE:
+        default:
+          subtitle = g_strdup (pd_checklist_item_get_display_description (row->item));
+          break;
+        }
+    }
   adw_action_row_set_subtitle (row->row, subtitle);
 
   if (n > 1)
@@ -478,7 +516,8 @@ load_css_once (void)
                                    "row.pd-ocr-card { background-color: alpha(@accent_bg_color, 0.08); }\n"
                                    ".pd-ocr-badge { padding: 2px 10px; border-radius: 999px;"
                                    " background-color: alpha(@accent_bg_color, 0.18); font-weight: bold; }\n"
-                                   ".pd-ocr-thumb { border-radius: 4px; }\n",
+                                   ".pd-ocr-thumb { border-radius: 4px; }\n"
+                                   "row.pd-env-failed { background-color: alpha(@warning_bg_color, 0.12); }\n",
                                    -1);
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
@@ -848,6 +887,16 @@ pd_checklist_panel_get_suggestion_label (PdChecklistPanel *self, const char *ite
   if (row == NULL || row->suggestion == NULL || row->card == NULL || !gtk_widget_get_visible (row->card))
     return NULL;
   return gtk_label_get_label (row->badge);
+}
+
+const char *
+pd_checklist_panel_get_item_subtitle (PdChecklistPanel *self, const char *item_id)
+{
+  Row *row;
+
+  g_return_val_if_fail (PD_IS_CHECKLIST_PANEL (self), NULL);
+  row = find_row_by_id (self, item_id);
+  return row != NULL ? adw_action_row_get_subtitle (row->row) : NULL;
 }
 
 /* Enter and Esc answer the newest suggestion wherever the focus is in the window, except where

@@ -49,5 +49,8 @@ gboolean     pd_checklist_panel_dismiss_suggestion (PdChecklistPanel *self, cons
 guint        pd_checklist_panel_get_n_suggestions  (PdChecklistPanel *self);
 /* The badge text shown for `item_id`'s pending suggestion ("¥50,000.00 · 00:03:12"), or NULL. */
 const char  *pd_checklist_panel_get_suggestion_label (PdChecklistPanel *self, const char *item_id);
+/* The subtitle shown under an item (its description, when it was marked, or what the phone's
+ * environment report said about it); NULL for an unknown item. */
+const char  *pd_checklist_panel_get_item_subtitle    (PdChecklistPanel *self, const char *item_id);
 
 G_END_DECLS
