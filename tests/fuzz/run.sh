@@ -31,7 +31,7 @@ if [ -f "$pkg/manifest.json" ]; then
   export PD_FUZZ_PACKAGE="$work/fuzzdata" PD_FUZZ_DATA_DIR="$work/fuzzdata"
 fi
 
-status=0
+status=0; n_ok=0; n_fail=0
 for t in "${targets[@]}"; do
   corpus="$work/corpus-$t"; findings="$BUILD_DIR/fuzz-findings/$t"
   mkdir -p "$corpus" "$findings"
@@ -45,13 +45,18 @@ for t in "${targets[@]}"; do
     >"$work/$t.log" 2>&1
   rc=$?
   execs=$(grep -m1 "stat::number_of_executed_units" "$work/$t.log" | awk '{print $2}')
+  # A target that ran nothing (failed to start, empty corpus dir) did not test anything.
+  [ $rc -eq 0 ] && [ "${execs:-0}" -eq 0 ] && rc=1
   speed=$(grep -m1 "stat::average_exec_per_sec" "$work/$t.log" | awk '{print $2}')
   cov=$(grep -E "^#[0-9]+" "$work/$t.log" | tail -n 1 | grep -oE "cov: [0-9]+" )
   crashes=$(find "$findings" -type f | wc -l)
   echo "fuzz-$t: ${execs:-0} executions in ${SECS} s (${speed:-0}/s), ${cov:-cov: ?}, exit $rc, ${crashes} saved findings"
   if [ $rc -ne 0 ]; then
-    status=1
+    status=1; n_fail=$((n_fail+1))
     grep -E "^(==[0-9]+==ERROR|SUMMARY|    #[0-9] )|runtime error|CRITICAL|fuzz-[a-z]+: " "$work/$t.log" | head -n 20 | sed 's/^/  /'
   fi
+  [ $rc -eq 0 ] && n_ok=$((n_ok+1))
 done
+# One line for .ci/run: each target counts as one test.
+echo "fuzz: ${n_ok} passed, ${n_fail} failed, 0 skipped"
 exit $status
