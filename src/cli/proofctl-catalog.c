@@ -13,18 +13,6 @@
 #include "pd-verify.h"
 #include "proofctl.h"
 
-static void
-print_json (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autofree char *text = NULL;
-
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_root (gen, node);
-  text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
-}
-
 /* Catalog text (case names, details) may hold anything: escape controls and bidirectional
  * overrides so it cannot rewrite the terminal or reorder what the reader sees. */
 static char *
@@ -145,7 +133,7 @@ pctl_list (int argc, char **argv)
       for (guint i = 0; i < sessions->len; i++)
         json_array_add_element (array, pd_catalog_session_to_json (g_ptr_array_index (sessions, i)));
       json_node_take_array (root, array);
-      print_json (root);
+      pctl_print_json (root);
       return PCTL_EXIT_OK;
     }
 
@@ -269,7 +257,7 @@ pctl_show (int argc, char **argv)
     return pctl_fail ("%s", error->message);
   if (json)
     {
-      print_json (node);
+      pctl_print_json (node);
       return PCTL_EXIT_OK;
     }
 
@@ -385,7 +373,7 @@ pctl_audit (int argc, char **argv)
       if (report)
         json_object_set_member (o, "verification", pd_audit_report_to_json (report));
       json_node_take_object (root, o);
-      print_json (root);
+      pctl_print_json (root);
     }
   else
     {

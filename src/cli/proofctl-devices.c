@@ -14,18 +14,6 @@
 #include "pd-util.h"
 #include "proofctl.h"
 
-static void
-print_json (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autofree char *text = NULL;
-
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_root (gen, node);
-  text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
-}
-
 /* One recordable (or not yet recordable) source. `source` is the --source value, NULL when it
  * cannot be recorded as it is; `explanation` says why and what to do. */
 static JsonObject *
@@ -241,7 +229,7 @@ pctl_devices (int argc, char **argv)
       json_object_set_array_member (o, "sources", json_array_ref (sources));
       json_object_set_object_member (o, "tools", json_object_ref (tools));
       json_node_set_object (root, o);
-      print_json (root);
+      pctl_print_json (root);
       return PCTL_EXIT_OK;
     }
 
@@ -331,7 +319,7 @@ pctl_env (int argc, char **argv)
       g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
 
       json_node_set_object (root, report);
-      print_json (root);
+      pctl_print_json (root);
       return failed ? PCTL_EXIT_INVALID : PCTL_EXIT_OK;
     }
 

@@ -53,18 +53,6 @@ on_progress (PdExportPhase phase, guint64 done, guint64 total, gpointer user_dat
               total ? (guint) MIN (done * 100 / total, 100) : 100);
 }
 
-static void
-print_json (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autofree char *text = NULL;
-
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_root (gen, node);
-  text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
-}
-
 /* "x.iso" → "x-label.pdf"; a drive → "<volume id>-label.pdf" here; a folder → beside it. */
 static char *
 default_label_path (PdExportResult *result)
@@ -329,7 +317,7 @@ pctl_export (int argc, char **argv)
 
       if (written_label)
         json_object_set_string_member (json_node_get_object (node), "label_pdf", written_label);
-      print_json (node);
+      pctl_print_json (node);
     }
   else
     print_summary (result, written_label);

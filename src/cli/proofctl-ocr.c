@@ -18,18 +18,6 @@
 #define MAX_INTERVAL 600.0
 
 static void
-print_json (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autofree char *text = NULL;
-
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_root (gen, node);
-  text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
-}
-
-static void
 print_human (GPtrArray *found)
 {
   if (found->len == 0)
@@ -111,7 +99,7 @@ pctl_ocr (int argc, char **argv)
           json_array_add_object_element (array, o);
         }
       json_node_take_array (root, array);
-      print_json (root);
+      pctl_print_json (root);
     }
   else
     print_human (found);

@@ -11,18 +11,6 @@
 #include "pd-verify.h"
 #include "proofctl.h"
 
-static void
-print_json (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autofree char *text = NULL;
-
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_root (gen, node);
-  text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
-}
-
 /* --json on an error still prints an object with the verdict, so scripts need one parser. */
 static int
 fail_verify (gboolean json, GError *error)
@@ -42,7 +30,7 @@ fail_verify (gboolean json, GError *error)
       json_builder_end_array (b);
       json_builder_end_object (b);
       root = json_builder_get_root (b);
-      print_json (root);
+      pctl_print_json (root);
     }
   return pctl_fail ("%s", error->message);
 }
@@ -145,7 +133,7 @@ pctl_verify (int argc, char **argv)
   if (json)
     {
       g_autoptr (JsonNode) node = pd_verify_result_to_json (result);
-      print_json (node);
+      pctl_print_json (node);
     }
   else
     print_human (result);

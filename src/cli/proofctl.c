@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 #include <locale.h>
 #include <stdio.h>
 
@@ -45,6 +46,18 @@ pctl_fail (const char *format, ...)
   va_end (args);
   g_printerr ("proofctl: %s\n", msg);
   return PCTL_EXIT_ERROR;
+}
+
+void
+pctl_print_json (JsonNode *node)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_root (gen, node);
+  text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
 }
 
 PdCatalog *

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,9 @@ int pctl_verify (int argc, char **argv);
 /* Opens the catalog (NULL path = the default) for a command that records into it. A catalog
  * that cannot be opened is reported and NULL returned: recording goes on without it. */
 struct _PdCatalog *pctl_open_catalog_for_recording (const char *path);
+
+/* Prints a JSON document (pretty) on stdout: every --json output. */
+void pctl_print_json (JsonNode *node);
 
 /* Prints "proofctl: MESSAGE" on stderr and returns PCTL_EXIT_ERROR. */
 int pctl_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
