@@ -17,6 +17,7 @@
 #include "pd-package.h"
 #include "pd-util.h"
 #include "test-common.h"
+#include "test-common-gtk.h"
 
 typedef struct
 {
@@ -26,111 +27,6 @@ typedef struct
   GtkWidget *page;
 } Fixture;
 
-static void
-iterate (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static gboolean
-on_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop for `ms` milliseconds. */
-static void
-run_for (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, on_timeout, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Runs the main loop until `cond` holds, failing after `seconds`. */
-static void
-run_until (Condition cond, gpointer data, guint seconds)
-{
-  gboolean timed_out = FALSE;
-  guint    id = g_timeout_add_seconds (seconds, on_timeout, &timed_out);
-
-  while (!cond (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (id);
-}
-
-static gboolean
-on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
-{
-  (*(guint *) user_data)++;
-  return G_SOURCE_CONTINUE;
-}
-
-typedef struct
-{
-  GtkWidget *widget;
-  guint      frames;
-} Frames;
-
-static gboolean
-frames_painted (gpointer data)
-{
-  Frames *f = data;
-
-  return gtk_widget_get_mapped (f->widget) && f->frames >= 3;
-}
-
-static void
-wait_for_frames (GtkWidget *widget)
-{
-  Frames frames = { widget, 0 };
-  guint  tick = gtk_widget_add_tick_callback (widget, on_tick, &frames.frames, NULL);
-
-  run_until (frames_painted, &frames, 10);
-  gtk_widget_remove_tick_callback (widget, tick);
-  iterate ();
-}
-
-/* Renders `widget` with its window's renderer into G_TEST_BUILDDIR/NAME-en.png. */
-static void
-save_screenshot (GtkWidget *widget, const char *name)
-{
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *file = g_strdup_printf ("%s-en.png", name);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-  GtkSnapshot   *snapshot = gtk_snapshot_new ();
-  GskRenderNode *node;
-  GskRenderer   *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int            width = gtk_widget_get_width (widget);
-  int            height = gtk_widget_get_height (widget);
-
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  /* On a loaded machine the widget may be between frames with nothing to draw yet. */
-  for (guint attempt = 0; node == NULL && attempt < 20; attempt++)
-    {
-      wait_for_frames (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
 static GtkWidget *
 template_child (GtkWidget *widget, GType type, const char *name)
 {
@@ -138,50 +34,6 @@ template_child (GtkWidget *widget, GType type, const char *name)
 
   g_assert_nonnull (child);
   return GTK_WIDGET (child);
-}
-
-/* Activates the shortcut of `controller_owner` bound to `keyval` + `mods`, as a key press would. */
-static gboolean
-press_shortcut (GtkWidget *owner, guint keyval, GdkModifierType mods)
-{
-  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (owner);
-
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-
-      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
-        continue;
-      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
-        {
-          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
-
-          if (GTK_IS_KEYVAL_TRIGGER (trigger)
-              && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval
-              && gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == mods)
-            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut),
-                                                 GTK_SHORTCUT_ACTION_EXCLUSIVE, owner,
-                                                 gtk_shortcut_get_arguments (shortcut));
-        }
-    }
-  g_assert_not_reached ();
-  return FALSE;
-}
-
-static AdwMessageDialog *
-find_message_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-  return NULL;
 }
 
 static gboolean
@@ -208,7 +60,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->page = pd_capture_page_new ();
   gtk_window_set_child (f->window, f->page);
   gtk_window_present (f->window);
-  wait_for_frames (GTK_WIDGET (f->window));
+  pd_test_wait_for_frames (GTK_WIDGET (f->window), 3);
 }
 
 static void
@@ -218,7 +70,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
 
   g_object_add_weak_pointer (G_OBJECT (page), (gpointer *) &page);
   gtk_window_destroy (f->window);
-  iterate ();
+  pd_test_iterate ();
   g_assert_null (page);
   for (const char *const *k = (const char *const[]){ "evidence-root", "tsa-url", "operator",
                                                       "checkpoint-interval", NULL }; *k; k++)
@@ -274,18 +126,18 @@ test_setup_view (Fixture *f, gconstpointer data)
 
     g_assert_cmpuint (pd_checklist_panel_mark (PD_CHECKLIST_PANEL (panel), "env.network", NULL, &error), ==, 0);
     g_assert_nonnull (error);
-    g_assert_false (press_shortcut (panel, GDK_KEY_1, 0));
+    g_assert_false (pd_test_press_shortcut (panel, GDK_KEY_1, 0, NULL));
   }
-  wait_for_frames (GTK_WIDGET (f->window));
-  save_screenshot (GTK_WIDGET (f->window), "capture-page-setup");
+  pd_test_wait_for_frames (GTK_WIDGET (f->window), 3);
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "capture-page-setup", "en", 3);
 
   /* Low free space shows the warning. */
   pd_capture_page_set_low_disk_threshold (PD_CAPTURE_PAGE (f->page), G_MAXUINT64);
   g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (template_child (f->page, PD_TYPE_CAPTURE_PAGE,
                                                                                "disk_revealer"))));
-  wait_for_frames (GTK_WIDGET (f->window));
-  run_for (400);
-  save_screenshot (GTK_WIDGET (f->window), "capture-page-low-disk");
+  pd_test_wait_for_frames (GTK_WIDGET (f->window), 3);
+  pd_test_run_for (400);
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "capture-page-low-disk", "en", 3);
   pd_capture_page_set_low_disk_threshold (PD_CAPTURE_PAGE (f->page), 0);
 }
 
@@ -310,9 +162,9 @@ test_record_mark_seal (Fixture *f, gconstpointer data)
   pd_capture_page_select_case (page, "Zhang v. Li — loan");
 
   /* Ctrl+R starts recording. */
-  g_assert_true (press_shortcut (f->page, GDK_KEY_r, GDK_CONTROL_MASK));
+  g_assert_true (pd_test_press_shortcut (f->page, GDK_KEY_r, GDK_CONTROL_MASK, NULL));
   g_assert_true (pd_capture_page_is_recording (page));
-  run_for (3000);
+  pd_test_run_for (3000);
 
   /* The preview shows frames. */
   paintable = gtk_picture_get_paintable (preview);
@@ -321,36 +173,36 @@ test_record_mark_seal (Fixture *f, gconstpointer data)
   g_assert_cmpint (gdk_paintable_get_intrinsic_height (paintable), >, 0);
 
   /* Item 1 by its number key, one with a note, one optional item undone with Ctrl+Z. */
-  g_assert_true (press_shortcut (panel, GDK_KEY_1, 0));
-  run_for (300);
+  g_assert_true (pd_test_press_shortcut (panel, GDK_KEY_1, 0, NULL));
+  pd_test_run_for (300);
   note_mark = pd_checklist_panel_mark (PD_CHECKLIST_PANEL (panel), "party.identity", "¥50,000", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (note_mark, >, 0);
-  run_for (300);
+  pd_test_run_for (300);
   optional_mark = pd_checklist_panel_mark (PD_CHECKLIST_PANEL (panel), "chat.calls", NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (press_shortcut (panel, GDK_KEY_z, GDK_CONTROL_MASK));
+  g_assert_true (pd_test_press_shortcut (panel, GDK_KEY_z, GDK_CONTROL_MASK, NULL));
   g_assert_false (pd_checklist_item_is_marked (pd_checklist_lookup_item (
     pd_checklist_panel_get_checklist (PD_CHECKLIST_PANEL (panel)), "chat.calls")));
-  run_for (1500);
-  wait_for_frames (GTK_WIDGET (f->window));
-  save_screenshot (GTK_WIDGET (f->window), "capture-page-recording");
+  pd_test_run_for (1500);
+  pd_test_wait_for_frames (GTK_WIDGET (f->window), 3);
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "capture-page-recording", "en", 3);
 
   /* Stop: required items are missing, so the page asks; seal anyway. */
   g_assert_true (gtk_widget_activate_action (f->page, "capture.record-toggle", NULL));
-  dialog = find_message_dialog ();
+  dialog = pd_test_find_message_dialog ();
   g_assert_nonnull (dialog);
   g_assert_true (pd_capture_page_is_recording (page));
-  wait_for_frames (GTK_WIDGET (dialog));
-  save_screenshot (GTK_WIDGET (dialog), "capture-page-stop-dialog");
+  pd_test_wait_for_frames (GTK_WIDGET (dialog), 3);
+  pd_test_save_screenshot (GTK_WIDGET (dialog), "capture-page-stop-dialog", "en", 3);
   /* What the "Seal Anyway" button does: respond, then close. */
   adw_message_dialog_response (dialog, "seal");
   gtk_window_close (GTK_WINDOW (dialog));
-  run_until (has_package, page, 90);
+  pd_test_run_until (has_package, page, 90);
   g_assert_false (pd_capture_page_is_recording (page));
-  wait_for_frames (GTK_WIDGET (f->window));
-  run_for (500);
-  save_screenshot (GTK_WIDGET (f->window), "capture-page-result");
+  pd_test_wait_for_frames (GTK_WIDGET (f->window), 3);
+  pd_test_run_for (500);
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "capture-page-result", "en", 3);
 
   /* The package: marks (one undone), stills listed with their digests, the checklist decision. */
   package = pd_capture_page_get_package (page);
@@ -429,7 +281,7 @@ test_record_mark_seal (Fixture *f, gconstpointer data)
 
   /* Back to the setup view for another recording. */
   g_assert_true (gtk_widget_activate_action (f->page, "capture.new-recording", NULL));
-  g_assert_null (find_message_dialog ());
+  g_assert_null (pd_test_find_message_dialog ());
 }
 
 /* ---- Phones appear and disappear (fake adb with a device list in a file) ---- */
@@ -500,19 +352,19 @@ test_phones_hotplug (Fixture *f, gconstpointer data)
   gboolean sensitive = TRUE;
 
   /* adb is polled every 2 s. */
-  run_until (phone_listed, f->page, 10);
+  pd_test_run_until (phone_listed, f->page, 10);
   g_assert_true (find_row_text (f->page, "Fake Phone 9", NULL));
   /* The unauthorised phone is listed, cannot be chosen, and says what to do. */
   g_assert_true (find_row_text (f->page, "Allow USB debugging", &sensitive));
   g_assert_false (sensitive);
-  wait_for_frames (GTK_WIDGET (f->window));
-  save_screenshot (GTK_WIDGET (f->window), "capture-phones");
+  pd_test_wait_for_frames (GTK_WIDGET (f->window), 3);
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "capture-phones", "en", 3);
 
   /* Unplug one, allow the other. */
   g_assert_true (g_file_set_contents (phones_file, "List of devices attached\n"
                                       "FAKEUNAUTH device model:Other_Phone transport_id:4\n", -1, NULL));
-  run_until (phone_gone, f->page, 10);
-  run_until (unauthorised_allowed, f->page, 10);
+  pd_test_run_until (phone_gone, f->page, 10);
+  pd_test_run_until (unauthorised_allowed, f->page, 10);
   g_assert_false (find_row_text (f->page, "Allow USB debugging", NULL));
   g_assert_true (pd_capture_page_select_source (PD_CAPTURE_PAGE (f->page), "phone:FAKEUNAUTH", NULL));
 

@@ -1,8 +1,10 @@
 /* test-common-gtk.h — helpers shared by the GTK page tests: drain the main loop, wait for a
- * widget's frames, save a screenshot of it (header-only, static functions). */
+ * widget's frames, save a screenshot of it, run the loop for a while or until something holds,
+ * press a shortcut, find a message dialog (header-only, static functions). */
 #pragma once
 
 #include <glib/gstdio.h>
+#include <adwaita.h>
 #include <gtk/gtk.h>
 
 static inline void
@@ -67,9 +69,93 @@ pd_test_save_screenshot (GtkWidget *widget, const char *name, const char *langua
   g_mkdir_with_parents (dir, 0755);
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);
+  /* On a loaded machine the widget may be between frames with nothing to draw yet. */
+  for (guint attempt = 0; node == NULL && attempt < 20; attempt++)
+    {
+      pd_test_wait_for_frames (widget, min_frames);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
   gsk_render_node_unref (node);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s", path);
+}
+
+/* Runs the main loop for `ms` milliseconds. */
+static inline void
+pd_test_run_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, pd_test_on_timeout, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Runs the main loop until `cond (data)` holds, failing after `seconds`. */
+static inline void
+pd_test_run_until (gboolean (*cond) (gpointer data), gpointer data, guint seconds)
+{
+  gboolean timed_out = FALSE;
+  guint    id = g_timeout_add_seconds (seconds, pd_test_on_timeout, &timed_out);
+
+  while (!cond (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (id);
+}
+
+/* Activates the shortcut of `owner` bound to `keyval` + `mods`, as the window does for a key
+ * press, and returns whether it handled the key. `phase` (may be NULL) gets the propagation
+ * phase of the controller holding it. Fails the test when there is no such shortcut. */
+static inline gboolean
+pd_test_press_shortcut (GtkWidget *owner, guint keyval, GdkModifierType mods,
+                        GtkPropagationPhase *phase)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (owner);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger)
+              && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval
+              && gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == mods)
+            {
+              if (phase != NULL)
+                *phase = gtk_event_controller_get_propagation_phase (GTK_EVENT_CONTROLLER (controller));
+              return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut),
+                                                   GTK_SHORTCUT_ACTION_EXCLUSIVE, owner,
+                                                   gtk_shortcut_get_arguments (shortcut));
+            }
+        }
+    }
+  g_assert_not_reached ();
+  return FALSE;
+}
+
+/* The AdwMessageDialog on screen, or NULL. */
+static inline AdwMessageDialog *
+pd_test_find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
 }

@@ -32,21 +32,16 @@ typedef struct
   GtkWidget *panel;
 } Fixture;
 
+/* Presses Enter/Esc as the window would; those shortcuts must run before the focused widget
+ * (the Record button), so their controller is in the capture phase. */
 static gboolean
-on_timeout (gpointer user_data)
+press_key (GtkWidget *owner, guint keyval)
 {
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
+  GtkPropagationPhase phase = GTK_PHASE_NONE;
+  gboolean handled = pd_test_press_shortcut (owner, keyval, 0, &phase);
 
-static void
-run_for (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, on_timeout, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (phase, ==, GTK_PHASE_CAPTURE);
+  return handled;
 }
 
 static gboolean
@@ -58,63 +53,7 @@ has_package (gpointer data)
 static void
 run_until_package (PdCapturePage *page, guint seconds)
 {
-  gboolean timed_out = FALSE;
-  guint    id = g_timeout_add_seconds (seconds, on_timeout, &timed_out);
-
-  while (!has_package (page) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (id);
-}
-
-/* Activates the shortcut of `owner` bound to `keyval`, as the window does for a key press, and
- * returns whether it handled the key. */
-static gboolean
-press_key (GtkWidget *owner, guint keyval)
-{
-  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (owner);
-
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-
-      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
-        continue;
-      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
-        {
-          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
-
-          if (GTK_IS_KEYVAL_TRIGGER (trigger)
-              && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval
-              && gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == 0)
-            {
-              /* Enter and Esc must run before the focused widget (the Record button). */
-              g_assert_cmpint (gtk_event_controller_get_propagation_phase (GTK_EVENT_CONTROLLER (controller)),
-                               ==, GTK_PHASE_CAPTURE);
-              return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut),
-                                                   GTK_SHORTCUT_ACTION_EXCLUSIVE, owner,
-                                                   gtk_shortcut_get_arguments (shortcut));
-            }
-        }
-    }
-  g_assert_not_reached ();
-  return FALSE;
-}
-
-static AdwMessageDialog *
-find_message_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-  return NULL;
+  pd_test_run_until (has_package, page, seconds);
 }
 
 static GtkWidget *
@@ -333,7 +272,7 @@ test_confirm_dismiss (Fixture *f, gconstpointer data)
 
   g_assert_true (gtk_widget_activate_action (f->page, "capture.record-toggle", NULL));
   g_assert_true (pd_capture_page_is_recording (page));
-  run_for (1500);
+  pd_test_run_for (1500);
   checklist = pd_checklist_panel_get_checklist (panel);
   g_assert_nonnull (checklist);
 
@@ -400,7 +339,7 @@ test_confirm_dismiss (Fixture *f, gconstpointer data)
   g_assert_cmpuint (pd_checklist_panel_get_n_suggestions (panel), ==, 1);
   /* Let the "Marked" toast finish appearing: libadwaita 1.2 crashes when a toast is dismissed
    * (replaced by the next mark's) while its animation runs. */
-  run_for (800);
+  pd_test_run_for (800);
 
   /* Esc: the real-name suggestion is dismissed, nothing marked. */
   g_assert_true (press_key (f->panel, GDK_KEY_Escape));
@@ -417,7 +356,7 @@ test_confirm_dismiss (Fixture *f, gconstpointer data)
   g_assert_cmpuint (pd_checklist_panel_get_n_suggestions (panel), ==, 0);
   /* …and a marked item takes no new one. */
   g_assert_false (pd_checklist_panel_add_suggestion (panel, network));
-  run_for (500);
+  pd_test_run_for (500);
 
   /* The phone's environment report ticks what it checked and flags what failed, on the rows. */
   {
@@ -432,7 +371,7 @@ test_confirm_dismiss (Fixture *f, gconstpointer data)
     g_assert_cmpuint (pd_checklist_apply_environment (checklist,
                                                       json_node_get_object (json_parser_get_root (env))),
                       ==, 2);
-    run_for (100);
+    pd_test_run_for (100);
     g_assert_nonnull (strstr (pd_checklist_panel_get_item_subtitle (panel, "env.storage"), "52 GB free"));
     g_assert_nonnull (strstr (pd_checklist_panel_get_item_subtitle (panel, "env.app"), "side-loaded"));
     g_assert_cmpstr (pd_checklist_panel_get_item_subtitle (panel, "env.storage"), !=,
@@ -462,7 +401,7 @@ test_confirm_dismiss (Fixture *f, gconstpointer data)
         gst_sample_unref (sample);
         while (pd_checklist_panel_get_n_suggestions (panel) == 0 && g_get_monotonic_time () < deadline)
           g_main_context_iteration (NULL, TRUE);
-        run_for (300);
+        pd_test_run_for (300);
         g_assert_cmpuint (pd_checklist_panel_get_n_suggestions (panel), >, 0);
         g_assert_null (pd_checklist_panel_get_suggestion_label (panel, "chat.transfers"));
         for (const char *const *id = (const char *const[]){ "loan.terms", "chat.promise", "chat.conversation",
@@ -479,7 +418,7 @@ test_confirm_dismiss (Fixture *f, gconstpointer data)
 
   /* Stop (required items are missing: seal anyway). */
   g_assert_true (gtk_widget_activate_action (f->page, "capture.record-toggle", NULL));
-  dialog = find_message_dialog ();
+  dialog = pd_test_find_message_dialog ();
   g_assert_nonnull (dialog);
   adw_message_dialog_response (dialog, "seal");
   gtk_window_close (GTK_WINDOW (dialog));
