@@ -586,7 +586,20 @@ test_environment_checks (void)
 
   g_assert_false (pd_checklist_set_auto_check (checklist, "nope", PD_CHECKLIST_AUTO_PASSED, NULL, &error));
   g_assert_error (error, PD_CHECKLIST_ERROR, PD_CHECKLIST_ERROR_NOT_FOUND);
+  g_clear_error (&error);
   g_assert_cmpuint (pd_checklist_apply_environment (checklist, NULL), ==, 0);
+  /* a message over the limit is cut to it, in characters */
+  {
+    g_autoptr (GString) huge = g_string_new (NULL);
+
+    for (guint i = 0; i < PD_CHECKLIST_MAX_TEXT_LEN + 10; i++)
+      g_string_append (huge, "存");
+    g_assert_true (pd_checklist_set_auto_check (checklist, "env.storage", PD_CHECKLIST_AUTO_FAILED,
+                                                huge->str, &error));
+    g_assert_no_error (error);
+    pd_checklist_item_get_auto_check (pd_checklist_lookup_item (checklist, "env.storage"), &message);
+    g_assert_cmpint (g_utf8_strlen (message, -1), ==, PD_CHECKLIST_MAX_TEXT_LEN);
+  }
 
   pd_checklist_reset (checklist);
   g_assert_cmpint (pd_checklist_item_get_auto_check (pd_checklist_lookup_item (checklist, "env.network"),

@@ -1159,9 +1159,12 @@ pd_checklist_set_auto_check (PdChecklist *self, const char *item_id, PdChecklist
     }
   item->auto_check = check;
   g_free (item->auto_message);
-  item->auto_message = message != NULL && g_utf8_validate (message, -1, NULL)
-                         ? g_utf8_substring (message, 0, PD_CHECKLIST_MAX_TEXT_LEN)
-                         : NULL;
+  item->auto_message = NULL;
+  if (message != NULL && g_utf8_validate (message, -1, NULL))
+    /* g_utf8_substring() must not be asked for more characters than there are. */
+    item->auto_message = g_utf8_strlen (message, -1) > PD_CHECKLIST_MAX_TEXT_LEN
+                           ? g_utf8_substring (message, 0, PD_CHECKLIST_MAX_TEXT_LEN)
+                           : g_strdup (message);
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0, item);
   return TRUE;
 }
