@@ -33,6 +33,7 @@
 #include "pd-ocr.h"
 #include "pd-package.h"
 #include "pd-test-frames.h"
+#include "test-common.h"
 
 static double
 cpu_seconds (int who)
@@ -274,26 +275,6 @@ record_once (const char *root, PdChecklist *checklist, gboolean ocr, double seco
   return 0;
 }
 
-static void
-rm_rf (const char *path)
-{
-  g_autoptr (GDir) dir = NULL;
-  const char *name;
-
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_unlink (path);
-      return;
-    }
-  dir = g_dir_open (path, 0, NULL);
-  while (dir && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      rm_rf (child);
-    }
-  g_rmdir (path);
-}
-
 static int
 bench_capture (double seconds, int rounds)
 {
@@ -318,7 +299,7 @@ bench_capture (double seconds, int rounds)
       if (status == 0)
         status = record_once (root, checklist, !first, seconds);
     }
-  rm_rf (root);
+  pd_test_rm_rf (root);
   return status;
 }
 
