@@ -28,9 +28,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "pd-catalog.h"
-#include "pd-package.h"
-#include "pd-util.h"
+#include "catalog/pd-catalog.h"
+#include "evidence/pd-package.h"
+#include "util/pd-util.h"
 
 #define BATCH 5000
 

@@ -27,11 +27,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "pd-capture.h"
-#include "pd-checklist.h"
+#include "capture/pd-capture.h"
+#include "checklist/pd-checklist.h"
 #include "pd-core.h"
-#include "pd-ocr.h"
-#include "pd-package.h"
+#include "ocr/pd-ocr.h"
+#include "evidence/pd-package.h"
 #include "pd-test-frames.h"
 #include "test-common.h"
 

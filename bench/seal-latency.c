@@ -29,12 +29,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "pd-capture.h"
-#include "pd-certificate.h"
+#include "capture/pd-capture.h"
+#include "report/pd-certificate.h"
 #include "pd-core.h"
-#include "pd-package.h"
-#include "pd-tsa.h"
-#include "pd-util.h"
+#include "evidence/pd-package.h"
+#include "timestamp/pd-tsa.h"
+#include "util/pd-util.h"
 
 typedef struct
 {

@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pd-certificate.h"
+#include "report/pd-certificate.h"
 #include "pd-core.h"
-#include "pd-package.h"
-#include "pd-tsa.h"
-#include "pd-util.h"
+#include "evidence/pd-package.h"
+#include "timestamp/pd-tsa.h"
+#include "util/pd-util.h"
 
 #define CHECKPOINT_SPACING_NS (G_GUINT64_CONSTANT (10) * 1000000000)
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "pd-private.h"
+#include "util/pd-private.h"
 #include "pd-test-tsa.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CMS_ContentInfo, CMS_ContentInfo_free)

@@ -9,7 +9,7 @@
 #include "pd-application.h"
 #include "pd-core.h"
 #include "pd-preferences-window.h"
-#include "pd-util.h"
+#include "util/pd-util.h"
 #include "pd-window.h"
 #include "test-common-gtk.h"
 

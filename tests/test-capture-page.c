@@ -9,13 +9,13 @@
 #include <locale.h>
 
 #include "pd-capture-page.h"
-#include "pd-catalog.h"
-#include "pd-verify.h"
+#include "catalog/pd-catalog.h"
+#include "verify/pd-verify.h"
 #include <string.h>
 #include "pd-checklist-panel.h"
 #include "pd-core.h"
-#include "pd-package.h"
-#include "pd-util.h"
+#include "evidence/pd-package.h"
+#include "util/pd-util.h"
 #include "test-common.h"
 #include "test-common-gtk.h"
 

@@ -6,11 +6,11 @@
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
-#include "pd-capture.h"
-#include "pd-error.h"
+#include "capture/pd-capture.h"
+#include "util/pd-error.h"
 #include "pd-core.h"
-#include "pd-package.h"
-#include "pd-util.h"
+#include "evidence/pd-package.h"
+#include "util/pd-util.h"
 #include "test-common.h"
 
 typedef struct

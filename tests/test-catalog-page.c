@@ -10,7 +10,7 @@
 #include "pd-catalog-page.h"
 #include "pd-core.h"
 #include "pd-preferences-window.h"
-#include "pd-tsa.h"
+#include "timestamp/pd-tsa.h"
 #include "test-common.h"
 #include "test-common-gtk.h"
 

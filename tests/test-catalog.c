@@ -8,13 +8,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "pd-catalog.h"
+#include "catalog/pd-catalog.h"
 #include "pd-core.h"
-#include "pd-error.h"
-#include "pd-private.h"
-#include "pd-tsa.h"
-#include "pd-util.h"
-#include "pd-verify.h"
+#include "util/pd-error.h"
+#include "util/pd-private.h"
+#include "timestamp/pd-tsa.h"
+#include "util/pd-util.h"
+#include "verify/pd-verify.h"
 #include "test-common.h"
 
 #define UUID_A "11111111-1111-4111-8111-111111111111"

@@ -7,10 +7,10 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "pd-certificate.h"
+#include "report/pd-certificate.h"
 #include "pd-core.h"
-#include "pd-error.h"
-#include "pd-util.h"
+#include "util/pd-error.h"
+#include "util/pd-util.h"
 #include "test-common.h"
 
 #define CASE_ZH "张三诉李四"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "pd-checklist.h"
+#include "checklist/pd-checklist.h"
 #include "test-common.h"
 
 static char *

@@ -10,15 +10,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pd-capture.h"
-#include "pd-checklist.h"
+#include "capture/pd-capture.h"
+#include "checklist/pd-checklist.h"
 #include "pd-core.h"
-#include "pd-device.h"
-#include "pd-error.h"
-#include "pd-package.h"
-#include "pd-portal.h"
-#include "pd-tsa.h"
-#include "pd-verify.h"
+#include "sources/pd-device.h"
+#include "util/pd-error.h"
+#include "evidence/pd-package.h"
+#include "sources/pd-portal.h"
+#include "timestamp/pd-tsa.h"
+#include "verify/pd-verify.h"
 
 static char *fake_adb;
 

@@ -7,12 +7,12 @@
 #include <glib/gstdio.h>
 #include <locale.h>
 
-#include "pd-catalog.h"
+#include "catalog/pd-catalog.h"
 #include "pd-core.h"
-#include "pd-disc-label.h"
-#include "pd-error.h"
+#include "report/pd-disc-label.h"
+#include "util/pd-error.h"
 #include "pd-export-wizard.h"
-#include "pd-tsa.h"
+#include "timestamp/pd-tsa.h"
 #include "test-common.h"
 #include "test-common-gtk.h"
 

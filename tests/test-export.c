@@ -7,11 +7,11 @@
 #include <string.h>
 
 #include "pd-core.h"
-#include "pd-disc-label.h"
-#include "pd-error.h"
-#include "pd-export.h"
-#include "pd-util.h"
-#include "pd-verify.h"
+#include "report/pd-disc-label.h"
+#include "util/pd-error.h"
+#include "export/pd-export.h"
+#include "util/pd-util.h"
+#include "verify/pd-verify.h"
 #include "test-common.h"
 
 #define HOSTILE_CASE "<script>alert(1)</script> & \"张三\""

@@ -6,10 +6,10 @@
 #include <json-glib/json-glib.h>
 #include <signal.h>
 
-#include "pd-catalog.h"
+#include "catalog/pd-catalog.h"
 #include "pd-core.h"
-#include "pd-maintenance.h"
-#include "pd-package.h"
+#include "capture/pd-maintenance.h"
+#include "evidence/pd-package.h"
 #include "test-common.h"
 
 typedef struct

@@ -6,8 +6,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "pd-checklist.h"
-#include "pd-ocr.h"
+#include "checklist/pd-checklist.h"
+#include "ocr/pd-ocr.h"
 #include "test-common.h"
 
 /* ---- Helpers ---- */

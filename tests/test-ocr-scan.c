@@ -9,10 +9,10 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "pd-checklist.h"
+#include "checklist/pd-checklist.h"
 #include "pd-core.h"
-#include "pd-ocr.h"
-#include "pd-package.h"
+#include "ocr/pd-ocr.h"
+#include "evidence/pd-package.h"
 #include "pd-test-frames.h"
 #include "test-common.h"
 

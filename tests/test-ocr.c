@@ -8,15 +8,15 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "pd-capture.h"
-#include "pd-checklist.h"
+#include "capture/pd-capture.h"
+#include "checklist/pd-checklist.h"
 #include "pd-core.h"
-#include "pd-error.h"
-#include "pd-ocr.h"
-#include "pd-package.h"
+#include "util/pd-error.h"
+#include "ocr/pd-ocr.h"
+#include "evidence/pd-package.h"
 #include "pd-test-frames.h"
-#include "pd-tsa.h"
-#include "pd-verify.h"
+#include "timestamp/pd-tsa.h"
+#include "verify/pd-verify.h"
 #include "test-common.h"
 
 static PdOcrEngine *engine;  /* one for the whole run: loading chi_sim takes most of a second */

@@ -9,7 +9,7 @@
 
 #include "pd-core.h"
 #include "pd-proofhash.h"
-#include "pd-util.h"
+#include "util/pd-util.h"
 
 typedef struct
 {

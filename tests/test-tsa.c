@@ -8,11 +8,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "pd-error.h"
-#include "pd-local-tsa.h"
+#include "util/pd-error.h"
+#include "timestamp/pd-local-tsa.h"
 #include "pd-test-tsa.h"
-#include "pd-tsa.h"
-#include "pd-util.h"
+#include "timestamp/pd-tsa.h"
+#include "util/pd-util.h"
 #include "test-common.h"
 
 typedef struct

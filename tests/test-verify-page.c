@@ -10,7 +10,7 @@
 
 #include "pd-core.h"
 #include "pd-verify-page.h"
-#include "pd-verify-report.h"
+#include "verify/pd-verify-report.h"
 #include "test-common.h"
 #include "test-common-gtk.h"
 

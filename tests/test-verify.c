@@ -10,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pd-certificate.h"
+#include "report/pd-certificate.h"
 #include "pd-core.h"
-#include "pd-error.h"
+#include "util/pd-error.h"
 #include "pd-test-tokens.h"
-#include "pd-util.h"
-#include "pd-verify.h"
+#include "util/pd-util.h"
+#include "verify/pd-verify.h"
 #include "test-common.h"
 
 #define DAY  (24 * 3600)

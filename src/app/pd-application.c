@@ -6,9 +6,9 @@
 #include <glib/gi18n.h>
 
 #include "pd-application.h"
-#include "pd-maintenance.h"
+#include "capture/pd-maintenance.h"
 #include "pd-preferences-window.h"
-#include "pd-util.h"
+#include "util/pd-util.h"
 #include "pd-window.h"
 #include "proofdesk-resources.h"
 

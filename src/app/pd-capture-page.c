@@ -11,14 +11,14 @@
 #include "pd-application.h"
 #include "pd-capture-page.h"
 #include "pd-capture-source.h"
-#include "pd-portal.h"
-#include "pd-capture.h"
-#include "pd-catalog.h"
+#include "sources/pd-portal.h"
+#include "capture/pd-capture.h"
+#include "catalog/pd-catalog.h"
 #include "pd-checklist-panel.h"
-#include "pd-verify.h"
-#include "pd-checklist.h"
-#include "pd-tsa.h"
-#include "pd-util.h"
+#include "verify/pd-verify.h"
+#include "checklist/pd-checklist.h"
+#include "timestamp/pd-tsa.h"
+#include "util/pd-util.h"
 
 typedef enum {
   PAGE_IDLE,

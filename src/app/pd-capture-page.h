@@ -4,7 +4,7 @@
 
 #include <adwaita.h>
 
-#include "pd-package.h"
+#include "evidence/pd-package.h"
 
 G_BEGIN_DECLS
 

@@ -6,9 +6,9 @@
 #include <glib/gi18n.h>
 
 #include "pd-capture-source.h"
-#include "pd-device.h"
-#include "pd-error.h"
-#include "pd-portal.h"
+#include "sources/pd-device.h"
+#include "util/pd-error.h"
+#include "sources/pd-portal.h"
 
 struct _PdCaptureSource
 {

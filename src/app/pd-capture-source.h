@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "pd-capture.h"
+#include "capture/pd-capture.h"
 
 G_BEGIN_DECLS
 

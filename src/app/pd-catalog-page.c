@@ -8,10 +8,10 @@
 
 #include "pd-application.h"
 #include "pd-catalog-page.h"
-#include "pd-ocr.h"
-#include "pd-seal.h"
-#include "pd-tsa.h"
-#include "pd-util.h"
+#include "ocr/pd-ocr.h"
+#include "capture/pd-seal.h"
+#include "timestamp/pd-tsa.h"
+#include "util/pd-util.h"
 
 /* A manifest larger than this is not read for the list's checklist column. */
 #define MAX_MANIFEST_SIZE (8 * 1024 * 1024)

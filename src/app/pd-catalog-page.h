@@ -3,8 +3,8 @@
 
 #include <adwaita.h>
 
-#include "pd-catalog.h"
-#include "pd-verify.h"
+#include "catalog/pd-catalog.h"
+#include "verify/pd-verify.h"
 
 G_BEGIN_DECLS
 

@@ -9,8 +9,8 @@
 
 #include "pd-application.h"
 #include "pd-checklist-panel.h"
-#include "pd-error.h"
-#include "pd-util.h"
+#include "util/pd-error.h"
+#include "util/pd-util.h"
 
 /* What the panel keeps for one item's row; widgets are borrowed from the row. */
 typedef struct

@@ -3,8 +3,8 @@
 
 #include <adwaita.h>
 
-#include "pd-capture.h"
-#include "pd-checklist.h"
+#include "capture/pd-capture.h"
+#include "checklist/pd-checklist.h"
 
 G_BEGIN_DECLS
 

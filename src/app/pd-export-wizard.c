@@ -7,12 +7,12 @@
 #include <glib/gstdio.h>
 
 #include "pd-application.h"
-#include "pd-catalog.h"
-#include "pd-disc-label.h"
-#include "pd-drives.h"
-#include "pd-error.h"
+#include "catalog/pd-catalog.h"
+#include "report/pd-disc-label.h"
+#include "export/pd-drives.h"
+#include "util/pd-error.h"
 #include "pd-export-wizard.h"
-#include "pd-verify.h"
+#include "verify/pd-verify.h"
 
 /* Rough per-file overhead, as the core estimates it: block rounding on a file system or image. */
 #define FILE_SLACK  4096

@@ -3,7 +3,7 @@
 
 #include <adwaita.h>
 
-#include "pd-export.h"
+#include "export/pd-export.h"
 
 G_BEGIN_DECLS
 

@@ -7,8 +7,8 @@
 
 #include "pd-application.h"
 #include "pd-preferences-window.h"
-#include "pd-tsa.h"
-#include "pd-util.h"
+#include "timestamp/pd-tsa.h"
+#include "util/pd-util.h"
 
 /* The rows of tsa_combo, in order: practice, public RFC 3161 services, custom. */
 static const char *const tsa_presets[] = {

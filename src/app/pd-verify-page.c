@@ -7,11 +7,11 @@
 #include <json-glib/json-glib.h>
 
 #include "pd-application.h"
-#include "pd-certificate.h"
-#include "pd-package.h"
+#include "report/pd-certificate.h"
+#include "evidence/pd-package.h"
 #include "pd-verify-page.h"
-#include "pd-verify-report.h"
-#include "pd-util.h"
+#include "verify/pd-verify-report.h"
+#include "util/pd-util.h"
 
 /* A manifest larger than this is not a Proofdesk manifest; its lists are not shown. */
 #define MAX_MANIFEST_SIZE (8 * 1024 * 1024)

@@ -3,7 +3,7 @@
 
 #include <adwaita.h>
 
-#include "pd-verify.h"
+#include "verify/pd-verify.h"
 
 G_BEGIN_DECLS
 

@@ -8,12 +8,12 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "pd-capture.h"
-#include "pd-portal.h"
-#include "pd-catalog.h"
-#include "pd-package.h"
-#include "pd-tsa.h"
-#include "pd-util.h"
+#include "capture/pd-capture.h"
+#include "sources/pd-portal.h"
+#include "catalog/pd-catalog.h"
+#include "evidence/pd-package.h"
+#include "timestamp/pd-tsa.h"
+#include "util/pd-util.h"
 #include "proofctl.h"
 
 typedef struct

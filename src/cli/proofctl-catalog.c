@@ -7,10 +7,10 @@
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 
-#include "pd-catalog.h"
-#include "pd-tsa.h"
-#include "pd-util.h"
-#include "pd-verify.h"
+#include "catalog/pd-catalog.h"
+#include "timestamp/pd-tsa.h"
+#include "util/pd-util.h"
+#include "verify/pd-verify.h"
 #include "proofctl.h"
 
 /* Catalog text (case names, details) may hold anything: escape controls and bidirectional

@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pd-device.h"
-#include "pd-portal.h"
-#include "pd-util.h"
+#include "sources/pd-device.h"
+#include "sources/pd-portal.h"
+#include "util/pd-util.h"
 #include "proofctl.h"
 
 /* One recordable (or not yet recordable) source. `source` is the --source value, NULL when it

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "pd-catalog.h"
-#include "pd-error.h"
-#include "pd-export.h"
-#include "pd-verify.h"
+#include "catalog/pd-catalog.h"
+#include "util/pd-error.h"
+#include "export/pd-export.h"
+#include "verify/pd-verify.h"
 #include "proofctl.h"
 
 static const char *

@@ -8,9 +8,9 @@
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 
-#include "pd-checklist.h"
-#include "pd-ocr.h"
-#include "pd-util.h"
+#include "checklist/pd-checklist.h"
+#include "ocr/pd-ocr.h"
+#include "util/pd-util.h"
 #include "proofctl.h"
 
 /* Longer intervals read almost nothing of a chat that scrolls; shorter ones only cost time. */

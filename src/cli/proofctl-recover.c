@@ -5,12 +5,12 @@
 
 #include <glib/gi18n.h>
 
-#include "pd-capture.h"
-#include "pd-catalog.h"
-#include "pd-error.h"
-#include "pd-package.h"
-#include "pd-tsa.h"
-#include "pd-util.h"
+#include "capture/pd-capture.h"
+#include "catalog/pd-catalog.h"
+#include "util/pd-error.h"
+#include "evidence/pd-package.h"
+#include "timestamp/pd-tsa.h"
+#include "util/pd-util.h"
 #include "proofctl.h"
 
 typedef struct

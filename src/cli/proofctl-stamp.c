@@ -6,10 +6,10 @@
 #include <glib/gi18n.h>
 #include <stdio.h>
 
-#include "pd-catalog.h"
-#include "pd-seal.h"
-#include "pd-tsa.h"
-#include "pd-util.h"
+#include "catalog/pd-catalog.h"
+#include "capture/pd-seal.h"
+#include "timestamp/pd-tsa.h"
+#include "util/pd-util.h"
 #include "proofctl.h"
 
 /* `proofctl stamp --pending [DIR…]`: stamp packages sealed while the TSA was unreachable. */

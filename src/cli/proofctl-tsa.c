@@ -8,7 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "pd-local-tsa.h"
+#include "timestamp/pd-local-tsa.h"
 #include "proofctl.h"
 
 static gboolean

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "pd-verify.h"
+#include "verify/pd-verify.h"
 #include "proofctl.h"
 
 /* --json on an error still prints an object with the verdict, so scripts need one parser. */

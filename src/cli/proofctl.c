@@ -8,7 +8,7 @@
 #include <locale.h>
 #include <stdio.h>
 
-#include "pd-catalog.h"
+#include "catalog/pd-catalog.h"
 #include "pd-core.h"
 #include "proofctl.h"
 

@@ -5,7 +5,7 @@
 #include <locale.h>
 #include <unistd.h>
 
-#include "pd-certificate.h"
+#include "report/pd-certificate.h"
 #include "pd-core.h"
 
 int

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "fuzz-common.h"
-#include "pd-certificate.h"
+#include "report/pd-certificate.h"
 
 static char *pdf_path;
 

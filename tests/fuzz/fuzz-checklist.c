@@ -1,7 +1,7 @@
 /* fuzz-checklist.c — libFuzzer target: a checklist template (pd_checklist_new_from_data), and
  * when it loads, the calls the capture page makes on it. */
 #include "fuzz-common.h"
-#include "pd-checklist.h"
+#include "checklist/pd-checklist.h"
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "pd-core.h"
-#include "pd-verify.h"
+#include "verify/pd-verify.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "fuzz-common.h"
-#include "pd-tsa.h"
-#include "pd-util.h"
+#include "timestamp/pd-tsa.h"
+#include "util/pd-util.h"
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)

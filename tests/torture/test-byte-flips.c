@@ -6,9 +6,9 @@
 #include <json-glib/json-glib.h>
 #include <unistd.h>
 
-#include "pd-certificate.h"
+#include "report/pd-certificate.h"
 #include "pd-core.h"
-#include "pd-verify.h"
+#include "verify/pd-verify.h"
 #include "../test-common.h"
 
 typedef enum {

@@ -1,0 +1,130 @@
+/* pd-verify.h — the one strict verifier: file + RFC 3161 token(s) or a package → a verdict with every check named. */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "util/pd-types.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PD_VERDICT_VALID,               /* every check passed, trusted authority */
+  PD_VERDICT_VALID_PRACTICE,      /* every check passed, but the anchor is the practice root */
+  PD_VERDICT_UNTRUSTED_AUTHORITY, /* data and signatures intact, no chain to a trusted anchor */
+  PD_VERDICT_INVALID,             /* at least one check failed */
+  PD_VERDICT_ERROR,               /* the input could not be read (callers map a GError to it) */
+} PdVerdict;
+
+typedef enum {
+  PD_CHECK_PASSED,
+  PD_CHECK_FAILED,
+  PD_CHECK_INFO,
+} PdCheckStatus;
+
+/* One named check. Owned by its PdVerifyResult; read-only for callers. */
+typedef struct
+{
+  char          *id;         /* stable identifier, e.g. "token.imprint", "file.content" */
+  char          *subject;    /* what was checked, e.g. "checkpoints/000003.tsr" */
+  PdCheckStatus  status;
+  char          *message;    /* one plain, translated sentence */
+  char          *detail;     /* technical detail (untranslated), or NULL */
+  gboolean       trust_only; /* a failure that only means "authority not trusted" */
+} PdVerifyCheck;
+
+typedef void (*PdVerifyProgressFunc) (guint64 done, guint64 total, gpointer user_data);
+
+/* Trust store: the anchors a token's signer must chain to, plus untrusted intermediates.
+ * Certificates inside tokens and tsa-chain.pem are only ever used as intermediates.
+ * Not thread-safe while being filled; read-only (and shareable between threads) afterwards. */
+#define PD_TYPE_TRUST_STORE (pd_trust_store_get_type ())
+GType         pd_trust_store_get_type             (void) G_GNUC_CONST;
+PdTrustStore *pd_trust_store_new                  (void);
+/* System CAs + configured CA files (every .pem in <data dir>/trusted-tsa) + the practice root. */
+PdTrustStore *pd_trust_store_new_default          (GError **error);
+PdTrustStore *pd_trust_store_ref                  (PdTrustStore *self);
+void          pd_trust_store_unref                (PdTrustStore *self);
+gboolean      pd_trust_store_add_system           (PdTrustStore *self, GError **error);
+/* Every certificate of a PEM file becomes a trust anchor. */
+gboolean      pd_trust_store_add_ca_file          (PdTrustStore *self, const char *path,
+                                                   GError **error);
+/* Every .pem file in <pd_data_dir()>/trusted-tsa; a missing folder is not an error. */
+gboolean      pd_trust_store_add_configured       (PdTrustStore *self, GError **error);
+/* The built-in practice TSA's root under pd_data_dir(); absent (never set up) is not an error. */
+gboolean      pd_trust_store_add_practice_root    (PdTrustStore *self, GError **error);
+/* A practice root from an explicit file: trusted, but verdicts say "practice". */
+gboolean      pd_trust_store_add_practice_root_file (PdTrustStore *self, const char *path,
+                                                   GError **error);
+/* Certificates that may help build a chain (e.g. a TSA chain) but are never anchors. */
+gboolean      pd_trust_store_add_untrusted_file   (PdTrustStore *self, const char *path,
+                                                   GError **error);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdTrustStore, pd_trust_store_unref)
+
+/* Result: refcounted, immutable once returned. */
+#define PD_TYPE_VERIFY_RESULT (pd_verify_result_get_type ())
+GType            pd_verify_result_get_type        (void) G_GNUC_CONST;
+PdVerifyResult  *pd_verify_result_ref             (PdVerifyResult *self);
+void             pd_verify_result_unref           (PdVerifyResult *self);
+PdVerdict        pd_verify_result_get_verdict     (PdVerifyResult *self);
+/* Borrowed array of PdVerifyCheck*, in the order the checks were made. */
+GPtrArray       *pd_verify_result_get_checks      (PdVerifyResult *self);
+/* First check with this id (and subject, unless NULL), or NULL. */
+const PdVerifyCheck *pd_verify_result_find_check  (PdVerifyResult *self, const char *id,
+                                                   const char *subject);
+guint            pd_verify_result_count_failed    (PdVerifyResult *self);
+/* One translated sentence saying what the verdict means (with the tamper location if any). */
+const char      *pd_verify_result_get_summary     (PdVerifyResult *self);
+/* genTime of the main token (the recording's, or the single token's), or NULL. */
+GDateTime       *pd_verify_result_get_gen_time    (PdVerifyResult *self);
+/* Where a changed recording is still provably intact: TRUE and the last checkpoint whose prefix
+ * digest matches and whose token verified; `checkpoint` 0 means "changed before checkpoint 1". */
+gboolean         pd_verify_result_get_tamper_location (PdVerifyResult *self,
+                                                   guint64 *intact_up_to, guint *checkpoint,
+                                                   const char **stream_time);
+JsonNode        *pd_verify_result_to_json         (PdVerifyResult *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdVerifyResult, pd_verify_result_unref)
+
+/* "valid", "valid-practice", "untrusted-authority", "invalid", "error" */
+const char      *pd_verdict_to_string             (PdVerdict verdict);
+/* A short translated phrase, e.g. "valid — practice authority, not for court". */
+const char      *pd_verdict_describe              (PdVerdict verdict);
+
+/* Checks one DER TimeStampResp (or bare TimeStampToken) against a digest the caller computed
+ * with `digest_alg` (an OpenSSL digest name such as "SHA256"). Returns NULL only on bad
+ * arguments; a garbage token is a result with a failed "token.format" check. */
+PdVerifyResult  *pd_verify_token_bytes            (GBytes *tsr, const char *digest_alg,
+                                                   const guint8 *digest, gsize digest_len,
+                                                   PdTrustStore *trust, GError **error);
+
+/* `token_path` is a .tsr file, or a certificate.pdf whose attachments carry the tokens.
+ * NULL and an error (→ PD_VERDICT_ERROR) when an input cannot be read. */
+PdVerifyResult  *pd_verify_token_for_file         (const char *file, const char *token_path,
+                                                   PdTrustStore *trust,
+                                                   GCancellable *cancellable, GError **error);
+void             pd_verify_token_for_file_async   (const char *file, const char *token_path,
+                                                   PdTrustStore *trust,
+                                                   GCancellable *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer user_data);
+PdVerifyResult  *pd_verify_token_for_file_finish  (GAsyncResult *result, GError **error);
+
+/* `dir` is a package folder (or its manifest.json). The recording is read once, sequentially;
+ * `progress` gets bytes done/total over every file read. NULL and an error (→ PD_VERDICT_ERROR)
+ * when the folder or its manifest cannot be read at all. */
+PdVerifyResult  *pd_verify_package                (const char *dir, PdTrustStore *trust,
+                                                   PdVerifyProgressFunc progress,
+                                                   gpointer progress_data,
+                                                   GCancellable *cancellable, GError **error);
+/* As above in a worker thread; `progress` is called in the caller's thread-default main
+ * context, always before `callback`. */
+void             pd_verify_package_async          (const char *dir, PdTrustStore *trust,
+                                                   PdVerifyProgressFunc progress,
+                                                   gpointer progress_data,
+                                                   GDestroyNotify progress_destroy,
+                                                   GCancellable *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer user_data);
+PdVerifyResult  *pd_verify_package_finish         (GAsyncResult *result, GError **error);
+
+G_END_DECLS
