@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util/pd-error.h"
+#include "evidence/pd-manifest.h"
 #include "evidence/pd-package.h"
 #include "util/pd-util.h"
 
@@ -113,9 +114,7 @@ PdPackage *
 pd_package_open (const char *path, GError **error)
 {
   g_autoptr (PdPackage) self = g_object_new (PD_TYPE_PACKAGE, NULL);
-  g_autofree char *manifest_path = g_build_filename (path, PD_MANIFEST_NAME, NULL);
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr (PdManifest) manifest = NULL;
 
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     {
@@ -124,20 +123,14 @@ pd_package_open (const char *path, GError **error)
       return NULL;
     }
   self->path = g_canonicalize_filename (path, NULL);
-  if (!json_parser_load_from_mapped_file (parser, manifest_path, error))
+  manifest = pd_manifest_load (self->path, error);
+  if (manifest == NULL)
     {
       g_prefix_error (error, _("Cannot read the manifest of “%s”: "), path);
       return NULL;
     }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_BAD_MANIFEST,
-                   _("The manifest of “%s” is not a JSON object."), path);
-      return NULL;
-    }
   json_object_unref (self->manifest);
-  self->manifest = json_object_ref (json_node_get_object (root));
+  self->manifest = json_object_ref (pd_manifest_get_object (manifest));
   return g_steal_pointer (&self);
 }
 

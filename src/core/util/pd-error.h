@@ -20,6 +20,7 @@ typedef enum {
   PD_PACKAGE_ERROR_EXISTS,         /* refusing to overwrite an evidence file */
   PD_PACKAGE_ERROR_BAD_MANIFEST,   /* manifest missing, unparsable or inconsistent */
   PD_PACKAGE_ERROR_BAD_NAME,       /* a file name that would leave the package */
+  PD_PACKAGE_ERROR_TOO_LARGE,      /* a file larger than what it claims to be can be */
 } PdPackageError;
 
 #define PD_TSA_ERROR (pd_tsa_error_quark ())

@@ -1,0 +1,305 @@
+/* pd-json.c — the one way libproofdesk parses JSON: limits checked on the raw bytes first. */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "util/pd-json.h"
+
+G_DEFINE_QUARK (pd-json-error-quark, pd_json_error)
+
+/* ---------------------------------------------------------------- the pre-scan */
+
+typedef struct
+{
+  gboolean    is_object;
+  gboolean    expect_key;  /* objects: the next string is a key */
+  GHashTable *keys;        /* objects: the keys seen so far (decoded UTF-8) */
+} Frame;
+
+static void
+frame_clear (gpointer data)
+{
+  Frame *f = data;
+
+  g_clear_pointer (&f->keys, g_hash_table_unref);
+}
+
+static int
+hex_value (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Four hex digits at p (p + 4 <= end), or -1. */
+static int
+read_hex4 (const char *p, const char *end)
+{
+  int v = 0;
+
+  if (end - p < 4)
+    return -1;
+  for (int i = 0; i < 4; i++)
+    {
+      int d = hex_value (p[i]);
+      if (d < 0)
+        return -1;
+      v = v * 16 + d;
+    }
+  return v;
+}
+
+/* Appends the character of one escape sequence (p points after the backslash) to `out` and
+ * returns the first byte after it, or NULL for an escape JSON does not have. A surrogate that
+ * is not part of a pair is kept as its escape text, so two keys differing only there differ. */
+static const char *
+decode_escape (const char *p, const char *end, GString *out)
+{
+  int cp, lo;
+
+  if (p >= end)
+    return NULL;
+  switch (*p)
+    {
+    case '"': case '\\': case '/':
+      g_string_append_c (out, *p);
+      return p + 1;
+    case 'b': g_string_append_c (out, '\b'); return p + 1;
+    case 'f': g_string_append_c (out, '\f'); return p + 1;
+    case 'n': g_string_append_c (out, '\n'); return p + 1;
+    case 'r': g_string_append_c (out, '\r'); return p + 1;
+    case 't': g_string_append_c (out, '\t'); return p + 1;
+    case 'u':
+      if ((cp = read_hex4 (p + 1, end)) < 0)
+        return NULL;
+      p += 5;
+      if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
+          (lo = read_hex4 (p + 2, end)) >= 0xDC00 && lo <= 0xDFFF)
+        {
+          g_string_append_unichar (out, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+          return p + 6;
+        }
+      if (cp >= 0xD800 && cp <= 0xDFFF)
+        g_string_append_printf (out, "\\u%04x", cp);
+      else
+        g_string_append_unichar (out, (gunichar) cp);
+      return p;
+    default:
+      return NULL;
+    }
+}
+
+/* Like decode_escape, without decoding: the byte after a valid escape, or NULL. */
+static const char *
+skip_escape (const char *p, const char *end)
+{
+  if (p >= end)
+    return NULL;
+  if (*p == 'u')
+    return read_hex4 (p + 1, end) < 0 ? NULL : p + 5;
+  return strchr ("\"\\/bfnrt", *p) != NULL && *p != '\0' ? p + 1 : NULL;
+}
+
+/* Scans the string starting after its opening quote; decodes it into `out` when not NULL.
+ * Returns the byte after the closing quote, or NULL (unterminated, bad escape, NUL byte). */
+static const char *
+scan_string (const char *p, const char *end, GString *out)
+{
+  while (p < end)
+    {
+      const char *run = p;
+
+      while (p < end && *p != '"' && *p != '\\' && *p != '\0')
+        p++;
+      if (out != NULL)
+        g_string_append_len (out, run, p - run);
+      if (p >= end || *p == '\0')
+        return NULL;
+      if (*p == '"')
+        return p + 1;
+      if (out != NULL)
+        p = decode_escape (p + 1, end, out);
+      else
+        p = skip_escape (p + 1, end);
+      if (p == NULL)
+        return NULL;
+    }
+  return NULL;
+}
+
+static gboolean
+fail (GError **error, PdJsonError code, const char *data, const char *at, const char *message)
+{
+  g_set_error (error, PD_JSON_ERROR, code, _("%s (at byte %zu)."), message,
+               (gsize) (at - data));
+  return FALSE;
+}
+
+/* g_strescape's exceptions: bytes 0x80–0xff, so UTF-8 text (a Chinese key) stays readable. */
+static const char *
+high_bytes (void)
+{
+  static char bytes[129];
+
+  if (bytes[0] == '\0')
+    for (int i = 0; i < 128; i++)
+      bytes[i] = (char) (0x80 + i);
+  return bytes;
+}
+
+static gboolean
+check_key (Frame *top, GString *key, const char *data, const char *at, GError **error)
+{
+  g_autofree char *cut = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *message = NULL;
+
+  if (top->keys == NULL)
+    top->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (g_hash_table_add (top->keys, g_strndup (key->str, key->len)))
+    return TRUE;
+  /* Shown escaped and cut: a key is attacker-chosen text and may hold terminal controls. */
+  cut = g_strndup (key->str, MIN (key->len, 64));
+  shown = g_strescape (cut, high_bytes ());
+  message = g_strdup_printf (_("An object holds the key “%s” twice"), shown);
+  return fail (error, PD_JSON_ERROR_DUPLICATE_KEY, data, at, message);
+}
+
+gboolean
+pd_json_check (const char *data, gsize len, guint max_depth, GError **error)
+{
+  g_autoptr (GArray) stack = g_array_new (FALSE, TRUE, sizeof (Frame));
+  g_autoptr (GString) key = g_string_new (NULL);
+  const char *p = data, *end = data + len;
+
+  g_array_set_clear_func (stack, frame_clear);
+  if (max_depth == 0)
+    max_depth = PD_JSON_MAX_DEPTH;
+  while (p < end)
+    {
+      Frame *top = stack->len ? &g_array_index (stack, Frame, stack->len - 1) : NULL;
+      const char *at = p;
+
+      switch (*p)
+        {
+        case '{':
+        case '[':
+          if (stack->len >= max_depth)
+            {
+              g_autofree char *m = g_strdup_printf (_("Nested more than %u levels deep"), max_depth);
+              return fail (error, PD_JSON_ERROR_TOO_DEEP, data, at, m);
+            }
+          g_array_set_size (stack, stack->len + 1);
+          top = &g_array_index (stack, Frame, stack->len - 1);
+          top->is_object = *p == '{';
+          top->expect_key = top->is_object;
+          p++;
+          break;
+        case '}':
+        case ']':
+          if (top == NULL || top->is_object != (*p == '}'))
+            return fail (error, PD_JSON_ERROR_SYNTAX, data, at, _("A bracket closes nothing it opened"));
+          g_array_set_size (stack, stack->len - 1);
+          p++;
+          break;
+        case ':':
+          if (top != NULL && top->is_object)
+            top->expect_key = FALSE;
+          p++;
+          break;
+        case ',':
+          if (top != NULL && top->is_object)
+            top->expect_key = TRUE;
+          p++;
+          break;
+        case '"':
+          if (top != NULL && top->is_object && top->expect_key)
+            {
+              g_string_truncate (key, 0);
+              if ((p = scan_string (p + 1, end, key)) == NULL)
+                return fail (error, PD_JSON_ERROR_SYNTAX, data, at, _("A string is not terminated or holds a bad escape"));
+              if (!check_key (top, key, data, at, error))
+                return FALSE;
+              top->expect_key = FALSE;
+            }
+          else if ((p = scan_string (p + 1, end, NULL)) == NULL)
+            return fail (error, PD_JSON_ERROR_SYNTAX, data, at, _("A string is not terminated or holds a bad escape"));
+          break;
+        case '\0':
+          return fail (error, PD_JSON_ERROR_SYNTAX, data, at, _("A NUL byte is not JSON"));
+        default:
+          p++;
+          break;
+        }
+    }
+  if (stack->len != 0)
+    return fail (error, PD_JSON_ERROR_SYNTAX, data, end, _("The document ends inside an array or object"));
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------- parsing */
+
+JsonNode *
+pd_json_parse (const char *data, gsize len, gsize max_size, const char *what, GError **error)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (GError) local = NULL;
+  JsonNode *root;
+
+  g_return_val_if_fail (what != NULL, NULL);
+  if (max_size != 0 && len > max_size)
+    {
+      g_set_error (error, PD_JSON_ERROR, PD_JSON_ERROR_TOO_LARGE,
+                   _("%s is %zu bytes, more than the %zu allowed."),
+                   what, len, max_size);
+      return NULL;
+    }
+  if (len == 0 || data == NULL)
+    {
+      g_set_error (error, PD_JSON_ERROR, PD_JSON_ERROR_SYNTAX, _("%s is empty."), what);
+      return NULL;
+    }
+  if (!pd_json_check (data, len, 0, &local))
+    {
+      g_set_error (error, PD_JSON_ERROR, local->code, _("%s is not acceptable JSON: %s"), what,
+                   local->message);
+      return NULL;
+    }
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
+    {
+      g_set_error (error, PD_JSON_ERROR, PD_JSON_ERROR_SYNTAX, _("%s is not JSON: %s"), what,
+                   local->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    {
+      g_set_error (error, PD_JSON_ERROR, PD_JSON_ERROR_SYNTAX, _("%s is empty."), what);
+      return NULL;
+    }
+  return json_node_copy (root);
+}
+
+JsonObject *
+pd_json_parse_object (const char *data, gsize len, gsize max_size, const char *what,
+                      GError **error)
+{
+  g_autoptr (JsonNode) root = pd_json_parse (data, len, max_size, what, error);
+
+  if (root == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, PD_JSON_ERROR, PD_JSON_ERROR_NOT_OBJECT, _("%s is not a JSON object."),
+                   what);
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (root));
+}

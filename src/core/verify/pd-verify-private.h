@@ -1,0 +1,132 @@
+/* pd-verify-private.h — what the files of src/core/verify share: limits, the trust store and
+ * result structures, parsed tokens, and the steps one file hands to another. */
+#pragma once
+
+#include <openssl/ess.h>
+#include <openssl/ts.h>
+
+#include "util/pd-private.h"
+#include "verify/pd-verify.h"
+
+#define TOKEN_MAX_SIZE    (4 * 1024 * 1024)
+#define PDF_MAX_SIZE      (256 * 1024 * 1024)
+#define CHAIN_MAX_SIZE    (1024 * 1024)
+#define READ_CHUNK        (1 << 20)
+#define WALK_MAX_DEPTH    16
+
+#define TRUSTED_DIRNAME   "trusted-tsa"
+#define CERTIFICATE_NAME  "certificate.pdf"
+#define MANIFEST_TSR_NAME "manifest.json.tsr"
+#define TSA_CHAIN_NAME    "tsa-chain.pem"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ESS_SIGNING_CERT, ESS_SIGNING_CERT_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ESS_SIGNING_CERT_V2, ESS_SIGNING_CERT_V2_free)
+struct _PdTrustStore
+{
+  gatomicrefcount ref;
+  X509_STORE     *store;
+  STACK_OF (X509) *untrusted;
+  STACK_OF (X509) *practice;  /* practice roots; also anchors in `store` */
+};
+struct _PdVerifyResult
+{
+  gatomicrefcount ref;
+  PdVerdict       verdict;
+  GPtrArray      *checks;     /* of PdVerifyCheck */
+  char           *summary;
+  GDateTime      *gen_time;
+  gboolean        practice;   /* some token chains to the practice root */
+  gboolean        has_tamper;
+  guint64         intact_up_to;
+  guint           tamper_checkpoint;
+  char           *tamper_stream_time;
+  char           *tamper_sentence;
+};
+typedef struct
+{
+  TS_RESP     *resp;  /* NULL for a bare TimeStampToken */
+  PKCS7       *p7;    /* borrowed from resp, or owned when bare */
+  TS_TST_INFO *tst;   /* borrowed from resp, or owned when bare */
+} ParsedToken;
+
+static inline void
+parsed_token_clear (ParsedToken *pt)
+{
+  if (pt->resp == NULL)
+    {
+      PKCS7_free (pt->p7);
+      TS_TST_INFO_free (pt->tst);
+    }
+  TS_RESP_free (pt->resp);
+  memset (pt, 0, sizeof *pt);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ParsedToken, parsed_token_clear)
+
+typedef struct
+{
+  gboolean   ok;        /* no failure other than "authority not trusted" */
+  gboolean   imprint_ok; /* the token parsed and its imprint equals the data's digest */
+  gboolean   practice;
+  GDateTime *gen_time;
+} TokenOutcome;
+
+static inline void
+token_outcome_clear (TokenOutcome *o)
+{
+  g_clear_pointer (&o->gen_time, g_date_time_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TokenOutcome, token_outcome_clear)
+typedef struct
+{
+  PdVerifyProgressFunc func;
+  gpointer             data;
+  guint64              done;
+  guint64              total;
+} Progress;
+
+/* A digest of the prefix bytes [0, offset), taken on the way. */
+typedef struct
+{
+  guint64  offset;
+  gpointer owner;
+  gboolean reached;
+  guint    len;
+  guint8   digest[EVP_MAX_MD_SIZE];
+} PrefixMark;
+
+/* A token attached to a certificate PDF. */
+typedef struct
+{
+  char  *name;
+  GBytes *data;
+} NamedToken;
+
+char *pd_verify_ossl_errors (void);
+
+gboolean pd_verify_trust_store_is_practice (PdTrustStore *self, X509 *anchor);
+
+PdVerifyResult *pd_verify_result_new (void);
+
+/* One named check; the format is the sentence a person reads. */
+PdVerifyCheck *pd_verify_add_check (PdVerifyResult *r, const char *id, const char *subject, PdCheckStatus status,
+                                    const char *detail, const char *format, ...) G_GNUC_PRINTF (6, 7);
+
+void pd_verify_result_finish (PdVerifyResult *r);
+
+gboolean pd_verify_token_parse (PdVerifyResult *r, const char *subject, GBytes *tsr, ParsedToken *pt);
+
+int pd_verify_token_imprint_nid (ParsedToken *pt, gboolean *has_params);
+
+void pd_verify_token_check (PdVerifyResult *r, const char *subject, ParsedToken *pt, int data_nid,
+                            const guint8 *digest, gsize digest_len, PdTrustStore *trust,
+                            STACK_OF (X509) *extra, TokenOutcome *out);
+
+void pd_verify_token_verify (PdVerifyResult *r, const char *subject, GBytes *tsr, int data_nid,
+                             const guint8 *digest, gsize digest_len, PdTrustStore *trust,
+                             STACK_OF (X509) *extra, TokenOutcome *out);
+
+gboolean pd_verify_digest_fd (int fd, const EVP_MD *md, PrefixMark *marks, guint n_marks, Progress *progress,
+                              GCancellable *cancellable, guint8 *digest_out, guint *digest_len, guint64 *size_out,
+                              const char *name, GError **error);
+
+GPtrArray *pd_verify_pdf_tokens (const char *path, GError **error);
