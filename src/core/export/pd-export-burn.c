@@ -252,59 +252,51 @@ check_media (Job *job, Grab *grab, int *profile_out, GError **error)
   return TRUE;
 }
 
-static gboolean
-burn_image (Job *job, Grab *grab, IsoImage *image, GError **error)
+/* The drive simulates where asked, the image fits, libburn takes it as the track and knows a
+ * way to write it. Returns the image's size, or -1 with `error` set; `*src` is the source
+ * (cancelled on failure), for the caller to free. */
+static off_t
+prepare_track (Job *job, Grab *grab, IsoImage *image, struct burn_write_opts *opts,
+               struct burn_disc *disc, struct burn_track *track, struct burn_source **src,
+               GError **error)
 {
-  struct burn_write_opts *opts = burn_write_opts_new (grab->drive);
-  struct burn_disc *disc = burn_disc_create ();
-  struct burn_session *session = burn_session_create ();
-  struct burn_track *track = burn_track_create ();
   struct burn_multi_caps *caps = NULL;
-  struct burn_source *src = NULL;
-  struct burn_progress progress;
-  enum burn_drive_status state;
   char reasons[BURN_REASONS_LEN];
-  gboolean ok = FALSE, cancelled = FALSE;
+  gboolean can_simulate;
   off_t available, size;
 
-  burn_disc_add_session (disc, session, BURN_POS_END);
-  burn_track_define_data (track, 0, PD_EXPORT_DISC_PADDING, 1, BURN_MODE1);
-  burn_session_add_track (session, track, BURN_POS_END);
-
-  /* Closed: nothing can be appended to an evidence disc afterwards. */
-  burn_write_opts_set_multi (opts, 0);
-  burn_write_opts_set_perform_opc (opts, 0);
-  burn_write_opts_set_underrun_proof (opts, 1);
-  burn_write_opts_set_simulate (opts, job->self->simulate);
-  burn_drive_set_speed (grab->drive, 0, 0);
-
-  if (job->self->simulate &&
-      (burn_disc_get_multi_caps (grab->drive, BURN_WRITE_NONE, &caps, 0) <= 0 ||
-       caps == NULL || !caps->might_simulate))
+  if (job->self->simulate)
     {
-      g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_MEDIA,
-                   _("This drive and disc cannot simulate a burn."));
-      goto out;
+      can_simulate = burn_disc_get_multi_caps (grab->drive, BURN_WRITE_NONE, &caps, 0) > 0 &&
+                     caps != NULL && caps->might_simulate;
+      if (caps != NULL)
+        burn_disc_free_multi_caps (&caps);
+      if (!can_simulate)
+        {
+          g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_MEDIA,
+                       _("This drive and disc cannot simulate a burn."));
+          return -1;
+        }
     }
 
-  src = pd_export_image_source (image, error);
-  if (src == NULL)
-    goto out;
+  *src = pd_export_image_source (image, error);
+  if (*src == NULL)
+    return -1;
   /* Capacity, before a single byte goes to the disc. */
-  size = src->get_size (src);
+  size = (*src)->get_size (*src);
   available = burn_disc_available_space (grab->drive, opts);
   if (!pd_export_check_capacity (job, (guint64) size + PD_EXPORT_DISC_PADDING, (guint64) MAX (available, 0),
                        error))
     {
-      src->cancel (src);
-      goto out;
+      (*src)->cancel (*src);
+      return -1;
     }
-  if (burn_track_set_source (track, src) != BURN_SOURCE_OK)
+  if (burn_track_set_source (track, *src) != BURN_SOURCE_OK)
     {
       g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_BURN,
                    _("libburn does not accept the image as a track."));
-      src->cancel (src);
-      goto out;
+      (*src)->cancel (*src);
+      return -1;
     }
   if (burn_write_opts_auto_write_type (opts, disc, reasons, 0) == BURN_WRITE_NONE)
     {
@@ -312,9 +304,19 @@ burn_image (Job *job, Grab *grab, IsoImage *image, GError **error)
 
       g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_MEDIA,
                    _("No way to write this disc: %s"), why);
-      src->cancel (src);
-      goto out;
+      (*src)->cancel (*src);
+      return -1;
     }
+  return size;
+}
+
+/* Starts the burn and follows it to the end, passing a cancellation on to the drive. */
+static void
+run_burn (Job *job, Grab *grab, struct burn_write_opts *opts, struct burn_disc *disc, off_t size)
+{
+  struct burn_progress progress;
+  enum burn_drive_status state;
+  gboolean cancelled = FALSE;
 
   pd_export_progress (job, PD_EXPORT_PHASE_WRITE, 0, size);
   burn_disc_write (opts, disc);
@@ -335,6 +337,34 @@ burn_image (Job *job, Grab *grab, IsoImage *image, GError **error)
         pd_export_progress (job, PD_EXPORT_PHASE_FINALISE, 0, 1);
       g_usleep (G_USEC_PER_SEC / 10);
     }
+}
+
+static gboolean
+burn_image (Job *job, Grab *grab, IsoImage *image, GError **error)
+{
+  struct burn_write_opts *opts = burn_write_opts_new (grab->drive);
+  struct burn_disc *disc = burn_disc_create ();
+  struct burn_session *session = burn_session_create ();
+  struct burn_track *track = burn_track_create ();
+  struct burn_source *src = NULL;
+  gboolean ok = FALSE;
+  off_t size;
+
+  burn_disc_add_session (disc, session, BURN_POS_END);
+  burn_track_define_data (track, 0, PD_EXPORT_DISC_PADDING, 1, BURN_MODE1);
+  burn_session_add_track (session, track, BURN_POS_END);
+
+  /* Closed: nothing can be appended to an evidence disc afterwards. */
+  burn_write_opts_set_multi (opts, 0);
+  burn_write_opts_set_perform_opc (opts, 0);
+  burn_write_opts_set_underrun_proof (opts, 1);
+  burn_write_opts_set_simulate (opts, job->self->simulate);
+  burn_drive_set_speed (grab->drive, 0, 0);
+
+  size = prepare_track (job, grab, image, opts, disc, track, &src, error);
+  if (size < 0)
+    goto out;
+  run_burn (job, grab, opts, disc, size);
   if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
     goto out;
   if (!burn_drive_wrote_well (grab->drive))
@@ -352,8 +382,6 @@ burn_image (Job *job, Grab *grab, IsoImage *image, GError **error)
 out:
   if (src != NULL)
     burn_source_free (src);
-  if (caps != NULL)
-    burn_disc_free_multi_caps (&caps);
   burn_track_free (track);
   burn_session_free (session);
   burn_disc_free (disc);

@@ -62,14 +62,88 @@ pd_export_write_all (int fd, const guint8 *data, gsize len)
   return TRUE;
 }
 
+/* A write failed (errno says why): closes `out` when it is open. */
+static gboolean
+write_failed (int out, const char *dst, GError **error)
+{
+  int saved = errno;
+
+  if (out >= 0)
+    close (out);
+  return pd_export_io_error (error, saved == ENOSPC ? PD_EXPORT_ERROR_NO_SPACE : PD_EXPORT_ERROR_IO,
+                             saved, _("Cannot write “%s”"), dst);
+}
+
+/* A package file into `out`, hashed as it is read: the source must still be what was verified.
+ * FALSE with `error` set, or with *failed_write set and errno saying why. */
+static gboolean
+copy_package_file (Job *job, PlanFile *pf, int out, guint64 *done, gboolean *failed_write,
+                   GError **error)
+{
+  g_autofree guint8 *buf = NULL;
+  g_autofree char *sha = NULL;
+  int in = pd_export_open_beneath (pf->src_root, pf->src_rel, error);
+  Digest d;
+
+  if (in < 0)
+    return FALSE;
+  buf = g_malloc (COPY_BUFFER);
+  pd_export_digest_init (&d, FALSE);
+  for (;;)
+    {
+      ssize_t n = read (in, buf, COPY_BUFFER);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+          g_autofree char *src = g_build_filename (pf->src_root, pf->src_rel, NULL);
+
+          g_free (pd_export_digest_finish (&d, NULL));
+          close (in);
+          return pd_export_io_error (error, PD_EXPORT_ERROR_IO, saved, _("Cannot read “%s”"), src);
+        }
+      if (n == 0)
+        break;
+      pd_export_digest_update (&d, buf, n);
+      if (!pd_export_write_all (out, buf, n))
+        {
+          int saved = errno;
+
+          g_free (pd_export_digest_finish (&d, NULL));
+          close (in);
+          errno = saved;
+          *failed_write = TRUE;
+          return FALSE;
+        }
+      *done += n;
+      pd_export_progress (job, PD_EXPORT_PHASE_WRITE, *done, job->total);
+      if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
+        {
+          g_free (pd_export_digest_finish (&d, NULL));
+          close (in);
+          return FALSE;
+        }
+    }
+  close (in);
+  sha = pd_export_digest_finish (&d, NULL);
+  if (!g_str_equal (sha, pf->sha256))
+    {
+      g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_CHANGED,
+                   _("“%s” changed after it was verified (SHA-256 %s, expected %s); the "
+                     "export is stopped."), pf->src_rel, sha, pf->sha256);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Copies one file, hashing what it reads: the source must still be what was verified. */
 static gboolean
 copy_one (Job *job, PlanFile *pf, const char *dst, guint64 *done, GError **error)
 {
-  g_autofree guint8 *buf = NULL;
-  g_autofree char *sha = NULL;
-  int in = -1, out;
-  Digest d;
+  gboolean failed_write = FALSE;
+  int out;
 
   out = open (dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (out < 0)
@@ -81,91 +155,27 @@ copy_one (Job *job, PlanFile *pf, const char *dst, guint64 *done, GError **error
       const guint8 *data = g_bytes_get_data (pf->data, &len);
 
       if (!pd_export_write_all (out, data, len))
-        goto write_failed;
+        return write_failed (out, dst, error);
       *done += len;
     }
-  else
+  else if (!copy_package_file (job, pf, out, done, &failed_write, error))
     {
-      in = pd_export_open_beneath (pf->src_root, pf->src_rel, error);
-      if (in < 0)
-        {
-          close (out);
-          return FALSE;
-        }
-      buf = g_malloc (COPY_BUFFER);
-      pd_export_digest_init (&d, FALSE);
-      for (;;)
-        {
-          ssize_t n = read (in, buf, COPY_BUFFER);
-
-          if (n < 0 && errno == EINTR)
-            continue;
-          if (n < 0)
-            {
-              int saved = errno;
-              g_autofree char *src = g_build_filename (pf->src_root, pf->src_rel, NULL);
-
-              g_free (pd_export_digest_finish (&d, NULL));
-              close (in);
-              close (out);
-              return pd_export_io_error (error, PD_EXPORT_ERROR_IO, saved, _("Cannot read “%s”"), src);
-            }
-          if (n == 0)
-            break;
-          pd_export_digest_update (&d, buf, n);
-          if (!pd_export_write_all (out, buf, n))
-            {
-              g_free (pd_export_digest_finish (&d, NULL));
-              goto write_failed;
-            }
-          *done += n;
-          pd_export_progress (job, PD_EXPORT_PHASE_WRITE, *done, job->total);
-          if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
-            {
-              g_free (pd_export_digest_finish (&d, NULL));
-              close (in);
-              close (out);
-              return FALSE;
-            }
-        }
-      close (in);
-      in = -1;
-      sha = pd_export_digest_finish (&d, NULL);
-      if (!g_str_equal (sha, pf->sha256))
-        {
-          close (out);
-          g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_CHANGED,
-                       _("“%s” changed after it was verified (SHA-256 %s, expected %s); the "
-                         "export is stopped."), pf->src_rel, sha, pf->sha256);
-          return FALSE;
-        }
+      if (failed_write)
+        return write_failed (out, dst, error);
+      close (out);
+      return FALSE;
     }
   {
     struct timespec times[2] = { { pf->mtime, 0 }, { pf->mtime, 0 } };
     futimens (out, times); /* nice to have; the content is what counts */
   }
   if (fsync (out) != 0)
-    goto write_failed;
+    return write_failed (out, dst, error);
   /* Drop the cached pages so the read-back comes from the device, not from memory. */
   posix_fadvise (out, 0, 0, POSIX_FADV_DONTNEED);
   if (close (out) != 0)
-    {
-      out = -1;
-      goto write_failed;
-    }
+    return write_failed (-1, dst, error);
   return TRUE;
-
-write_failed:
-  {
-    int saved = errno;
-
-    if (in >= 0)
-      close (in);
-    if (out >= 0)
-      close (out);
-    return pd_export_io_error (error, saved == ENOSPC ? PD_EXPORT_ERROR_NO_SPACE : PD_EXPORT_ERROR_IO,
-                     saved, _("Cannot write “%s”"), dst);
-  }
 }
 
 static void
@@ -205,16 +215,13 @@ is_removable (const char *path)
   return removable;
 }
 
-gboolean
-pd_export_write_folder (Job *job, GError **error)
+/* Checked before anything is written: an empty or new folder, with room for everything. */
+static gboolean
+prepare_folder (Job *job, const char *root, gboolean *created_root, GError **error)
 {
-  const char *root = job->self->target;
-  gboolean created_root = FALSE;
-  guint64 done = 0, need = 0;
-  guint n_files = 0, n_dirs = 0;
+  guint64 need = 0;
   GStatBuf st;
 
-  /* Checked before anything is written: an empty or new folder, with room for everything. */
   if (g_lstat (root, &st) == 0)
     {
       if (!S_ISDIR (st.st_mode) || !dir_is_empty (root))
@@ -231,9 +238,18 @@ pd_export_write_folder (Job *job, GError **error)
     {
       if (g_mkdir_with_parents (root, 0755) != 0)
         return pd_export_io_error (error, PD_EXPORT_ERROR_IO, errno, _("Cannot create the folder “%s”"), root);
-      created_root = TRUE;
+      *created_root = TRUE;
     }
   job->result->removable = is_removable (root);
+  return TRUE;
+}
+
+/* Every folder, then every file; on failure what was written is removed again. */
+static gboolean
+write_tree (Job *job, const char *root, gboolean created_root, GError **error)
+{
+  guint64 done = 0;
+  guint n_files = 0, n_dirs = 0;
 
   pd_export_progress (job, PD_EXPORT_PHASE_WRITE, 0, job->total);
   for (; n_dirs < job->dirs->len; n_dirs++)
@@ -259,7 +275,12 @@ pd_export_write_folder (Job *job, GError **error)
         }
     }
   job->result->bytes_written = done;
+  return TRUE;
+}
 
+static gboolean
+flush_tree (Job *job, const char *root, GError **error)
+{
   pd_export_progress (job, PD_EXPORT_PHASE_FINALISE, 0, job->dirs->len + 1);
   for (guint i = job->dirs->len; i > 0; i--)
     {
@@ -271,9 +292,16 @@ pd_export_write_folder (Job *job, GError **error)
   if (!pd_export_fsync_path (root))
     return pd_export_io_error (error, PD_EXPORT_ERROR_IO, errno, _("Cannot flush “%s” to the drive"), root);
   pd_export_progress (job, PD_EXPORT_PHASE_FINALISE, job->dirs->len + 1, job->dirs->len + 1);
+  return TRUE;
+}
 
-  /* Read every file back from the target. */
-  done = 0;
+/* Reads every file back from the target, then verifies the packages as a whole, in place,
+ * with the same trust store. */
+static gboolean
+read_back_folder (Job *job, const char *root, GError **error)
+{
+  guint64 done = 0;
+
   pd_export_progress (job, PD_EXPORT_PHASE_READ_BACK, 0, job->total);
   for (guint i = 0; i < job->files->len; i++)
     {
@@ -297,8 +325,6 @@ pd_export_write_folder (Job *job, GError **error)
         }
       pd_export_judge (job, f, sha, size, sha ? NULL : local_error->message);
     }
-
-  /* And the packages as a whole, in place, with the same trust store. */
   for (guint i = 0; i < job->result->packages->len; i++)
     {
       PdExportPackage *p = g_ptr_array_index (job->result->packages, i);
@@ -312,3 +338,14 @@ pd_export_write_folder (Job *job, GError **error)
   return TRUE;
 }
 
+gboolean
+pd_export_write_folder (Job *job, GError **error)
+{
+  const char *root = job->self->target;
+  gboolean created_root = FALSE;
+
+  return prepare_folder (job, root, &created_root, error) &&
+         write_tree (job, root, created_root, error) &&
+         flush_tree (job, root, error) &&
+         read_back_folder (job, root, error);
+}

@@ -19,6 +19,63 @@
 /* ISO image (libisofs)                                                                       */
 /* ------------------------------------------------------------------------------------------ */
 
+/* A generated file (INDEX.html, …), from memory. */
+static int
+add_memory_file (IsoDir *up, const char *base, GBytes *data, IsoNode **node)
+{
+  IsoStream *stream = NULL;
+  gsize len = g_bytes_get_size (data);
+  /* libisofs frees the buffer with free(): GLib's allocator is the system one. */
+  unsigned char *copy = malloc (MAX (len, 1));
+  int ret;
+
+  memcpy (copy, g_bytes_get_data (data, NULL), len);
+  ret = iso_memory_stream_new (copy, len, &stream);
+  if (ret < 0)
+    free (copy);
+  else
+    {
+      /* The new file takes over our reference to the stream. */
+      ret = iso_tree_add_new_file (up, base, stream, (IsoFile **) node);
+      if (ret < 0)
+        iso_stream_unref (stream);
+    }
+  return ret;
+}
+
+/* One planned file under its folder in the image; FALSE with `error` set. */
+static gboolean
+add_plan_file (IsoImage *image, GHashTable *dirs, PlanFile *pf, GError **error)
+{
+  g_autofree char *parent = g_path_get_dirname (pf->rel);
+  g_autofree char *base = g_path_get_basename (pf->rel);
+  IsoDir *up = g_hash_table_lookup (dirs, parent);
+  IsoNode *node = NULL;
+  int ret;
+
+  if (up == NULL)
+    ret = (int) ISO_NULL_POINTER;
+  else if (pf->data != NULL)
+    ret = add_memory_file (up, base, pf->data, &node);
+  else
+    {
+      /* libisofs wants an absolute path. */
+      g_autofree char *rel_src = g_build_filename (pf->src_root, pf->src_rel, NULL);
+      g_autofree char *src = g_canonicalize_filename (rel_src, NULL);
+
+      ret = iso_tree_add_new_node (image, up, base, src, &node);
+      if (ret >= 0 && iso_node_get_type (node) != LIBISO_FILE)
+        {
+          g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_BAD_PACKAGE,
+                       _("“%s” is no longer a regular file."), src);
+          return FALSE;
+        }
+    }
+  if (ret < 0)
+    return pd_export_iso_failed (error, PD_EXPORT_ERROR_ISO, ret, pf->rel);
+  return TRUE;
+}
+
 IsoImage *
 pd_export_build_image (Job *job, GError **error)
 {
@@ -56,51 +113,8 @@ pd_export_build_image (Job *job, GError **error)
       g_hash_table_insert (dirs, g_strdup (rel), dir);
     }
   for (guint i = 0; i < job->files->len; i++)
-    {
-      PlanFile *pf = g_ptr_array_index (job->files, i);
-      g_autofree char *parent = g_path_get_dirname (pf->rel);
-      g_autofree char *base = g_path_get_basename (pf->rel);
-      IsoDir *up = g_hash_table_lookup (dirs, parent);
-      IsoNode *node = NULL;
-
-      if (up == NULL)
-        ret = (int) ISO_NULL_POINTER;
-      else if (pf->data != NULL)
-        {
-          IsoStream *stream = NULL;
-          gsize len = g_bytes_get_size (pf->data);
-          /* libisofs frees the buffer with free(): GLib's allocator is the system one. */
-          unsigned char *copy = malloc (MAX (len, 1));
-
-          memcpy (copy, g_bytes_get_data (pf->data, NULL), len);
-          ret = iso_memory_stream_new (copy, len, &stream);
-          if (ret < 0)
-            free (copy);
-          else
-            {
-              /* The new file takes over our reference to the stream. */
-              ret = iso_tree_add_new_file (up, base, stream, (IsoFile **) &node);
-              if (ret < 0)
-                iso_stream_unref (stream);
-            }
-        }
-      else
-        {
-          /* libisofs wants an absolute path. */
-          g_autofree char *rel_src = g_build_filename (pf->src_root, pf->src_rel, NULL);
-          g_autofree char *src = g_canonicalize_filename (rel_src, NULL);
-
-          ret = iso_tree_add_new_node (image, up, base, src, &node);
-          if (ret >= 0 && iso_node_get_type (node) != LIBISO_FILE)
-            {
-              g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_BAD_PACKAGE,
-                           _("“%s” is no longer a regular file."), src);
-              return NULL;
-            }
-        }
-      if (ret < 0)
-        return pd_export_iso_failed (error, PD_EXPORT_ERROR_ISO, ret, pf->rel), NULL;
-    }
+    if (!add_plan_file (image, dirs, g_ptr_array_index (job->files, i), error))
+      return NULL;
   return g_steal_pointer (&image);
 }
 
@@ -144,6 +158,73 @@ pd_export_image_source (IsoImage *image, GError **error)
   return src;
 }
 
+/* Something on the target that the export did not put there (or not as a regular file). */
+static void
+record_stray (Job *job, const char *rel, PlanFile *pf, GHashTable *seen)
+{
+  PdExportFile *f = g_new0 (PdExportFile, 1);
+
+  f->path = g_utf8_make_valid (rel, -1);
+  f->expected_from = "export";
+  f->status = PD_EXPORT_FILE_MISMATCH;
+  f->problem = g_strdup (pf ? _("not a regular file on the target")
+                            : _("not part of the export"));
+  g_ptr_array_add (job->result->files, f);
+  job->result->n_bad++;
+  if (pf != NULL)
+    g_hash_table_add (seen, pf);
+}
+
+/* Reads one file of the image back and judges it against the plan and libisofs' own MD5. */
+static void
+compare_file (Job *job, IsoImage *image, IsoNode *node, PlanFile *pf, guint8 *buf,
+              guint64 *done, GError **error)
+{
+  PdExportFile *f = pd_export_record_file (job, pf);
+  IsoStream *stream = iso_file_get_stream ((IsoFile *) node);
+  g_autofree char *sha = NULL;
+  g_autofree char *problem = NULL;
+  guint8 md5[16];
+  char recorded[16];
+  Digest d;
+  int ret = iso_stream_open (stream);
+
+  if (ret < 0)
+    {
+      problem = g_strdup (iso_error_to_msg (ret));
+      pd_export_judge (job, f, NULL, 0, problem);
+      return;
+    }
+  pd_export_digest_init (&d, TRUE);
+  for (;;)
+    {
+      ret = iso_stream_read (stream, buf, COPY_BUFFER);
+      if (ret <= 0)
+        break;
+      pd_export_digest_update (&d, buf, ret);
+      *done += ret;
+      pd_export_progress (job, PD_EXPORT_PHASE_READ_BACK, *done, job->total);
+      if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
+        break;
+    }
+  iso_stream_close (stream);
+  sha = pd_export_digest_finish (&d, md5);
+  if (ret < 0)
+    {
+      problem = g_strdup_printf (_("read error: %s"), iso_error_to_msg (ret));
+      pd_export_judge (job, f, NULL, 0, problem);
+      return;
+    }
+  /* libisofs recorded an MD5 of what it wrote: it must agree with what came back. */
+  if (iso_file_get_md5 (image, (IsoFile *) node, recorded, 0) == 1)
+    {
+      job->result->n_md5_checked++;
+      if (memcmp (recorded, md5, 16) != 0)
+        problem = g_strdup (_("the MD5 recorded in the image differs"));
+    }
+  pd_export_judge (job, f, sha, d.size, problem);
+}
+
 /* Reads every file of an image through libisofs and compares it with the plan. */
 static void
 compare_tree (Job *job, IsoImage *image, IsoDir *dir, const char *prefix, GHashTable *seen,
@@ -172,66 +253,11 @@ compare_tree (Job *job, IsoImage *image, IsoDir *dir, const char *prefix, GHashT
       pf = g_hash_table_lookup (job->by_rel, rel);
       if (pf == NULL || iso_node_get_type (node) != LIBISO_FILE)
         {
-          /* Something on the target that the export did not put there. */
-          PdExportFile *f = g_new0 (PdExportFile, 1);
-
-          f->path = g_utf8_make_valid (rel, -1);
-          f->expected_from = "export";
-          f->status = PD_EXPORT_FILE_MISMATCH;
-          f->problem = g_strdup (pf ? _("not a regular file on the target")
-                                    : _("not part of the export"));
-          g_ptr_array_add (job->result->files, f);
-          job->result->n_bad++;
-          if (pf != NULL)
-            g_hash_table_add (seen, pf);
+          record_stray (job, rel, pf, seen);
           continue;
         }
       g_hash_table_add (seen, pf);
-      {
-        PdExportFile *f = pd_export_record_file (job, pf);
-        IsoStream *stream = iso_file_get_stream ((IsoFile *) node);
-        g_autofree char *sha = NULL;
-        g_autofree char *problem = NULL;
-        guint8 md5[16];
-        char recorded[16];
-        Digest d;
-        int ret = iso_stream_open (stream);
-
-        if (ret < 0)
-          {
-            problem = g_strdup (iso_error_to_msg (ret));
-            pd_export_judge (job, f, NULL, 0, problem);
-            continue;
-          }
-        pd_export_digest_init (&d, TRUE);
-        for (;;)
-          {
-            ret = iso_stream_read (stream, buf, COPY_BUFFER);
-            if (ret <= 0)
-              break;
-            pd_export_digest_update (&d, buf, ret);
-            *done += ret;
-            pd_export_progress (job, PD_EXPORT_PHASE_READ_BACK, *done, job->total);
-            if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
-              break;
-          }
-        iso_stream_close (stream);
-        sha = pd_export_digest_finish (&d, md5);
-        if (ret < 0)
-          {
-            problem = g_strdup_printf (_("read error: %s"), iso_error_to_msg (ret));
-            pd_export_judge (job, f, NULL, 0, problem);
-            continue;
-          }
-        /* libisofs recorded an MD5 of what it wrote: it must agree with what came back. */
-        if (iso_file_get_md5 (image, (IsoFile *) node, recorded, 0) == 1)
-          {
-            job->result->n_md5_checked++;
-            if (memcmp (recorded, md5, 16) != 0)
-              problem = g_strdup (_("the MD5 recorded in the image differs"));
-          }
-        pd_export_judge (job, f, sha, d.size, problem);
-      }
+      compare_file (job, image, node, pf, buf, done, error);
     }
   iso_dir_iter_free (iter);
 }
@@ -332,57 +358,20 @@ file_source_new (const char *path, GError **error)
   return src;
 }
 
-gboolean
-pd_export_write_iso (Job *job, GError **error)
+/* Copies the image libisofs generates into `fd`; FALSE with `error` set. */
+static gboolean
+copy_image (Job *job, struct burn_source *src, int fd, const char *path, off_t size,
+            guint64 *written, GError **error)
 {
-  const char *path = job->self->target;
-  g_autoptr (IsoImage) image = NULL;
-  g_autofree guint8 *buf = NULL;
-  g_autofree char *dir = g_path_get_dirname (path);
-  struct burn_source *src;
-  IsoDataSource *source = NULL;
-  off_t size = 0;
-  guint64 written = 0;
+  g_autofree guint8 *buf = g_malloc (16 * ISO_BLOCK);
   gboolean ok = TRUE;
-  GStatBuf st;
-  int fd, ret;
+  int ret;
 
-  if (g_lstat (path, &st) == 0)
-    {
-      g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_EXISTS,
-                   _("“%s” already exists; an image is never written over a file."), path);
-      return FALSE;
-    }
-  image = pd_export_build_image (job, error);
-  if (image == NULL)
-    return FALSE;
-  /* libisofs lays the image out at once; nothing reaches the target before the first read. */
-  src = pd_export_image_source (image, error);
-  if (src == NULL)
-    return FALSE;
-  size = src->get_size (src);
-  if (!pd_export_check_capacity (job, size, pd_export_free_space (dir), error))
-    {
-      src->cancel (src);
-      burn_source_free (src);
-      return FALSE;
-    }
-  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0)
-    {
-      int saved = errno;
-
-      src->cancel (src);
-      burn_source_free (src);
-      return pd_export_io_error (error, saved == EEXIST ? PD_EXPORT_ERROR_EXISTS : PD_EXPORT_ERROR_IO,
-                       saved, _("Cannot create “%s”"), path);
-    }
-  buf = g_malloc (16 * ISO_BLOCK);
   pd_export_progress (job, PD_EXPORT_PHASE_WRITE, 0, size);
   while (ok)
     {
       /* libisofs hands out whole requests only: ask for no more than what is left. */
-      int want = (int) MIN ((guint64) 16 * ISO_BLOCK, (guint64) size - written);
+      int want = (int) MIN ((guint64) 16 * ISO_BLOCK, (guint64) size - *written);
 
       if (want <= 0)
         break;
@@ -396,15 +385,23 @@ pd_export_write_iso (Job *job, GError **error)
                        errno, _("Cannot write “%s”"), path);
       else
         {
-          written += ret;
-          pd_export_progress (job, PD_EXPORT_PHASE_WRITE, written, size);
+          *written += ret;
+          pd_export_progress (job, PD_EXPORT_PHASE_WRITE, *written, size);
           if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
             ok = FALSE;
         }
     }
-  if (!ok)
-    src->cancel (src);
-  burn_source_free (src);
+  return ok;
+}
+
+/* The image's length, then fsync, close (always) and the folder's fsync; `ok` is how the
+ * copy went. FALSE with `error` set. */
+static gboolean
+finish_image_file (Job *job, int fd, const char *path, off_t size, guint64 written, gboolean ok,
+                   GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
   if (ok && written != (guint64) size)
     {
       g_autofree char *got = g_strdup_printf ("%" G_GUINT64_FORMAT, written);
@@ -423,7 +420,70 @@ pd_export_write_iso (Job *job, GError **error)
     ok = pd_export_io_error (error, PD_EXPORT_ERROR_IO, errno, _("Cannot write “%s”"), path);
   if (ok && !pd_export_fsync_path (dir))
     ok = pd_export_io_error (error, PD_EXPORT_ERROR_IO, errno, _("Cannot flush “%s” to the drive"), dir);
+  return ok;
+}
+
+/* The image laid out and checked against the room there is; NULL with `error` set. */
+static struct burn_source *
+start_image (Job *job, IsoImage *image, const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  struct burn_source *src;
+
+  /* libisofs lays the image out at once; nothing reaches the target before the first read. */
+  src = pd_export_image_source (image, error);
+  if (src == NULL)
+    return NULL;
+  if (!pd_export_check_capacity (job, src->get_size (src), pd_export_free_space (dir), error))
+    {
+      src->cancel (src);
+      burn_source_free (src);
+      return NULL;
+    }
+  return src;
+}
+
+gboolean
+pd_export_write_iso (Job *job, GError **error)
+{
+  const char *path = job->self->target;
+  g_autoptr (IsoImage) image = NULL;
+  struct burn_source *src;
+  IsoDataSource *source = NULL;
+  off_t size = 0;
+  guint64 written = 0;
+  gboolean ok = TRUE;
+  GStatBuf st;
+  int fd;
+
+  if (g_lstat (path, &st) == 0)
+    {
+      g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_EXISTS,
+                   _("“%s” already exists; an image is never written over a file."), path);
+      return FALSE;
+    }
+  image = pd_export_build_image (job, error);
+  if (image == NULL)
+    return FALSE;
+  src = start_image (job, image, path, error);
+  if (src == NULL)
+    return FALSE;
+  size = src->get_size (src);
+  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      src->cancel (src);
+      burn_source_free (src);
+      return pd_export_io_error (error, saved == EEXIST ? PD_EXPORT_ERROR_EXISTS : PD_EXPORT_ERROR_IO,
+                       saved, _("Cannot create “%s”"), path);
+    }
+  ok = copy_image (job, src, fd, path, size, &written, error);
   if (!ok)
+    src->cancel (src);
+  burn_source_free (src);
+  if (!finish_image_file (job, fd, path, size, written, ok, error))
     {
       g_unlink (path);
       return FALSE;
@@ -438,4 +498,3 @@ pd_export_write_iso (Job *job, GError **error)
   iso_data_source_unref (source);
   return ok;
 }
-

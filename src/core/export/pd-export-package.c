@@ -324,55 +324,50 @@ read_recording_token (PdExportPackage *p, const char *dir, const char *token_rel
   p->practice = p->practice || pd_tsa_token_is_practice (token);
 }
 
-/* Verifies one package, reads its manifest and lists its files into the plan. */
-gboolean
-pd_export_read_package (Job *job, const char *dir, GHashTable *export_dirs, GError **error)
+/* 1. The verifier decides whether the package may leave at all. */
+static PdVerifyResult *
+verify_or_refuse (Job *job, const char *dir, PdVerdict *verdict, GError **error)
 {
-  g_autofree char *name = g_path_get_basename (dir);
   g_autoptr (PdVerifyResult) vr = NULL;
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (GBytes) manifest_bytes = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) found_free);
-  g_autoptr (GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autofree char *case_dir = NULL, *pkg_dir = NULL, *export_dir = NULL;
-  JsonObject *manifest, *recording, *authority;
-  JsonArray *files;
   VerifyProgress vp = { job, 0 };
-  PdExportPackage *p;
-  const char *case_name, *started;
-  PdVerdict verdict;
-  int dirfd;
 
-  /* 1. The verifier decides whether the package may leave at all. */
   vr = pd_verify_package (dir, job->trust, on_verify_progress, &vp, job->cancellable, &local_error);
   if (vr == NULL)
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
+          return NULL;
         }
       g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_REFUSED,
                    _("Package “%s” is refused: it cannot be verified (%s)."), dir,
                    local_error->message);
-      return FALSE;
+      return NULL;
     }
-  verdict = pd_verify_result_get_verdict (vr);
-  if (verdict == PD_VERDICT_INVALID || verdict == PD_VERDICT_ERROR)
+  *verdict = pd_verify_result_get_verdict (vr);
+  if (*verdict == PD_VERDICT_INVALID || *verdict == PD_VERDICT_ERROR)
     {
       g_autofree char *why = first_failure (vr);
 
       g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_REFUSED,
                    _("Package “%s” is refused: %s — %u failed checks, first %s"), dir,
-                   pd_verdict_describe (verdict), pd_verify_result_count_failed (vr), why);
-      return FALSE;
+                   pd_verdict_describe (*verdict), pd_verify_result_count_failed (vr), why);
+      return NULL;
     }
+  return g_steal_pointer (&vr);
+}
 
-  /* 2. Its manifest: what each listed file's SHA-256 must be. */
+/* 2. Its manifest: what each listed file's SHA-256 must be. Owned by `parser`. */
+static JsonObject *
+load_manifest (const char *dir, JsonParser *parser, GError **error)
+{
+  g_autoptr (GBytes) manifest_bytes = NULL;
+  g_autoptr (GError) local_error = NULL;
+
   manifest_bytes = read_small (dir, PD_MANIFEST_NAME, MAX_MANIFEST, error);
   if (manifest_bytes == NULL)
-    return FALSE;
+    return NULL;
   if (g_bytes_get_size (manifest_bytes) == 0)
     g_set_error_literal (&local_error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_BAD_PACKAGE, _("The manifest is empty."));
   if (local_error != NULL ||
@@ -382,21 +377,27 @@ pd_export_read_package (Job *job, const char *dir, GHashTable *export_dirs, GErr
     {
       g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_REFUSED,
                    _("Package “%s” is refused: its manifest cannot be read."), dir);
-      return FALSE;
+      return NULL;
     }
-  manifest = json_node_get_object (json_parser_get_root (parser));
-  recording = pd_json_object (manifest, "recording");
-  files = pd_json_array (manifest, "files");
-  authority = pd_json_object (pd_json_object (manifest, "timestamps"), "authority");
+  return json_node_get_object (json_parser_get_root (parser));
+}
 
-  p = g_new0 (PdExportPackage, 1);
+/* The package's entry in the result, from its manifest and the verifier's answer. */
+static PdExportPackage *
+describe_package (Job *job, const char *dir, JsonObject *manifest, PdVerifyResult *vr,
+                  PdVerdict verdict)
+{
+  JsonObject *recording = pd_json_object (manifest, "recording");
+  JsonObject *authority = pd_json_object (pd_json_object (manifest, "timestamps"), "authority");
+  PdExportPackage *p = g_new0 (PdExportPackage, 1);
+  const char *started;
+
   g_ptr_array_add (job->result->packages, p);
   p->source_dir = g_strdup (dir);
   p->verdict = verdict;
   p->summary = g_strdup (pd_verify_result_get_summary (vr));
   p->session = g_strdup (pd_json_string (manifest, "session"));
-  case_name = pd_json_string (manifest, "case");
-  p->case_name = g_strdup (case_name);
+  p->case_name = g_strdup (pd_json_string (manifest, "case"));
   p->scenario = g_strdup (pd_json_string (manifest, "scenario"));
   p->platform = g_strdup (pd_disc_label_platform_for_scenario (p->scenario));
   started = pd_json_string (manifest, "started");
@@ -411,8 +412,17 @@ pd_export_read_package (Job *job, const char *dir, GHashTable *export_dirs, GErr
   read_recording_token (p, dir, pd_json_string (recording, "token"));
   if (p->tsa_name == NULL)
     p->tsa_name = g_strdup (pd_json_string (authority, "name"));
+  return p;
+}
 
-  /* 3. Where it goes: "<case>/<folder>", made unique. */
+/* 3. Where it goes: "<case>/<folder>", made unique. Returns the export folder. */
+static char *
+place_package (Job *job, const char *dir, PdExportPackage *p, GHashTable *export_dirs)
+{
+  g_autofree char *name = g_path_get_basename (dir);
+  g_autofree char *case_dir = NULL, *pkg_dir = NULL, *export_dir = NULL;
+  const char *case_name = p->case_name;
+
   case_dir = export_component (case_name && *case_name ? case_name : NULL, "unfiled");
   pkg_dir = export_component (name, "package");
   export_dir = g_strdup_printf ("%s/%s", case_dir, pkg_dir);
@@ -426,15 +436,13 @@ pd_export_read_package (Job *job, const char *dir, GHashTable *export_dirs, GErr
   if (!g_ptr_array_find_with_equal_func (job->dirs, case_dir, g_str_equal, NULL))
     g_ptr_array_add (job->dirs, g_strdup (case_dir));
   g_ptr_array_add (job->dirs, g_strdup (export_dir));
+  return g_steal_pointer (&export_dir);
+}
 
-  /* 4. Every file actually there, with nothing odd among them. */
-  dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0)
-    return pd_export_io_error (error, PD_EXPORT_ERROR_IO, errno, _("Cannot open the package “%s”"), dir);
-  if (!scan_tree (dirfd, dir, NULL, 0, found, error))
-    return FALSE;
-  g_ptr_array_sort (found, found_cmp);
-
+/* The manifest's files[] by name; FALSE when a name is unusable. */
+static gboolean
+list_manifest_files (JsonArray *files, const char *dir, GHashTable *listed, GError **error)
+{
   for (guint i = 0; files != NULL && i < json_array_get_length (files); i++)
     {
       JsonNode *n = json_array_get_element (files, i);
@@ -449,88 +457,143 @@ pd_export_read_package (Job *job, const char *dir, GHashTable *export_dirs, GErr
         }
       g_hash_table_insert (listed, (gpointer) fname, o);
     }
+  return TRUE;
+}
+
+/* The SHA-256 a file must have: the manifest's (whose size must still agree), or, for a file
+ * the manifest does not list, hashed now. */
+static gboolean
+expect_sha256 (Job *job, const char *dir, PlanFile *pf, const Found *f, JsonObject *entry,
+               const char *sha, GError **error)
+{
+  guint64 size = 0;
+
+  if (sha != NULL)
+    {
+      if (!member_uint (entry, "size", &size) || size != f->size)
+        {
+          g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_CHANGED,
+                       _("“%s” in package “%s” no longer has the size its manifest states."),
+                       f->rel, dir);
+          return FALSE;
+        }
+      pf->sha256 = g_ascii_strdown (sha, -1);
+      pf->from = "manifest";
+    }
+  else
+    {
+      /* Not listed (manifest.json, its token, certificate.pdf, later additions): fixed
+       * now, right after the verifier read them. */
+      int fd = pd_export_open_beneath (dir, f->rel, error);
+      guint64 hashed = 0;
+
+      if (fd < 0)
+        return FALSE;
+      pf->sha256 = pd_export_hash_fd (job, fd, PD_EXPORT_PHASE_VERIFY, NULL, &hashed, error);
+      close (fd);
+      if (pf->sha256 == NULL)
+        return FALSE;
+      if (hashed != f->size)
+        {
+          g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_CHANGED,
+                       _("“%s” in package “%s” changed while it was read."), f->rel, dir);
+          return FALSE;
+        }
+      pf->from = "package";
+    }
+  return TRUE;
+}
+
+/* One file found in the package, into the plan. */
+static gboolean
+plan_file (Job *job, const char *dir, const char *export_dir, PdExportPackage *p,
+           const Found *f, GHashTable *listed, JsonObject *recording, GError **error)
+{
+  JsonObject *entry = g_hash_table_lookup (listed, f->rel);
+  PlanFile *pf = g_new0 (PlanFile, 1);
+  const char *sha = entry ? pd_json_string (entry, "sha256") : NULL;
+
+  pf->rel = g_strdup_printf ("%s/%s", export_dir, f->rel);
+  pf->src_root = g_strdup (dir);
+  pf->src_rel = g_strdup (f->rel);
+  pf->size = f->size;
+  pf->mtime = f->mtime;
+  pf->package = p;
+  g_ptr_array_add (job->files, pf);
+  g_hash_table_insert (job->by_rel, pf->rel, pf);
+  job->total += f->size;
+
+  if (sha == NULL && p->recording_name && g_str_equal (f->rel, p->recording_name))
+    {
+      entry = recording;
+      sha = p->recording_sha256;
+    }
+  return expect_sha256 (job, dir, pf, f, entry, sha, error);
+}
+
+/* Subfolders (checkpoints/, stills/): sorted, a parent comes before its children. */
+static void
+plan_subdirs (Job *job, const char *export_dir, GPtrArray *found)
+{
+  g_autoptr (GHashTable) subdirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree gpointer *keys = NULL;
+  guint n = 0;
 
   for (guint i = 0; i < found->len; i++)
     {
       Found *f = g_ptr_array_index (found, i);
-      JsonObject *entry = g_hash_table_lookup (listed, f->rel);
-      PlanFile *pf = g_new0 (PlanFile, 1);
-      const char *sha = entry ? pd_json_string (entry, "sha256") : NULL;
-      guint64 size = 0;
+      g_autofree char *sub = g_path_get_dirname (f->rel);
 
-      pf->rel = g_strdup_printf ("%s/%s", export_dir, f->rel);
-      pf->src_root = g_strdup (dir);
-      pf->src_rel = g_strdup (f->rel);
-      pf->size = f->size;
-      pf->mtime = f->mtime;
-      pf->package = p;
-      g_ptr_array_add (job->files, pf);
-      g_hash_table_insert (job->by_rel, pf->rel, pf);
-      job->total += f->size;
+      while (!g_str_equal (sub, "."))
+        {
+          char *up = g_path_get_dirname (sub);
 
-      if (sha == NULL && p->recording_name && g_str_equal (f->rel, p->recording_name))
-        {
-          entry = recording;
-          sha = p->recording_sha256;
-        }
-      if (sha != NULL)
-        {
-          if (!member_uint (entry, "size", &size) || size != f->size)
-            {
-              g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_CHANGED,
-                           _("“%s” in package “%s” no longer has the size its manifest states."),
-                           f->rel, dir);
-              return FALSE;
-            }
-          pf->sha256 = g_ascii_strdown (sha, -1);
-          pf->from = "manifest";
-        }
-      else
-        {
-          /* Not listed (manifest.json, its token, certificate.pdf, later additions): fixed
-           * now, right after the verifier read them. */
-          int fd = pd_export_open_beneath (dir, f->rel, error);
-          guint64 hashed = 0;
-
-          if (fd < 0)
-            return FALSE;
-          pf->sha256 = pd_export_hash_fd (job, fd, PD_EXPORT_PHASE_VERIFY, NULL, &hashed, error);
-          close (fd);
-          if (pf->sha256 == NULL)
-            return FALSE;
-          if (hashed != f->size)
-            {
-              g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_CHANGED,
-                           _("“%s” in package “%s” changed while it was read."), f->rel, dir);
-              return FALSE;
-            }
-          pf->from = "package";
+          g_hash_table_add (subdirs, g_steal_pointer (&sub));
+          sub = up;
         }
     }
-  /* Subfolders (checkpoints/, stills/): sorted, a parent comes before its children. */
-  {
-    g_autoptr (GHashTable) subdirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-    g_autofree gpointer *keys = NULL;
-    guint n = 0;
-
-    for (guint i = 0; i < found->len; i++)
-      {
-        Found *f = g_ptr_array_index (found, i);
-        g_autofree char *sub = g_path_get_dirname (f->rel);
-
-        while (!g_str_equal (sub, "."))
-          {
-            char *up = g_path_get_dirname (sub);
-
-            g_hash_table_add (subdirs, g_steal_pointer (&sub));
-            sub = up;
-          }
-      }
-    keys = g_hash_table_get_keys_as_array (subdirs, &n);
-    qsort (keys, n, sizeof (gpointer), (GCompareFunc) found_strcmp);
-    for (guint i = 0; i < n; i++)
-      g_ptr_array_add (job->dirs, g_strdup_printf ("%s/%s", export_dir, (char *) keys[i]));
-  }
-  return TRUE;
+  keys = g_hash_table_get_keys_as_array (subdirs, &n);
+  qsort (keys, n, sizeof (gpointer), (GCompareFunc) found_strcmp);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (job->dirs, g_strdup_printf ("%s/%s", export_dir, (char *) keys[i]));
 }
 
+/* Verifies one package, reads its manifest and lists its files into the plan. */
+gboolean
+pd_export_read_package (Job *job, const char *dir, GHashTable *export_dirs, GError **error)
+{
+  g_autoptr (PdVerifyResult) vr = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) found_free);
+  g_autoptr (GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *export_dir = NULL;
+  JsonObject *manifest;
+  PdExportPackage *p;
+  PdVerdict verdict = PD_VERDICT_ERROR;
+  int dirfd;
+
+  vr = verify_or_refuse (job, dir, &verdict, error);
+  if (vr == NULL)
+    return FALSE;
+  manifest = load_manifest (dir, parser, error);
+  if (manifest == NULL)
+    return FALSE;
+  p = describe_package (job, dir, manifest, vr, verdict);
+  export_dir = place_package (job, dir, p, export_dirs);
+
+  /* 4. Every file actually there, with nothing odd among them. */
+  dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return pd_export_io_error (error, PD_EXPORT_ERROR_IO, errno, _("Cannot open the package “%s”"), dir);
+  if (!scan_tree (dirfd, dir, NULL, 0, found, error))
+    return FALSE;
+  g_ptr_array_sort (found, found_cmp);
+  if (!list_manifest_files (pd_json_array (manifest, "files"), dir, listed, error))
+    return FALSE;
+  for (guint i = 0; i < found->len; i++)
+    if (!plan_file (job, dir, export_dir, p, g_ptr_array_index (found, i), listed,
+                    pd_json_object (manifest, "recording"), error))
+      return FALSE;
+  plan_subdirs (job, export_dir, found);
+  return TRUE;
+}
