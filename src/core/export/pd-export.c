@@ -464,30 +464,54 @@ pd_export_io_error (GError **error, int code, int saved_errno, const char *forma
 /* Running                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
 
+char *
+pd_export_compose_label (guint n, const char *const *scenarios, GDateTime *const *started,
+                         const char *dispute_type, GDateTime **first_out)
+{
+  g_autoptr (GPtrArray) platforms = g_ptr_array_new ();
+  GDateTime *first = NULL, *last = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *platform = pd_disc_label_platform_for_scenario (scenarios ? scenarios[i] : NULL);
+      GDateTime *s = started ? started[i] : NULL;
+
+      if (platform != NULL)
+        g_ptr_array_add (platforms, (gpointer) platform);
+      if (s != NULL && (first == NULL || g_date_time_compare (s, first) < 0))
+        first = s;
+      if (s != NULL && (last == NULL || g_date_time_compare (s, last) > 0))
+        last = s;
+    }
+  g_ptr_array_add (platforms, NULL);
+  if (first_out != NULL)
+    *first_out = first;
+  return pd_disc_label_compose ((const char *const *) platforms->pdata, dispute_type, first, last);
+}
+
 static void
 compose_label (Job *job)
 {
   PdExportResult *r = job->result;
-  g_autoptr (GPtrArray) platforms = g_ptr_array_new ();
-  GDateTime *first = NULL, *last = NULL;
+  g_autoptr (GPtrArray) scenarios = g_ptr_array_new ();
+  g_autoptr (GPtrArray) started = g_ptr_array_new ();
+  g_autofree char *composed = NULL;
+  GDateTime *first = NULL;
 
   for (guint i = 0; i < r->packages->len; i++)
     {
       PdExportPackage *p = g_ptr_array_index (r->packages, i);
 
-      if (p->platform != NULL)
-        g_ptr_array_add (platforms, p->platform);
-      if (p->started != NULL && (first == NULL || g_date_time_compare (p->started, first) < 0))
-        first = p->started;
-      if (p->started != NULL && (last == NULL || g_date_time_compare (p->started, last) > 0))
-        last = p->started;
+      g_ptr_array_add (scenarios, p->scenario);
+      g_ptr_array_add (started, p->started);
     }
-  g_ptr_array_add (platforms, NULL);
+  composed = pd_export_compose_label (r->packages->len, (const char *const *) scenarios->pdata,
+                                      (GDateTime *const *) started->pdata,
+                                      job->self->dispute_type, &first);
   if (job->self->label != NULL && *g_strstrip (job->self->label))
     r->label = g_utf8_make_valid (job->self->label, -1);
   else
-    r->label = pd_disc_label_compose ((const char *const *) platforms->pdata,
-                                      job->self->dispute_type, first, last);
+    r->label = g_steal_pointer (&composed);
   r->volume_id = pd_disc_label_volume_id (r->label, first);
 }
 
