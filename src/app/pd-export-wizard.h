@@ -24,7 +24,7 @@ gboolean        pd_export_wizard_select_session   (PdExportWizard *self, const c
 guint           pd_export_wizard_get_n_selected   (PdExportWizard *self);
 void            pd_export_wizard_set_target       (PdExportWizard *self, PdExportTargetKind kind,
                                                    const char *path);
-/* 0: none (the default). Passed to pd_export_set_capacity_limit() and shown in the summary. */
+/* 0: none (the default). Passed to pd_export_job_set_capacity_limit() and shown in the summary. */
 void            pd_export_wizard_set_capacity_limit (PdExportWizard *self, guint64 bytes);
 const char     *pd_export_wizard_get_label        (PdExportWizard *self);
 const char     *pd_export_wizard_get_volume_id    (PdExportWizard *self);

@@ -121,6 +121,13 @@ gboolean        pd_export_result_write_label_pdf (PdExportResult *self, const ch
                                                   GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdExportResult, pd_export_result_unref)
 
+/* The label an export is given when none is set: pd_disc_label_compose() over the platforms of
+ * `n` packages' scenarios and the span of their capture starts (NULL entries are skipped).
+ * `first` (optional): the earliest start, borrowed, for pd_disc_label_volume_id(). */
+char           *pd_export_compose_label   (guint n, const char *const *scenarios,
+                                           GDateTime *const *started, const char *dispute_type,
+                                           GDateTime **first);
+
 /* "folder", "usb", "iso", "disc" — the catalog's exports.target_kind. */
 const char *pd_export_result_get_kind_string (PdExportResult *self);
 
