@@ -8,8 +8,8 @@
 #include <gst/video/video.h>
 #include <string.h>
 
-#include "pd-application.h"
 #include "pd-capture-page.h"
+#include "pd-resources.h"
 #include "pd-capture-source.h"
 #include "sources/pd-portal.h"
 #include "capture/pd-capture.h"
@@ -1503,7 +1503,7 @@ pd_capture_page_class_init (PdCapturePageClass *klass)
   widget_class->unroot = pd_capture_page_unroot;
 
   g_type_ensure (PD_TYPE_CHECKLIST_PANEL);
-  pd_application_ensure_resources ();
+  pd_resources_ensure ();
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/proofdesk/Proofdesk/pd-capture-page.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "pd-capture-page");

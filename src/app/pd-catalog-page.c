@@ -6,8 +6,8 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
-#include "pd-application.h"
 #include "pd-catalog-page.h"
+#include "pd-resources.h"
 #include "ocr/pd-ocr.h"
 #include "capture/pd-seal.h"
 #include "timestamp/pd-tsa.h"
@@ -1294,7 +1294,7 @@ pd_catalog_page_class_init (PdCatalogPageClass *klass)
                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  pd_application_ensure_resources ();
+  pd_resources_ensure ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/proofdesk/Proofdesk/pd-catalog-page.ui");
   gtk_widget_class_bind_template_child (widget_class, PdCatalogPage, toasts);

@@ -6,10 +6,10 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
-#include "pd-application.h"
 #include "report/pd-certificate.h"
 #include "evidence/pd-package.h"
 #include "pd-verify-page.h"
+#include "pd-resources.h"
 #include "verify/pd-verify-report.h"
 #include "util/pd-util.h"
 
@@ -1373,7 +1373,7 @@ pd_verify_page_class_init (PdVerifyPageClass *klass)
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  pd_application_ensure_resources ();
+  pd_resources_ensure ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/proofdesk/Proofdesk/pd-verify-page.ui");
   gtk_widget_class_bind_template_child (widget_class, PdVerifyPage, toasts);
