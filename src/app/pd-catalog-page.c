@@ -8,7 +8,6 @@
 
 #include "pd-catalog-page-private.h"
 #include "pd-resources.h"
-#include "pd-resources.h"
 #include "ocr/pd-ocr.h"
 #include "capture/pd-seal.h"
 #include "timestamp/pd-tsa.h"
