@@ -8,9 +8,9 @@
 #include "pd-application.h"
 #include "capture/pd-maintenance.h"
 #include "pd-preferences-window.h"
+#include "pd-resources.h"
 #include "util/pd-util.h"
 #include "pd-window.h"
-#include "proofdesk-resources.h"
 
 struct _PdApplication
 {
@@ -172,16 +172,11 @@ pd_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
 }
 
+/* Kept for pd-export-wizard.c until it calls pd_resources_ensure () itself. */
 void
 pd_application_ensure_resources (void)
 {
-  static gsize registered = 0;
-
-  if (g_once_init_enter (&registered))
-    {
-      proofdesk_register_resource ();
-      g_once_init_leave (&registered, 1);
-    }
+  pd_resources_ensure ();
 }
 
 static void
@@ -192,7 +187,7 @@ pd_application_class_init (PdApplicationClass *klass)
   app_class->activate = pd_application_activate;
   app_class->startup = pd_application_startup;
   app_class->shutdown = pd_application_shutdown;
-  pd_application_ensure_resources ();
+  pd_resources_ensure ();
 }
 
 static void

@@ -9,7 +9,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (PdApplication, pd_application, PD, APPLICATION, AdwApplication)
 
 PdApplication *pd_application_new               (void);
-/* Registers the UI resources (templates, help overlay) once; class_init of every template. */
+/* Old name of pd_resources_ensure () (pd-resources.h), still used by the export wizard. */
 void           pd_application_ensure_resources (void);
 
 G_END_DECLS

@@ -7,8 +7,8 @@
 #include <glib/gi18n.h>
 #include <gst/video/video.h>
 
-#include "pd-application.h"
 #include "pd-checklist-panel.h"
+#include "pd-resources.h"
 #include "util/pd-error.h"
 #include "util/pd-util.h"
 
@@ -1122,7 +1122,7 @@ pd_checklist_panel_class_init (PdChecklistPanelClass *klass)
     g_signal_new ("mark-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_ERROR);
 
-  pd_application_ensure_resources ();
+  pd_resources_ensure ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/proofdesk/Proofdesk/pd-checklist-panel.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

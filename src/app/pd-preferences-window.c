@@ -5,8 +5,8 @@
 
 #include <glib/gi18n.h>
 
-#include "pd-application.h"
 #include "pd-preferences-window.h"
+#include "pd-resources.h"
 #include "timestamp/pd-tsa.h"
 #include "util/pd-util.h"
 
@@ -364,7 +364,7 @@ pd_preferences_window_class_init (PdPreferencesWindowClass *klass)
 
   object_class->dispose = pd_preferences_window_dispose;
 
-  pd_application_ensure_resources ();
+  pd_resources_ensure ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/proofdesk/Proofdesk/pd-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PdPreferencesWindow, operator_row);

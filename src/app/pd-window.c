@@ -10,6 +10,7 @@
 #include "pd-export-wizard.h"
 #include "pd-verify-page.h"
 #include "pd-window.h"
+#include "pd-resources.h"
 
 struct _PdWindow
 {
@@ -47,7 +48,7 @@ pd_window_class_init (PdWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  pd_application_ensure_resources ();
+  pd_resources_ensure ();
   g_type_ensure (PD_TYPE_CAPTURE_PAGE);
   g_type_ensure (PD_TYPE_CATALOG_PAGE);
   g_type_ensure (PD_TYPE_VERIFY_PAGE);

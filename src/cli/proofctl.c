@@ -88,13 +88,7 @@ main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
   textdomain (GETTEXT_PACKAGE);
-  /* Only the commands that run a pipeline or watch devices pay for GStreamer's start-up. */
-  if (argc > 1 && (g_str_equal (argv[1], "capture") || g_str_equal (argv[1], "devices")
-                   || g_str_equal (argv[1], "ocr")))
-    pd_core_init (NULL, NULL);
-  else
-    pd_core_init_minimal ();
-
+  pd_core_bind_textdomain ();
   if (argc < 2)
     return usage (stderr);
   if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))
@@ -104,6 +98,11 @@ main (int argc, char **argv)
       printf ("proofctl %s\n", pd_core_version ());
       return PCTL_EXIT_OK;
     }
+  /* Only the commands that run a pipeline or watch devices pay for GStreamer's start-up. */
+  if (g_str_equal (argv[1], "capture") || g_str_equal (argv[1], "devices") || g_str_equal (argv[1], "ocr"))
+    pd_core_init (NULL, NULL);
+  else
+    pd_core_init_minimal ();
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_str_equal (argv[1], commands[i].name))
       return commands[i].run (argc - 1, argv + 1);

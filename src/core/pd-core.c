@@ -60,12 +60,18 @@ warm_up_openssl (void)
 }
 
 void
-pd_core_init_minimal (void)
+pd_core_bind_textdomain (void)
 {
   const char *localedir = g_getenv ("PROOFDESK_LOCALEDIR");
 
   bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+}
+
+void
+pd_core_init_minimal (void)
+{
+  pd_core_bind_textdomain ();
   warm_up_openssl ();
 }
 

@@ -11,6 +11,8 @@ void        pd_core_init        (int *argc, char ***argv);
 /* The same without GStreamer, for commands that never touch a pipeline (listing the catalog,
  * verifying, stamping): it saves the plugin registry's load at start-up. */
 void        pd_core_init_minimal (void);
+/* Only the gettext domain, for what prints before any library call (usage, --version). */
+void        pd_core_bind_textdomain (void);
 const char *pd_core_version     (void);
 
 G_END_DECLS
