@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "evidence/pd-manifest.h"
 #include "pd-catalog-page-private.h"
 #include "pd-resources.h"
 #include "ocr/pd-ocr.h"
@@ -14,7 +15,6 @@
 #include "util/pd-util.h"
 
 /* A manifest larger than this is not read for the list's checklist column. */
-#define MAX_MANIFEST_SIZE (8 * 1024 * 1024)
 
 /* ------------------------------------------------------------------------------------------ */
 /* List items                                                                                 */
@@ -222,32 +222,12 @@ static char *
 read_checklist (PdCatalogSession *session)
 {
   const char *dir = pd_catalog_session_get_package_path (session);
-  g_autofree char *path = NULL;
-  g_autoptr (GFile) file = NULL;
-  g_autoptr (GFileInfo) info = NULL;
-  g_autoptr (JsonParser) parser = NULL;
-  JsonNode   *root;
-  JsonObject *checklist;
+  g_autoptr (PdManifest) manifest = dir ? pd_manifest_load (dir, NULL) : NULL;
+  gint64 required = 0, marked = 0;
 
-  if (dir == NULL)
+  if (manifest == NULL || !pd_manifest_get_checklist_counts (manifest, &required, &marked))
     return g_strdup ("—");
-  path = g_build_filename (dir, "manifest.json", NULL);
-  file = g_file_new_for_path (path);
-  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, NULL, NULL);
-  if (info == NULL || g_file_info_get_size (info) > MAX_MANIFEST_SIZE)
-    return g_strdup ("—");
-  parser = json_parser_new ();
-  if (!json_parser_load_from_file (parser, path, NULL))
-    return g_strdup ("—");
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return g_strdup ("—");
-  checklist = pd_json_object (json_node_get_object (root), "checklist");
-  if (checklist == NULL || !json_object_has_member (checklist, "required"))
-    return g_strdup ("—");
-  return g_strdup_printf ("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT,
-                          json_object_get_int_member_with_default (checklist, "required_marked", 0),
-                          json_object_get_int_member_with_default (checklist, "required", 0));
+  return g_strdup_printf ("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT, marked, required);
 }
 
 /* ---- Column view cells ---- */

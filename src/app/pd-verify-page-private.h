@@ -14,7 +14,6 @@
 G_BEGIN_DECLS
 
 /* A manifest larger than this is not a Proofdesk manifest; its lists are not shown. */
-#define MAX_MANIFEST_SIZE (8 * 1024 * 1024)
 
 struct _PdVerifyPage
 {

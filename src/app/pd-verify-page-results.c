@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "evidence/pd-manifest.h"
 #include "pd-verify-page-private.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -180,37 +181,6 @@ fill_tamper (PdVerifyPage *self)
   adw_action_row_set_subtitle (self->tamper_row, subtitle);
 }
 
-static JsonObject *
-load_manifest (PdVerifyPage *self, JsonParser *parser)
-{
-  g_autoptr (GFile) file = g_file_get_child (self->package_dir, PD_MANIFEST_NAME);
-  g_autoptr (GFileInfo) info = NULL;
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-  JsonNode *root;
-
-  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE ","
-                            G_FILE_ATTRIBUTE_STANDARD_TYPE, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
-                            NULL, NULL);
-  if (info == NULL || g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR ||
-      g_file_info_get_size (info) > MAX_MANIFEST_SIZE)
-    return NULL;
-  if (!g_file_load_contents (file, NULL, &contents, &len, NULL, NULL) ||
-      len > MAX_MANIFEST_SIZE || !json_parser_load_from_data (parser, contents, len, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
-  return root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-}
-
-static gint64
-member_int (JsonObject *o, const char *key)
-{
-  JsonNode *n = json_object_get_member (o, key);
-
-  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_INT64
-           ? json_node_get_int (n) : -1;
-}
-
 /* ✓ when every check about `subject` passed, ✗ when one failed, nothing when none was made. */
 static GtkWidget *
 subject_icon (PdVerifyResult *result, const char *subject, const char *subject2)
@@ -241,111 +211,65 @@ subject_icon (PdVerifyResult *result, const char *subject, const char *subject2)
 }
 
 static void
-fill_package_lists (PdVerifyPage *self)
+fill_files (PdVerifyPage *self, PdManifest *manifest)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (PdCertificateInfo) info = NULL;
-  JsonObject *manifest = NULL;
-  JsonNode *node;
+  guint n = 0;
+  const PdManifestFile *files = pd_manifest_get_files (manifest, &n, NULL);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->files_group), self->package_dir != NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->checkpoints_group), self->package_dir != NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->marks_group), self->package_dir != NULL);
-  if (self->package_dir == NULL)
-    return;
-  manifest = load_manifest (self, parser);
-  if (manifest == NULL)
+  for (guint i = 0; i < n; i++)
     {
-      gtk_widget_set_visible (GTK_WIDGET (self->files_group), FALSE);
-      gtk_widget_set_visible (GTK_WIDGET (self->checkpoints_group), FALSE);
-      gtk_widget_set_visible (GTK_WIDGET (self->marks_group), FALSE);
-      return;
-    }
+      g_autofree char *size_text = NULL;
+      GtkWidget *icon;
+      AdwActionRow *row;
 
-  /* Files */
-  node = json_object_get_member (manifest, "files");
-  if (node && JSON_NODE_HOLDS_ARRAY (node))
+      if (files[i].name == NULL)
+        continue;
+      size_text = files[i].size >= 0 ? g_format_size ((guint64) files[i].size) : NULL;
+      row = add_plain_row (self, self->files_group, files[i].name, size_text, NULL);
+      icon = subject_icon (self->result, files[i].name, NULL);
+      if (icon)
+        adw_action_row_add_suffix (row, icon);
+    }
+}
+
+static void
+add_checkpoint_row (PdVerifyPage *self, const PdManifestCheckpoint *cp)
+{
+  g_autofree char *label = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *offset_text = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *when = NULL;
+  GtkWidget *icon;
+  AdwActionRow *row;
+
+  if (cp->gen_time)
     {
-      JsonArray *files = json_node_get_array (node);
+      g_autoptr (GDateTime) t = g_date_time_new_from_iso8601 (cp->gen_time, NULL);
+      g_autoptr (GDateTime) l = t ? g_date_time_to_local (t) : NULL;
 
-      for (guint i = 0; i < json_array_get_length (files); i++)
-        {
-          JsonNode *e = json_array_get_element (files, i);
-          const char *name;
-          gint64 size;
-          g_autofree char *size_text = NULL;
-          GtkWidget *icon;
-          AdwActionRow *row;
-
-          if (!JSON_NODE_HOLDS_OBJECT (e))
-            continue;
-          name = pd_json_string (json_node_get_object (e), "name");
-          size = member_int (json_node_get_object (e), "size");
-          if (name == NULL)
-            continue;
-          size_text = size >= 0 ? g_format_size ((guint64) size) : NULL;
-          row = add_plain_row (self, self->files_group, name, size_text, NULL);
-          icon = subject_icon (self->result, name, NULL);
-          if (icon)
-            adw_action_row_add_suffix (row, icon);
-        }
+      when = l ? g_date_time_format (l, "%Y-%m-%d %H:%M:%S") : NULL;
     }
+  /* Translators: "Checkpoint 3 · 00:00:03". */
+  title = g_strdup_printf (_("Checkpoint %lld · %s"), (long long) cp->index,
+                           cp->stream_time ? cp->stream_time : "?");
+  offset_text = pd_verify_page_format_thousands ((guint64) MAX (cp->offset, 0));
+  subtitle = cp->token && when
+               /* Translators: "1,234 bytes covered · stamped 2026-…". */
+               ? g_strdup_printf (_("%s bytes covered · stamped %s"), offset_text, when)
+               : g_strdup_printf (_("%s bytes covered · not stamped"), offset_text);
+  row = add_plain_row (self, self->checkpoints_group, title, subtitle, NULL);
+  label = g_strdup_printf ("checkpoint %" G_GINT64_FORMAT, cp->index);
+  icon = subject_icon (self->result, label, cp->token);
+  if (icon)
+    adw_action_row_add_suffix (row, icon);
+}
 
-  /* Checkpoints */
-  node = json_object_get_member (manifest, "checkpoints");
-  if (node && JSON_NODE_HOLDS_ARRAY (node) && json_array_get_length (json_node_get_array (node)) > 0)
-    {
-      JsonArray *cps = json_node_get_array (node);
+static void
+fill_marks (PdVerifyPage *self, PdManifest *manifest)
+{
+  g_autoptr (PdCertificateInfo) info = pd_certificate_info_new_from_manifest (pd_manifest_get_object (manifest));
 
-      for (guint i = 0; i < json_array_get_length (cps); i++)
-        {
-          JsonNode *e = json_array_get_element (cps, i);
-          JsonObject *o;
-          gint64 index, offset;
-          const char *stream_time, *gen_time, *token;
-          g_autofree char *label = NULL;
-          g_autofree char *title = NULL;
-          g_autofree char *offset_text = NULL;
-          g_autofree char *subtitle = NULL;
-          g_autofree char *when = NULL;
-          GtkWidget *icon;
-          AdwActionRow *row;
-
-          if (!JSON_NODE_HOLDS_OBJECT (e))
-            continue;
-          o = json_node_get_object (e);
-          index = member_int (o, "index");
-          offset = member_int (o, "offset");
-          stream_time = pd_json_string (o, "stream_time");
-          gen_time = pd_json_string (o, "gen_time");
-          token = pd_json_string (o, "token");
-          if (gen_time)
-            {
-              g_autoptr (GDateTime) t = g_date_time_new_from_iso8601 (gen_time, NULL);
-              g_autoptr (GDateTime) l = t ? g_date_time_to_local (t) : NULL;
-
-              when = l ? g_date_time_format (l, "%Y-%m-%d %H:%M:%S") : NULL;
-            }
-          /* Translators: "Checkpoint 3 · 00:00:03". */
-          title = g_strdup_printf (_("Checkpoint %lld · %s"), (long long) index,
-                                   stream_time ? stream_time : "?");
-          offset_text = pd_verify_page_format_thousands ((guint64) MAX (offset, 0));
-          subtitle = token && when
-                       /* Translators: "1,234 bytes covered · stamped 2026-…". */
-                       ? g_strdup_printf (_("%s bytes covered · stamped %s"), offset_text, when)
-                       : g_strdup_printf (_("%s bytes covered · not stamped"), offset_text);
-          row = add_plain_row (self, self->checkpoints_group, title, subtitle, NULL);
-          label = g_strdup_printf ("checkpoint %" G_GINT64_FORMAT, index);
-          icon = subject_icon (self->result, label, token);
-          if (icon)
-            adw_action_row_add_suffix (row, icon);
-        }
-    }
-  else
-    add_plain_row (self, self->checkpoints_group, _("No checkpoints were taken."), NULL, NULL);
-
-  /* Marks */
-  info = pd_certificate_info_new_from_manifest (manifest);
   if (info->marks->len == 0)
     add_plain_row (self, self->marks_group, _("No checklist items were marked."), NULL, NULL);
   for (guint i = 0; i < info->marks->len; i++)
@@ -358,6 +282,39 @@ fill_package_lists (PdVerifyPage *self)
       add_plain_row (self, self->marks_group, mark->item ? mark->item : "?", subtitle,
                      gtk_image_new_from_icon_name ("emblem-ok-symbolic"));
     }
+}
+
+/* Files, checkpoints and marks of the package, from its manifest (read by the one evidence
+ * reader; the verdict above is the verifier's, this list only shows what the manifest says). */
+static void
+fill_package_lists (PdVerifyPage *self)
+{
+  g_autoptr (PdManifest) manifest = NULL;
+  g_autofree char *dir = NULL;
+  const PdManifestCheckpoint *cps;
+  guint n_cps = 0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->files_group), self->package_dir != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->checkpoints_group), self->package_dir != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->marks_group), self->package_dir != NULL);
+  if (self->package_dir == NULL)
+    return;
+  dir = g_file_get_path (self->package_dir);
+  manifest = dir ? pd_manifest_load (dir, NULL) : NULL;
+  if (manifest == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->files_group), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->checkpoints_group), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->marks_group), FALSE);
+      return;
+    }
+  fill_files (self, manifest);
+  cps = pd_manifest_get_checkpoints (manifest, &n_cps, NULL);
+  for (guint i = 0; i < n_cps; i++)
+    add_checkpoint_row (self, &cps[i]);
+  if (n_cps == 0)
+    add_plain_row (self, self->checkpoints_group, _("No checkpoints were taken."), NULL, NULL);
+  fill_marks (self, manifest);
 }
 
 static void

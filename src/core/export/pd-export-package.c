@@ -13,6 +13,7 @@
 
 #include "report/pd-disc-label.h"
 #include "util/pd-error.h"
+#include "evidence/pd-manifest.h"
 #include "export/pd-export-private.h"
 #include "evidence/pd-package.h"
 #include "timestamp/pd-tsa.h"
@@ -358,28 +359,17 @@ verify_or_refuse (Job *job, const char *dir, PdVerdict *verdict, GError **error)
   return g_steal_pointer (&vr);
 }
 
-/* 2. Its manifest: what each listed file's SHA-256 must be. Owned by `parser`. */
-static JsonObject *
-load_manifest (const char *dir, JsonParser *parser, GError **error)
+/* 2. Its manifest (through the one evidence reader): what each listed file's SHA-256 must be. */
+static PdManifest *
+load_manifest (const char *dir, GError **error)
 {
-  g_autoptr (GBytes) manifest_bytes = NULL;
   g_autoptr (GError) local_error = NULL;
+  PdManifest *manifest = pd_manifest_load (dir, &local_error);
 
-  manifest_bytes = read_small (dir, PD_MANIFEST_NAME, MAX_MANIFEST, error);
-  if (manifest_bytes == NULL)
-    return NULL;
-  if (g_bytes_get_size (manifest_bytes) == 0)
-    g_set_error_literal (&local_error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_BAD_PACKAGE, _("The manifest is empty."));
-  if (local_error != NULL ||
-      !json_parser_load_from_data (parser, g_bytes_get_data (manifest_bytes, NULL),
-                                   g_bytes_get_size (manifest_bytes), &local_error) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    {
-      g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_REFUSED,
-                   _("Package “%s” is refused: its manifest cannot be read."), dir);
-      return NULL;
-    }
-  return json_node_get_object (json_parser_get_root (parser));
+  if (manifest == NULL)
+    g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_REFUSED,
+                 _("Package “%s” is refused: its manifest cannot be read."), dir);
+  return manifest;
 }
 
 /* The package's entry in the result, from its manifest and the verifier's answer. */
@@ -563,7 +553,7 @@ gboolean
 pd_export_read_package (Job *job, const char *dir, GHashTable *export_dirs, GError **error)
 {
   g_autoptr (PdVerifyResult) vr = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (PdManifest) pm = NULL;
   g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) found_free);
   g_autoptr (GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
   g_autofree char *export_dir = NULL;
@@ -575,9 +565,10 @@ pd_export_read_package (Job *job, const char *dir, GHashTable *export_dirs, GErr
   vr = verify_or_refuse (job, dir, &verdict, error);
   if (vr == NULL)
     return FALSE;
-  manifest = load_manifest (dir, parser, error);
-  if (manifest == NULL)
+  pm = load_manifest (dir, error);
+  if (pm == NULL)
     return FALSE;
+  manifest = pd_manifest_get_object (pm);
   p = describe_package (job, dir, manifest, vr, verdict);
   export_dir = place_package (job, dir, p, export_dirs);
 

@@ -12,7 +12,6 @@
 G_BEGIN_DECLS
 
 #define COPY_BUFFER      (256 * 1024)
-#define MAX_MANIFEST     (16 * 1024 * 1024)
 #define MAX_TOKEN        (1024 * 1024)
 #define MAX_DEPTH        16
 #define MAX_COMPONENT    60       /* characters of a case or folder name in the export */

@@ -10,12 +10,12 @@
 #include <string.h>
 
 #include "ocr/pd-ocr.h"
+#include "evidence/pd-manifest.h"
 #include "evidence/pd-package.h"
 #include "util/pd-util.h"
 
 #define DEFAULT_INTERVAL   (2 * GST_SECOND)
 /* A manifest larger than this is not one Proofdesk wrote. */
-#define MAX_MANIFEST_SIZE  (16 * 1024 * 1024)
 /* A decoder that gives no frame for this long is stuck on a broken file. */
 #define PULL_TIMEOUT       (30 * GST_SECOND)
 
@@ -35,43 +35,29 @@ typedef enum {
 static JsonObject *
 read_manifest (const char *package_dir, GError **error)
 {
-  g_autofree char *path = g_build_filename (package_dir, PD_MANIFEST_NAME, NULL);
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autofree char *contents = NULL;
-  gsize            length = 0;
-  GStatBuf         st;
-  JsonNode        *root;
-  JsonObject      *manifest;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (PdManifest) manifest = pd_manifest_load (package_dir, &local);
 
-  if (g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode))
+  if (manifest == NULL && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     {
       g_set_error (error, PD_OCR_ERROR, PD_OCR_ERROR_PACKAGE,
                    _("“%s” is not an evidence package: it has no manifest.json."), package_dir);
       return NULL;
     }
-  if (st.st_size > MAX_MANIFEST_SIZE)
-    {
-      g_set_error (error, PD_OCR_ERROR, PD_OCR_ERROR_PACKAGE,
-                   _("The manifest of “%s” is too large to be one Proofdesk wrote."), package_dir);
-      return NULL;
-    }
-  if (!g_file_get_contents (path, &contents, &length, NULL)
-      || !json_parser_load_from_data (parser, contents, length, NULL)
-      || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (manifest == NULL)
     {
       g_set_error (error, PD_OCR_ERROR, PD_OCR_ERROR_PACKAGE,
                    _("The manifest of “%s” cannot be read as JSON."), package_dir);
       return NULL;
     }
-  manifest = json_node_get_object (root);
-  if (g_strcmp0 (pd_json_string (manifest, "format"), PD_MANIFEST_FORMAT) != 0)
+  if (!pd_manifest_is_proofdesk (manifest))
     {
       g_set_error (error, PD_OCR_ERROR, PD_OCR_ERROR_PACKAGE,
                    _("“%s” is not an evidence package: its manifest is not a Proofdesk manifest."),
                    package_dir);
       return NULL;
     }
-  return json_object_ref (manifest);
+  return json_object_ref (pd_manifest_get_object (manifest));
 }
 
 /* The recording's path: the name the manifest gives, if it is a plain file name in the folder. */
