@@ -19,6 +19,8 @@
 
 #include "ocr/pd-ocr.h"
 
+G_DEFINE_QUARK (pd-ocr-error-quark, pd_ocr_error)
+
 /* ---------------------------------------------------------------- tuning
  *
  * Measured with bench/ocr on rendered 1080×2400 phone frames (a WeChat chat, a real-name page,
