@@ -4,7 +4,6 @@
 
 #include "config.h"
 
-#include <cairo-pdf.h>
 #include <cairo.h>
 #include <glib/gi18n-lib.h>
 #include <pango/pangocairo.h>
@@ -16,7 +15,7 @@
 
 #include "evidence/pd-package.h"
 #include "report/pd-certificate-private.h"
-#include "report/pd-pdf-text.h"
+#include "report/pd-page.h"
 #include "util/pd-error.h"
 #include "util/pd-util.h"
 
@@ -24,31 +23,18 @@
 /* Rendering                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
-#define PAGE_W         595.276 /* A4 in points */
-#define PAGE_H         841.890
-#define MARGIN         48.0
-#define CONTENT_W      (PAGE_W - 2 * MARGIN)
-#define FOOTER_H       30.0
-#define LABEL_W        130.0
 #define QR_SIZE        96.0
 #define MAX_TABLE_ROWS 20 /* rows per table; more become "… and N more" (keeps ≤ 3 pages) */
 
-#define COLOR_TEXT   0x1f2328
-#define COLOR_MUTED  0x59636e
-#define COLOR_ACCENT 0x1a4f8b
-#define COLOR_RULE   0xc8ccd1
 #define COLOR_SHADE  0xf2f4f7
 #define COLOR_WARN   0xb3261e
 #define COLOR_WARNBG 0xfdecea
 
 typedef struct
 {
-  cairo_t                 *cr;
-  PangoContext            *pango;
+  PdPage                   pg;
   const PdCertificateInfo *info;
   gboolean                 english;
-  double                   y;
-  int                      page;
   int                      n_pages; /* known in the second pass only */
   char                    *generated;
 } Doc;
@@ -61,90 +47,28 @@ tr (Doc *d, const char *msgid)
   return d->english ? msgid : g_dgettext (GETTEXT_PACKAGE, msgid);
 }
 
-/* Draws text at the cursor, full width, and moves the cursor below it. */
 static void
-paragraph (Doc *d, const char *font, guint32 rgb, const char *text, double space_after)
+draw_footer (PdPage *pg, gpointer user_data)
 {
-  g_autoptr (PangoLayout) layout = pd_pdf_layout_new (d->pango, font, CONTENT_W, 0, text);
-
-  pd_pdf_show_layout (d->cr, layout, MARGIN, d->y, rgb);
-  d->y += pd_pdf_layout_height (layout) + space_after;
-}
-
-static void
-draw_footer (Doc *d)
-{
+  Doc *d = user_data;
   g_autofree char *left = g_strdup_printf (tr (d, N_("Proofdesk %s · generated %s")),
                                            PACKAGE_VERSION, d->generated);
   g_autofree char *right = d->n_pages > 0
-                             ? g_strdup_printf (tr (d, N_("Page %d of %d")), d->page, d->n_pages)
-                             : g_strdup_printf ("%d", d->page);
-  g_autoptr (PangoLayout) l = pd_pdf_layout_new (d->pango, "Sans 7.5", CONTENT_W - 80, 1, left);
-  g_autoptr (PangoLayout) r = pd_pdf_layout_new (d->pango, "Sans 7.5", 0, 1, right);
-  double y = PAGE_H - MARGIN + 6;
+                             ? g_strdup_printf (tr (d, N_("Page %d of %d")), pg->page, d->n_pages)
+                             : g_strdup_printf ("%d", pg->page);
 
-  pd_pdf_set_rgb (d->cr, COLOR_RULE);
-  cairo_set_line_width (d->cr, 0.5);
-  cairo_move_to (d->cr, MARGIN, y - 6);
-  cairo_line_to (d->cr, PAGE_W - MARGIN, y - 6);
-  cairo_stroke (d->cr);
-  pd_pdf_show_layout (d->cr, l, MARGIN, y, COLOR_MUTED);
-  pd_pdf_show_layout (d->cr, r, PAGE_W - MARGIN - pd_pdf_layout_width (r), y, COLOR_MUTED);
+  pd_page_footer_text (pg, left, right);
 }
 
+/* The top of every page after the first. */
 static void
-next_page (Doc *d)
+draw_continued (PdPage *pg, gpointer user_data)
 {
-  g_autofree char *head = NULL;
+  Doc *d = user_data;
+  g_autofree char *head =
+    g_strdup_printf (tr (d, N_("%s (continued)")), tr (d, N_("Evidence Certificate")));
 
-  draw_footer (d);
-  cairo_show_page (d->cr);
-  d->page++;
-  d->y = MARGIN;
-  head = g_strdup_printf (tr (d, N_("%s (continued)")), tr (d, N_("Evidence Certificate")));
-  paragraph (d, "Sans Bold 9", COLOR_MUTED, head, 10);
-}
-
-/* Starts a new page unless `h` more points fit on this one. */
-static void
-need (Doc *d, double h)
-{
-  if (d->y + h > PAGE_H - MARGIN - FOOTER_H)
-    next_page (d);
-}
-
-static void
-section (Doc *d, const char *title)
-{
-  g_autoptr (PangoLayout) layout
-      = pd_pdf_layout_new (d->pango, "Sans Bold 12", CONTENT_W, 1, title);
-  double h = pd_pdf_layout_height (layout);
-
-  need (d, h + 40); /* never a heading alone at the bottom of a page */
-  d->y += 10;
-  pd_pdf_show_layout (d->cr, layout, MARGIN, d->y, COLOR_ACCENT);
-  d->y += h + 3;
-  pd_pdf_set_rgb (d->cr, COLOR_RULE);
-  cairo_set_line_width (d->cr, 0.75);
-  cairo_move_to (d->cr, MARGIN, d->y);
-  cairo_line_to (d->cr, PAGE_W - MARGIN, d->y);
-  cairo_stroke (d->cr);
-  d->y += 6;
-}
-
-/* One "label: value" row; long values wrap to at most `max_lines`. */
-static void
-row (Doc *d, const char *label, const char *value, const char *font, int max_lines)
-{
-  g_autoptr (PangoLayout) l = pd_pdf_layout_new (d->pango, "Sans 9", LABEL_W - 10, 2, label);
-  g_autoptr (PangoLayout) v = pd_pdf_layout_new (d->pango, font ? font : "Sans 10",
-                                                 CONTENT_W - LABEL_W, max_lines, value);
-  double h = MAX (pd_pdf_layout_height (l), pd_pdf_layout_height (v));
-
-  need (d, h + 4);
-  pd_pdf_show_layout (d->cr, l, MARGIN, d->y + 1, COLOR_MUTED);
-  pd_pdf_show_layout (d->cr, v, MARGIN + LABEL_W, d->y, COLOR_TEXT);
-  d->y += h + 4;
+  pd_page_paragraph_here (pg, "Sans Bold 9", PD_PAGE_COLOR_MUTED, 0, head, 10);
 }
 
 static void
@@ -152,29 +76,30 @@ table_row (Doc *d, const double *widths, const char *const *cells, guint n, gboo
            gboolean shade)
 {
   PangoLayout *layouts[8];
-  double h = 0, x = MARGIN;
+  double h = 0, x = PD_PAGE_MARGIN;
 
   g_assert (n <= G_N_ELEMENTS (layouts));
   for (guint i = 0; i < n; i++)
     {
-      layouts[i] = pd_pdf_layout_new (d->pango, header ? "Sans Bold 8.5" : "Sans 8.5",
+      layouts[i] = pd_pdf_layout_new (d->pg.pango, header ? "Sans Bold 8.5" : "Sans 8.5",
                                       widths[i] - 8, 1, cells[i]);
       h = MAX (h, pd_pdf_layout_height (layouts[i]));
     }
   h += 5;
   if (shade)
     {
-      pd_pdf_set_rgb (d->cr, COLOR_SHADE);
-      cairo_rectangle (d->cr, MARGIN, d->y, CONTENT_W, h);
-      cairo_fill (d->cr);
+      pd_pdf_set_rgb (d->pg.cr, COLOR_SHADE);
+      cairo_rectangle (d->pg.cr, PD_PAGE_MARGIN, d->pg.y, PD_PAGE_CONTENT_W, h);
+      cairo_fill (d->pg.cr);
     }
   for (guint i = 0; i < n; i++)
     {
-      pd_pdf_show_layout (d->cr, layouts[i], x + 4, d->y + 2.5, header ? COLOR_MUTED : COLOR_TEXT);
+      pd_pdf_show_layout (d->pg.cr, layouts[i], x + 4, d->pg.y + 2.5,
+                          header ? PD_PAGE_COLOR_MUTED : PD_PAGE_COLOR_TEXT);
       x += widths[i];
       g_object_unref (layouts[i]);
     }
-  d->y += h;
+  d->pg.y += h;
 }
 
 /* A table whose header row is repeated after a page break. `rows` holds n_rows × n cells. */
@@ -184,13 +109,13 @@ table (Doc *d, const double *widths, const char *const *header, guint n, char **
 {
   const double row_h = 16;
 
-  need (d, 2 * row_h);
+  pd_page_need (&d->pg, 2 * row_h);
   table_row (d, widths, header, n, TRUE, TRUE);
   for (guint r = 0; r < n_rows; r++)
     {
-      if (d->y + row_h > PAGE_H - MARGIN - FOOTER_H)
+      if (!pd_page_fits (&d->pg, row_h))
         {
-          next_page (d);
+          pd_page_break (&d->pg);
           table_row (d, widths, header, n, TRUE, TRUE);
         }
       table_row (d, widths, (const char *const *) rows + r * n, n, FALSE, r % 2 == 1);
@@ -199,11 +124,11 @@ table (Doc *d, const double *widths, const char *const *header, guint n, char **
     {
       g_autofree char *more = g_strdup_printf (tr (d, N_("… and %u more")), n_total - n_rows);
 
-      need (d, row_h);
-      d->y += 3;
-      paragraph (d, "Sans Italic 8.5", COLOR_MUTED, more, 0);
+      pd_page_need (&d->pg, row_h);
+      d->pg.y += 3;
+      pd_page_paragraph_here (&d->pg, "Sans Italic 8.5", PD_PAGE_COLOR_MUTED, 0, more, 0);
     }
-  d->y += 4;
+  d->pg.y += 4;
 }
 
 /* "12,345,678" — grouping without depending on the locale's printf. */
@@ -221,17 +146,6 @@ format_thousands (guint64 n)
       g_string_append_c (out, digits[i]);
     }
   return g_string_free (out, FALSE);
-}
-
-static char *
-format_utc (GDateTime *dt)
-{
-  g_autoptr (GDateTime) utc = NULL;
-
-  if (dt == NULL)
-    return NULL;
-  utc = g_date_time_to_utc (dt);
-  return g_date_time_format (utc, "%Y-%m-%d %H:%M:%S UTC");
 }
 
 #if HAVE_QRENCODE
@@ -272,7 +186,7 @@ static void
 draw_header (Doc *d)
 {
   const PdCertificateInfo *info = d->info;
-  double text_w = CONTENT_W, top = d->y, qr_bottom = top;
+  double text_w = PD_PAGE_CONTENT_W, top = d->pg.y, qr_bottom = top;
   g_autoptr (PangoLayout) title = NULL;
   g_autoptr (PangoLayout) sub = NULL;
   g_autoptr (PangoLayout) name = NULL;
@@ -283,36 +197,34 @@ draw_header (Doc *d)
       g_autofree char *when = info->gen_time ? pd_time_format_utc (info->gen_time) : NULL;
       g_autofree char *text = when ? g_strdup_printf ("SHA256:%s\nTIME:%s", info->sha256, when)
                                    : g_strdup_printf ("SHA256:%s", info->sha256);
-      g_autoptr (PangoLayout) cap = pd_pdf_layout_new (d->pango, "Sans 6.5", QR_SIZE, 1, "SHA-256");
+      g_autoptr (PangoLayout) cap =
+        pd_pdf_layout_new (d->pg.pango, "Sans 6.5", QR_SIZE, 1, "SHA-256");
 
-      draw_qr (d->cr, text, PAGE_W - MARGIN - QR_SIZE + 6, top - 6, QR_SIZE);
-      pd_pdf_show_layout (d->cr, cap,
-                          PAGE_W - MARGIN - (QR_SIZE + pd_pdf_layout_width (cap)) / 2 + 6,
-                          top + QR_SIZE - 8, COLOR_MUTED);
+      draw_qr (d->pg.cr, text, PD_PAGE_W - PD_PAGE_MARGIN - QR_SIZE + 6, top - 6, QR_SIZE);
+      pd_pdf_show_layout (d->pg.cr, cap,
+                          PD_PAGE_W - PD_PAGE_MARGIN - (QR_SIZE + pd_pdf_layout_width (cap)) / 2
+                            + 6,
+                          top + QR_SIZE - 8, PD_PAGE_COLOR_MUTED);
       text_w -= QR_SIZE + 12;
       qr_bottom = top + QR_SIZE + 2;
     }
 #endif
 
-  title = pd_pdf_layout_new (d->pango, "Sans Bold 24", text_w, 2,
+  title = pd_pdf_layout_new (d->pg.pango, "Sans Bold 24", text_w, 2,
                              tr (d, N_("Evidence Certificate")));
-  pd_pdf_show_layout (d->cr, title, MARGIN, d->y, COLOR_ACCENT);
-  d->y += pd_pdf_layout_height (title) + 2;
-  sub = pd_pdf_layout_new (d->pango, "Sans 10", text_w, 2,
+  pd_pdf_show_layout (d->pg.cr, title, PD_PAGE_MARGIN, d->pg.y, PD_PAGE_COLOR_ACCENT);
+  d->pg.y += pd_pdf_layout_height (title) + 2;
+  sub = pd_pdf_layout_new (d->pg.pango, "Sans 10", text_w, 2,
                            tr (d, N_("Trusted timestamp record of a screen recording")));
-  pd_pdf_show_layout (d->cr, sub, MARGIN, d->y, COLOR_MUTED);
-  d->y += pd_pdf_layout_height (sub) + 10;
-  name = pd_pdf_layout_new (d->pango, "Sans Bold 14", text_w, 2, info->title);
-  pd_pdf_show_layout (d->cr, name, MARGIN, d->y, COLOR_TEXT);
-  d->y += pd_pdf_layout_height (name);
+  pd_pdf_show_layout (d->pg.cr, sub, PD_PAGE_MARGIN, d->pg.y, PD_PAGE_COLOR_MUTED);
+  d->pg.y += pd_pdf_layout_height (sub) + 10;
+  name = pd_pdf_layout_new (d->pg.pango, "Sans Bold 14", text_w, 2, info->title);
+  pd_pdf_show_layout (d->pg.cr, name, PD_PAGE_MARGIN, d->pg.y, PD_PAGE_COLOR_TEXT);
+  d->pg.y += pd_pdf_layout_height (name);
 
-  d->y = MAX (d->y, qr_bottom) + 8;
-  pd_pdf_set_rgb (d->cr, COLOR_ACCENT);
-  cairo_set_line_width (d->cr, 2);
-  cairo_move_to (d->cr, MARGIN, d->y);
-  cairo_line_to (d->cr, PAGE_W - MARGIN, d->y);
-  cairo_stroke (d->cr);
-  d->y += 8;
+  d->pg.y = MAX (d->pg.y, qr_bottom) + 8;
+  pd_page_rule (&d->pg, d->pg.y, PD_PAGE_COLOR_ACCENT, 2);
+  d->pg.y += 8;
 }
 
 static void
@@ -320,30 +232,31 @@ draw_practice_warning (Doc *d)
 {
   const double pad = 10;
   g_autoptr (PangoLayout) head
-      = pd_pdf_layout_new (d->pango, "Sans Bold 12", CONTENT_W - 2 * pad - 6, 0,
+      = pd_pdf_layout_new (d->pg.pango, "Sans Bold 12", PD_PAGE_CONTENT_W - 2 * pad - 6, 0,
                            tr (d, N_("Practice authority — not for court")));
   g_autoptr (PangoLayout) body = pd_pdf_layout_new (
-      d->pango, "Sans 9", CONTENT_W - 2 * pad - 6, 0,
+      d->pg.pango, "Sans 9", PD_PAGE_CONTENT_W - 2 * pad - 6, 0,
       tr (d, N_("These timestamps come from Proofdesk’s built-in practice authority on this "
                  "computer. They prove nothing to anyone else. Stamp the evidence with a trusted "
                  "time-stamp authority (TSA) before you rely on it.")));
   double h = pd_pdf_layout_height (head) + 3 + pd_pdf_layout_height (body) + 2 * pad;
 
-  need (d, h + 12);
-  d->y += 6;
-  pd_pdf_set_rgb (d->cr, COLOR_WARNBG);
-  cairo_rectangle (d->cr, MARGIN, d->y, CONTENT_W, h);
-  cairo_fill (d->cr);
-  pd_pdf_set_rgb (d->cr, COLOR_WARN);
-  cairo_set_line_width (d->cr, 1.5);
-  cairo_rectangle (d->cr, MARGIN, d->y, CONTENT_W, h);
-  cairo_stroke (d->cr);
-  cairo_rectangle (d->cr, MARGIN, d->y, 5, h);
-  cairo_fill (d->cr);
-  pd_pdf_show_layout (d->cr, head, MARGIN + pad + 6, d->y + pad, COLOR_WARN);
-  pd_pdf_show_layout (d->cr, body, MARGIN + pad + 6, d->y + pad + pd_pdf_layout_height (head) + 3,
-                      COLOR_TEXT);
-  d->y += h + 6;
+  pd_page_need (&d->pg, h + 12);
+  d->pg.y += 6;
+  pd_pdf_set_rgb (d->pg.cr, COLOR_WARNBG);
+  cairo_rectangle (d->pg.cr, PD_PAGE_MARGIN, d->pg.y, PD_PAGE_CONTENT_W, h);
+  cairo_fill (d->pg.cr);
+  pd_pdf_set_rgb (d->pg.cr, COLOR_WARN);
+  cairo_set_line_width (d->pg.cr, 1.5);
+  cairo_rectangle (d->pg.cr, PD_PAGE_MARGIN, d->pg.y, PD_PAGE_CONTENT_W, h);
+  cairo_stroke (d->pg.cr);
+  cairo_rectangle (d->pg.cr, PD_PAGE_MARGIN, d->pg.y, 5, h);
+  cairo_fill (d->pg.cr);
+  pd_pdf_show_layout (d->pg.cr, head, PD_PAGE_MARGIN + pad + 6, d->pg.y + pad, COLOR_WARN);
+  pd_pdf_show_layout (d->pg.cr, body, PD_PAGE_MARGIN + pad + 6,
+                      d->pg.y + pad + pd_pdf_layout_height (head) + 3,
+                      PD_PAGE_COLOR_TEXT);
+  d->pg.y += h + 6;
 }
 
 static void
@@ -354,26 +267,26 @@ draw_evidence (Doc *d)
   g_autofree char *human = g_format_size (info->file_size);
   g_autofree char *size = g_strdup_printf (tr (d, N_("%s bytes (%s)")), grouped, human);
 
-  section (d, tr (d, N_("Evidence")));
-  row (d, tr (d, N_("Name")), info->title, NULL, 2);
-  row (d, tr (d, N_("Case")), info->case_name, NULL, 2);
+  pd_page_heading (&d->pg, tr (d, N_("Evidence")), 1);
+  pd_page_row (&d->pg, tr (d, N_("Name")), info->title, NULL, 2);
+  pd_page_row (&d->pg, tr (d, N_("Case")), info->case_name, NULL, 2);
   if (info->parties != NULL && *info->parties)
-    row (d, tr (d, N_("Parties")), info->parties, NULL, 2);
+    pd_page_row (&d->pg, tr (d, N_("Parties")), info->parties, NULL, 2);
   if (info->dispute_type != NULL && *info->dispute_type)
-    row (d, tr (d, N_("Dispute")), info->dispute_type, NULL, 1);
-  row (d, tr (d, N_("Operator")), info->operator_name, NULL, 1);
-  row (d, tr (d, N_("Source / device")), info->source, NULL, 2);
-  row (d, tr (d, N_("File")), info->file_name, NULL, 2);
-  row (d, tr (d, N_("Size")), size, NULL, 1);
+    pd_page_row (&d->pg, tr (d, N_("Dispute")), info->dispute_type, NULL, 1);
+  pd_page_row (&d->pg, tr (d, N_("Operator")), info->operator_name, NULL, 1);
+  pd_page_row (&d->pg, tr (d, N_("Source / device")), info->source, NULL, 2);
+  pd_page_row (&d->pg, tr (d, N_("File")), info->file_name, NULL, 2);
+  pd_page_row (&d->pg, tr (d, N_("Size")), size, NULL, 1);
   /* 64 hex digits fit one line at this size, so the digest copies out in one piece. */
-  row (d, tr (d, N_("SHA-256")), info->sha256, "Monospace Bold 9", 3);
+  pd_page_row (&d->pg, tr (d, N_("SHA-256")), info->sha256, "Monospace Bold 9", 3);
 }
 
 static void
 draw_timestamp (Doc *d)
 {
   const PdCertificateInfo *info = d->info;
-  g_autofree char *utc = format_utc (info->gen_time);
+  g_autofree char *utc = pd_page_format_utc (info->gen_time);
   g_autofree char *local = NULL;
 
   if (info->gen_time != NULL)
@@ -382,41 +295,42 @@ draw_timestamp (Doc *d)
       local = g_date_time_format (l, "%Y-%m-%d %H:%M:%S %Z (UTC%:z)");
     }
 
-  section (d, tr (d, N_("Trusted timestamp")));
-  row (d, tr (d, N_("Time (UTC)")), utc ? utc : tr (d, N_("Not stamped yet")), "Sans Bold 10",
-       1);
-  row (d, tr (d, N_("Local time")), local, NULL, 1);
-  row (d, tr (d, N_("Authority")), info->tsa_name, NULL, 2);
-  row (d, tr (d, N_("Serial number")), info->serial, "Monospace 9", 2);
-  row (d, tr (d, N_("Policy")), info->policy, "Monospace 9", 1);
-  row (d, tr (d, N_("Accuracy")), info->accuracy, NULL, 1);
+  pd_page_heading (&d->pg, tr (d, N_("Trusted timestamp")), 1);
+  pd_page_row (&d->pg, tr (d, N_("Time (UTC)")), utc ? utc : tr (d, N_("Not stamped yet")),
+               "Sans Bold 10", 1);
+  pd_page_row (&d->pg, tr (d, N_("Local time")), local, NULL, 1);
+  pd_page_row (&d->pg, tr (d, N_("Authority")), info->tsa_name, NULL, 2);
+  pd_page_row (&d->pg, tr (d, N_("Serial number")), info->serial, "Monospace 9", 2);
+  pd_page_row (&d->pg, tr (d, N_("Policy")), info->policy, "Monospace 9", 1);
+  pd_page_row (&d->pg, tr (d, N_("Accuracy")), info->accuracy, NULL, 1);
 }
 
 static void
 draw_checkpoints (Doc *d)
 {
   GPtrArray *cps = d->info->checkpoints;
-  const double widths[] = { 40, 90, 140, CONTENT_W - 270 };
+  const double widths[] = { 40, 90, 140, PD_PAGE_CONTENT_W - 270 };
   const char *header[] = { "#", tr (d, N_("Stream time")), tr (d, N_("Bytes covered")),
                            tr (d, N_("TSA time (UTC)")) };
   guint n = MIN (cps->len, MAX_TABLE_ROWS);
   g_autoptr (GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *title = g_strdup_printf (tr (d, N_("Checkpoints (%u)")), cps->len);
 
-  section (d, title);
+  pd_page_heading (&d->pg, title, 1);
   if (cps->len == 0)
     {
-      paragraph (d, "Sans 9", COLOR_MUTED, tr (d, N_("No checkpoints were taken.")), 4);
+      pd_page_paragraph_here (&d->pg, "Sans 9", PD_PAGE_COLOR_MUTED, 0,
+                              tr (d, N_("No checkpoints were taken.")), 4);
       return;
     }
-  paragraph (d, "Sans 9", COLOR_MUTED,
+  pd_page_paragraph_here (&d->pg, "Sans 9", PD_PAGE_COLOR_MUTED, 0,
              tr (d, N_("Stamped while recording: each checkpoint fixes the first bytes of the "
                        "file, so a cut-off recording can still be proven up to that point.")),
              6);
   for (guint i = 0; i < n; i++)
     {
       PdCertificateCheckpoint *cp = g_ptr_array_index (cps, i);
-      char *when = format_utc (cp->gen_time);
+      char *when = pd_page_format_utc (cp->gen_time);
 
       g_ptr_array_add (cells, g_strdup_printf ("%u", cp->index));
       g_ptr_array_add (cells, g_strdup (cp->stream_time));
@@ -430,7 +344,7 @@ static void
 draw_marks (Doc *d)
 {
   GPtrArray *marks = d->info->marks;
-  const double widths[] = { 220, 80, CONTENT_W - 300 };
+  const double widths[] = { 220, 80, PD_PAGE_CONTENT_W - 300 };
   const char *header[] = { tr (d, N_("Checklist item")), tr (d, N_("Stream time")),
                            tr (d, N_("Note")) };
   guint n = MIN (marks->len, MAX_TABLE_ROWS);
@@ -440,7 +354,7 @@ draw_marks (Doc *d)
   if (marks->len == 0)
     return;
   title = g_strdup_printf (tr (d, N_("Checklist marks (%u)")), marks->len);
-  section (d, title);
+  pd_page_heading (&d->pg, title, 1);
   for (guint i = 0; i < n; i++)
     {
       PdCertificateMark *mark = g_ptr_array_index (marks, i);
@@ -486,7 +400,7 @@ draw_environment (Doc *d)
   JsonObject *clock = pd_json_object (report, "clock");
   JsonObject *app = pd_json_object (report, "app");
   JsonArray *checks = pd_json_array (report, "checks");
-  const double widths[] = { 110, 70, CONTENT_W - 180 };
+  const double widths[] = { 110, 70, PD_PAGE_CONTENT_W - 180 };
   const char *header[] = { tr (d, N_("Check")), tr (d, N_("Result")), tr (d, N_("Details")) };
   g_autoptr (GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *phone = NULL, *android = NULL, *rooted = NULL, *network = NULL;
@@ -497,47 +411,49 @@ draw_environment (Doc *d)
 
   if (report == NULL)
     return;
-  section (d, tr (d, N_("Phone environment before recording")));
+  pd_page_heading (&d->pg, tr (d, N_("Phone environment before recording")), 1);
   if (pd_json_string (report, "error") != NULL)
-    row (d, tr (d, N_("Not taken")), pd_json_string (report, "error"), NULL, 3);
+    pd_page_row (&d->pg, tr (d, N_("Not taken")), pd_json_string (report, "error"), NULL, 3);
   phone = g_strdup_printf ("%s %s", or_dash (pd_json_string (device, "manufacturer")),
                            or_dash (pd_json_string (device, "model")));
-  row (d, tr (d, N_("Phone")), phone, NULL, 1);
+  pd_page_row (&d->pg, tr (d, N_("Phone")), phone, NULL, 1);
   /* Translators: Android version (SDK level, security patch date). */
   android = g_strdup_printf (tr (d, N_("%s (SDK %s, security patch %s)")),
                              or_dash (pd_json_string (device, "android_version")),
                              or_dash (pd_json_string (device, "sdk")),
                              or_dash (pd_json_string (device, "security_patch")));
-  row (d, tr (d, N_("Android")), android, NULL, 1);
-  row (d, tr (d, N_("Serial")), pd_json_string (device, "serial"), NULL, 1);
-  row (d, tr (d, N_("Build")), pd_json_string (device, "fingerprint"), "Sans 8", 2);
+  pd_page_row (&d->pg, tr (d, N_("Android")), android, NULL, 1);
+  pd_page_row (&d->pg, tr (d, N_("Serial")), pd_json_string (device, "serial"), NULL, 1);
+  pd_page_row (&d->pg, tr (d, N_("Build")), pd_json_string (device, "fingerprint"), "Sans 8", 2);
   /* Translators: rooted yes/no (su binary; Android verified-boot state). */
   rooted = g_strdup_printf (tr (d, N_("%s (su: %s; verified boot: %s)")), yes_no (d, root, "rooted"),
                             or_dash (pd_json_string (root, "su")),
                             or_dash (pd_json_string (root, "verified_boot_state")));
-  row (d, tr (d, N_("Rooted")), rooted, NULL, 2);
+  pd_page_row (&d->pg, tr (d, N_("Rooted")), rooted, NULL, 2);
   network = g_strdup_printf (tr (d, N_("Wi-Fi %s; mobile data %s; VPN %s; proxy %s")),
                              on_off (d, net, "wifi_on"), on_off (d, net, "mobile_data"),
                              on_off (d, net, "vpn"), or_dash (pd_json_string (net, "http_proxy")));
-  row (d, tr (d, N_("Network")), network, NULL, 2);
+  pd_page_row (&d->pg, tr (d, N_("Network")), network, NULL, 2);
   if (pd_certificate_member_uint (storage, "data_free_bytes", &free_bytes))
     free_text = g_format_size (free_bytes);
-  row (d, tr (d, N_("Free storage")), free_text, NULL, 1);
+  pd_page_row (&d->pg, tr (d, N_("Free storage")), free_text, NULL, 1);
   skew = pd_certificate_member (clock, "skew_seconds");
   if (skew != NULL && JSON_NODE_HOLDS_VALUE (skew) && json_node_get_value_type (skew) == G_TYPE_INT64)
     /* Translators: the phone clock's difference from the workstation, in seconds; time zone. */
     clock_text = g_strdup_printf (tr (d, N_("%+lld s from the workstation, %s")),
                                   (long long) json_node_get_int (skew),
                                   or_dash (pd_json_string (clock, "timezone")));
-  row (d, tr (d, N_("Phone clock")), clock_text, NULL, 1);
+  pd_page_row (&d->pg, tr (d, N_("Phone clock")), clock_text, NULL, 1);
   if (app != NULL)
     {
       app_text = g_strdup_printf ("%s %s (%s)", or_dash (pd_json_string (app, "package")),
                                   or_dash (pd_json_string (app, "version_name")),
                                   or_dash (pd_json_string (app, "version_code")));
-      row (d, tr (d, N_("App")), app_text, NULL, 1);
-      row (d, tr (d, N_("Installed from")), pd_json_string (app, "installer"), NULL, 1);
-      row (d, tr (d, N_("App signature")), pd_json_string (app, "signing_sha256"), "Monospace 8", 2);
+      pd_page_row (&d->pg, tr (d, N_("App")), app_text, NULL, 1);
+      pd_page_row (&d->pg, tr (d, N_("Installed from")), pd_json_string (app, "installer"), NULL,
+                   1);
+      pd_page_row (&d->pg, tr (d, N_("App signature")), pd_json_string (app, "signing_sha256"),
+                   "Monospace 8", 2);
     }
 
   for (guint i = 0; checks != NULL && i < json_array_get_length (checks); i++)
@@ -569,7 +485,7 @@ draw_attachments (Doc *d)
 
   if (atts->len == 0)
     return;
-  section (d, tr (d, N_("Attached to this PDF")));
+  pd_page_heading (&d->pg, tr (d, N_("Attached to this PDF")), 1);
   for (guint i = 0; i < MIN (atts->len, MAX_TABLE_ROWS); i++)
     {
       PdCertificateAttachment *a = g_ptr_array_index (atts, i);
@@ -578,14 +494,14 @@ draw_attachments (Doc *d)
                                 ? g_strdup_printf ("%s · %s", size, a->description)
                                 : g_strdup (size);
 
-      row (d, a->name, text, "Sans 9", 2);
+      pd_page_row (&d->pg, a->name, text, "Sans 9", 2);
     }
   if (atts->len > MAX_TABLE_ROWS)
     {
       g_autofree char *more =
         g_strdup_printf (tr (d, N_("… and %u more")), atts->len - MAX_TABLE_ROWS);
 
-      paragraph (d, "Sans Italic 8.5", COLOR_MUTED, more, 4);
+      pd_page_paragraph_here (&d->pg, "Sans Italic 8.5", PD_PAGE_COLOR_MUTED, 0, more, 4);
     }
 }
 
@@ -627,22 +543,23 @@ verify_step (Doc *d, int n, const char *text, const char *command)
 {
   const double pad = 5;
   g_autofree char *numbered = g_strdup_printf ("%d. %s", n, text);
-  g_autoptr (PangoLayout) t = pd_pdf_layout_new (d->pango, "Sans 9", CONTENT_W, 0, numbered);
-  g_autoptr (PangoLayout) m = pd_pdf_layout_new (d->pango, "Monospace 8", 0, 1, "0000000000");
-  guint            max_chars = (guint)((CONTENT_W - 2 * pad) / (pd_pdf_layout_width (m) / 10));
+  g_autoptr (PangoLayout) t =
+    pd_pdf_layout_new (d->pg.pango, "Sans 9", PD_PAGE_CONTENT_W, 0, numbered);
+  g_autoptr (PangoLayout) m = pd_pdf_layout_new (d->pg.pango, "Monospace 8", 0, 1, "0000000000");
+  guint max_chars = (guint) ((PD_PAGE_CONTENT_W - 2 * pad) / (pd_pdf_layout_width (m) / 10));
   g_autofree char *wrapped = wrap_command (command, max_chars);
   g_autoptr (PangoLayout) c
-      = pd_pdf_layout_new (d->pango, "Monospace 8", CONTENT_W - 2 * pad, 0, wrapped);
+      = pd_pdf_layout_new (d->pg.pango, "Monospace 8", PD_PAGE_CONTENT_W - 2 * pad, 0, wrapped);
   double ch = pd_pdf_layout_height (c) + 2 * pad;
 
-  need (d, pd_pdf_layout_height (t) + 3 + ch + 6);
-  pd_pdf_show_layout (d->cr, t, MARGIN, d->y, COLOR_TEXT);
-  d->y += pd_pdf_layout_height (t) + 3;
-  pd_pdf_set_rgb (d->cr, COLOR_SHADE);
-  cairo_rectangle (d->cr, MARGIN, d->y, CONTENT_W, ch);
-  cairo_fill (d->cr);
-  pd_pdf_show_layout (d->cr, c, MARGIN + pad, d->y + pad, COLOR_TEXT);
-  d->y += ch + 6;
+  pd_page_need (&d->pg, pd_pdf_layout_height (t) + 3 + ch + 6);
+  pd_pdf_show_layout (d->pg.cr, t, PD_PAGE_MARGIN, d->pg.y, PD_PAGE_COLOR_TEXT);
+  d->pg.y += pd_pdf_layout_height (t) + 3;
+  pd_pdf_set_rgb (d->pg.cr, COLOR_SHADE);
+  cairo_rectangle (d->pg.cr, PD_PAGE_MARGIN, d->pg.y, PD_PAGE_CONTENT_W, ch);
+  cairo_fill (d->pg.cr);
+  pd_pdf_show_layout (d->pg.cr, c, PD_PAGE_MARGIN + pad, d->pg.y + pad, PD_PAGE_COLOR_TEXT);
+  d->pg.y += ch + 6;
 }
 
 static void
@@ -661,8 +578,8 @@ draw_verify (Doc *d)
   g_autofree char *show = g_strdup_printf ("openssl ts -reply -in %s -text", token_q);
   int n = 1;
 
-  section (d, tr (d, N_("How to verify")));
-  paragraph (d, "Sans 9", COLOR_MUTED,
+  pd_page_heading (&d->pg, tr (d, N_("How to verify")), 1);
+  pd_page_paragraph_here (&d->pg, "Sans 9", PD_PAGE_COLOR_MUTED, 0,
              tr (d, N_("Anyone can check this evidence with standard tools, without Proofdesk. "
                        "Run these commands in the evidence folder.")),
              6);
@@ -694,8 +611,6 @@ draw_verify (Doc *d)
 static int
 render (Doc *d)
 {
-  d->y = MARGIN;
-  d->page = 1;
   draw_header (d);
   if (d->info->practice)
     draw_practice_warning (d);
@@ -706,29 +621,16 @@ render (Doc *d)
   draw_environment (d);
   draw_attachments (d);
   draw_verify (d);
-  draw_footer (d);
-  cairo_show_page (d->cr);
-  return d->page;
-}
-
-static cairo_status_t
-write_to_array (void *closure, const unsigned char *data, unsigned int length)
-{
-  if (closure != NULL)
-    g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
+  pd_page_show (&d->pg);
+  return d->pg.page;
 }
 
 /* Renders into `out` (NULL: only count pages — on a recording surface, which skips building
  * and compressing a PDF that would be thrown away; measured in bench/seal-latency). */
 int
-pd_certificate_render_pdf (const PdCertificateInfo *info, const char *generated, int n_pages, GByteArray *out,
-            GError **error)
+pd_certificate_render_pdf (const PdCertificateInfo *info, const char *generated, int n_pages,
+                           GByteArray *out, GError **error)
 {
-  cairo_rectangle_t extents = { 0, 0, PAGE_W, PAGE_H };
-  cairo_surface_t *surface =
-    out != NULL ? cairo_pdf_surface_create_for_stream (write_to_array, out, PAGE_W, PAGE_H)
-                : cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA, &extents);
   g_autofree char *title = NULL;
   cairo_status_t status;
   Doc d = { 0 };
@@ -739,20 +641,12 @@ pd_certificate_render_pdf (const PdCertificateInfo *info, const char *generated,
   d.generated = (char *) generated;
   title = g_strdup_printf ("%s — %s", tr (&d, N_("Evidence Certificate")),
                            info->case_name ? info->case_name : "");
-  if (out != NULL)
-    {
-      cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, title);
-      cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "Proofdesk " PACKAGE_VERSION);
-    }
-  d.cr = cairo_create (surface);
-  d.pango = pango_cairo_create_context (d.cr);
-  pango_cairo_context_set_resolution (d.pango, 72); /* font sizes in points */
+  pd_page_begin (&d.pg, out, title, PD_PAGE_POINTS);
+  d.pg.footer = draw_footer;
+  d.pg.continued = draw_continued;
+  d.pg.user_data = &d;
   n_pages = render (&d);
-  g_object_unref (d.pango);
-  cairo_destroy (d.cr);
-  cairo_surface_finish (surface);
-  status = cairo_surface_status (surface);
-  cairo_surface_destroy (surface);
+  status = pd_page_end (&d.pg);
   if (status != CAIRO_STATUS_SUCCESS)
     {
       g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_RENDER,
@@ -761,4 +655,3 @@ pd_certificate_render_pdf (const PdCertificateInfo *info, const char *generated,
     }
   return n_pages;
 }
-
