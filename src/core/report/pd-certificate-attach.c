@@ -196,33 +196,43 @@ render_error (GError **error, const char *what)
   return FALSE;
 }
 
-gboolean
-pd_certificate_append_attachments (GByteArray *pdf, GPtrArray *attachments, GError **error)
+/* What the incremental update takes from cairo's PDF. */
+typedef struct
 {
-  const char *buf = (const char *) pdf->data, *end = buf + pdf->len;
-  const char *startxref, *trailer, *trailer_end, *catalog, *catalog_end, *id;
-  g_autofree char *catalog_entries = NULL;
+  guint64  xref_off;        /* the xref section cairo wrote: /Prev of ours */
+  guint64  size;            /* the trailer's /Size: our first object number */
+  guint64  root, root_gen;  /* the catalog */
+  gboolean have_info;
+  guint64  info_num, info_gen;
+  char    *id_value;        /* the trailer's /ID array as written, or NULL */
+  char    *catalog_entries; /* the catalog's dictionary without its << >> */
   gboolean has_page_mode;
-  guint64 xref_off, prev_xref, size, root, root_gen, root_off = 0, info_num = 0, info_gen = 0;
-  gboolean have_root_off = FALSE, have_info;
-  g_autofree guint64 *offsets = NULL;
-  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GString) out = g_string_new (NULL);
-  g_autofree char *id_value = NULL;
-  Cursor c;
-  guint n_new, catalog_num;
+} BasePdf;
 
-  /* 1. startxref → the classic xref table (cairo 1.16 writes no xref streams). */
-  startxref = rfind (buf + (pdf->len > 1024 ? pdf->len - 1024 : 0), MIN (pdf->len, 1024),
-                     "startxref");
+static void
+base_pdf_clear (BasePdf *info)
+{
+  g_clear_pointer (&info->id_value, g_free);
+  g_clear_pointer (&info->catalog_entries, g_free);
+}
+
+/* 1. startxref → the classic xref table (cairo 1.16 writes no xref streams); 2. the trailer
+ * that follows its subsections: /Size, /Root, /Info, /ID. `*trailer` is where it starts. */
+static gboolean
+read_trailer (const char *buf, gsize len, BasePdf *info, const char **trailer, GError **error)
+{
+  const char *end = buf + len, *startxref, *trailer_end, *id;
+  Cursor c;
+
+  startxref = rfind (buf + (len > 1024 ? len - 1024 : 0), MIN (len, 1024), "startxref");
   c = (Cursor) { startxref ? startxref + 9 : end, end };
-  if (startxref == NULL || !parse_uint (&c, &xref_off) || xref_off >= pdf->len)
+  if (startxref == NULL || !parse_uint (&c, &info->xref_off) || info->xref_off >= len)
     return render_error (error, "startxref");
-  c = (Cursor) { buf + xref_off, end };
+  c = (Cursor) { buf + info->xref_off, end };
   if (!expect (&c, "xref"))
     return render_error (error, "xref");
 
-  /* 2. The trailer: it follows the xref subsections; find it first for /Root. */
+  /* The trailer follows the xref subsections; find it first for /Root. */
   for (guint guard = 0;; guard++)
     {
       guint64 start, count;
@@ -238,16 +248,16 @@ pd_certificate_append_attachments (GByteArray *pdf, GPtrArray *attachments, GErr
       c.p += count * 20; /* each entry is exactly 20 bytes; looked up below */
     }
   skip_space (&c);
-  trailer = c.p;
-  if ((trailer_end = walk_dict (trailer, end, NULL)) == NULL)
+  *trailer = c.p;
+  if ((trailer_end = walk_dict (*trailer, end, NULL)) == NULL)
     return render_error (error, "trailer");
-  c = (Cursor) { walk_dict (trailer, trailer_end, "Size"), trailer_end };
-  if (c.p == NULL || !parse_uint (&c, &size) || size == 0 || size > G_MAXUINT / 2)
+  c = (Cursor) { walk_dict (*trailer, trailer_end, "Size"), trailer_end };
+  if (c.p == NULL || !parse_uint (&c, &info->size) || info->size == 0 || info->size > G_MAXUINT / 2)
     return render_error (error, "trailer /Size");
-  if (!dict_ref (trailer, trailer_end, "Root", &root, &root_gen))
+  if (!dict_ref (*trailer, trailer_end, "Root", &info->root, &info->root_gen))
     return render_error (error, "trailer /Root");
-  have_info = dict_ref (trailer, trailer_end, "Info", &info_num, &info_gen);
-  if ((id = walk_dict (trailer, trailer_end, "ID")) != NULL)
+  info->have_info = dict_ref (*trailer, trailer_end, "Info", &info->info_num, &info->info_gen);
+  if ((id = walk_dict (*trailer, trailer_end, "ID")) != NULL)
     {
       const char *close;
 
@@ -255,40 +265,46 @@ pd_certificate_append_attachments (GByteArray *pdf, GPtrArray *attachments, GErr
       skip_space (&c);
       close = memchr (c.p, ']', (gsize) (trailer_end - c.p));
       if (*c.p == '[' && close != NULL)
-        id_value = g_strndup (c.p, (gsize) (close + 1 - c.p));
+        info->id_value = g_strndup (c.p, (gsize) (close + 1 - c.p));
     }
+  return TRUE;
+}
 
-  /* 3. The catalog's offset from the xref table. */
-  c = (Cursor) { buf + xref_off, trailer };
+/* 3. The catalog's offset from the xref table, which ends where the trailer starts. */
+static gboolean
+find_catalog_offset (const char *buf, const char *trailer, const BasePdf *info, guint64 *root_off)
+{
+  Cursor c = { buf + info->xref_off, trailer };
+
   expect (&c, "xref");
-  while (!have_root_off)
+  for (;;)
     {
       guint64 start, count;
 
       if (!parse_uint (&c, &start) || !parse_uint (&c, &count))
-        break;
+        return FALSE;
       skip_space (&c);
-      if (root >= start && root - start < count)
+      if (info->root >= start && info->root - start < count)
         {
-          Cursor e = { c.p + (root - start) * 20, c.p + (root - start + 1) * 20 };
+          Cursor e = { c.p + (info->root - start) * 20, c.p + (info->root - start + 1) * 20 };
 
-          have_root_off = parse_uint (&e, &root_off) && e.end[-3] == 'n';
-          break;
+          return parse_uint (&e, root_off) && e.end[-3] == 'n';
         }
       c.p += count * 20;
     }
-  if (!have_root_off || root_off >= pdf->len)
-    return render_error (error, "catalog offset");
+}
 
-  /* 4. "N G obj << … >>": the catalog's dictionary, whose entries we copy. */
-  c = (Cursor) { buf + root_off, end };
-  {
-    guint64 num, gen;
+/* 4. "N G obj << … >>": the catalog's dictionary, whose entries are copied. */
+static gboolean
+read_catalog (const char *buf, gsize len, guint64 root_off, BasePdf *info, GError **error)
+{
+  const char *end = buf + len, *catalog, *catalog_end;
+  Cursor c = { buf + root_off, end };
+  guint64 num, gen;
 
-    if (!parse_uint (&c, &num) || !parse_uint (&c, &gen) || num != root || gen != root_gen ||
-        !expect (&c, "obj"))
-      return render_error (error, "catalog object");
-  }
+  if (!parse_uint (&c, &num) || !parse_uint (&c, &gen) || num != info->root ||
+      gen != info->root_gen || !expect (&c, "obj"))
+    return render_error (error, "catalog object");
   skip_space (&c);
   catalog = c.p;
   if (end - catalog < 4 || memcmp (catalog, "<<", 2) != 0 ||
@@ -297,14 +313,19 @@ pd_certificate_append_attachments (GByteArray *pdf, GPtrArray *attachments, GErr
   if (walk_dict (catalog, catalog_end, "Names") || walk_dict (catalog, catalog_end, "AF"))
     return render_error (error, "catalog already has /Names");
   /* Copied now: appending below may move the array, and `buf` with it. */
-  catalog_entries = g_strndup (catalog + 2, (gsize) (catalog_end - 2 - (catalog + 2)));
-  has_page_mode = walk_dict (catalog, catalog_end, "PageMode") != NULL;
-  prev_xref = xref_off;
+  info->catalog_entries = g_strndup (catalog + 2, (gsize) (catalog_end - 2 - (catalog + 2)));
+  info->has_page_mode = walk_dict (catalog, catalog_end, "PageMode") != NULL;
+  return TRUE;
+}
 
-  /* 5. New objects, numbered from the old /Size: per attachment its stream and filespec. */
-  n_new = attachments->len * 2 + 1;
-  catalog_num = (guint) size + attachments->len * 2;
-  offsets = g_new0 (guint64, n_new);
+/* 5. New objects, numbered from the old /Size: per attachment its stream and filespec. Their
+ * offsets go into `offsets`, their name-tree entries ("key N 0 R", sorted) into `keys`. */
+static void
+append_embedded_files (GByteArray *pdf, GPtrArray *attachments, guint64 size, guint64 *offsets,
+                       GPtrArray *keys)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+
   if (pdf->len > 0 && pdf->data[pdf->len - 1] != '\n')
     g_byte_array_append (pdf, (const guint8 *) "\n", 1);
   for (guint i = 0; i < attachments->len; i++)
@@ -348,40 +369,81 @@ pd_certificate_append_attachments (GByteArray *pdf, GPtrArray *attachments, GErr
       g_ptr_array_add (keys, g_strdup_printf ("%s %u 0 R", key->str, stream_num + 1));
     }
   g_ptr_array_sort (keys, compare_keys);
+}
 
-  /* 6. The new catalog: cairo's entries, then ours. */
-  g_string_truncate (out, 0);
+/* 6. The new catalog: cairo's entries, then ours. */
+static void
+append_catalog (GByteArray *pdf, const BasePdf *info, guint catalog_num, GPtrArray *keys,
+                guint n_attachments)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+
   g_string_append_printf (out, "%u 0 obj\n<<", catalog_num);
-  g_string_append (out, catalog_entries);
+  g_string_append (out, info->catalog_entries);
   g_string_append (out, "\n/Names << /EmbeddedFiles << /Names [");
   for (guint i = 0; i < keys->len; i++)
     g_string_append_printf (out, " %s", (char *) g_ptr_array_index (keys, i));
   g_string_append (out, " ] >> >>\n/AF [");
-  for (guint i = 0; i < attachments->len; i++)
-    g_string_append_printf (out, " %u 0 R", (guint) size + 2 * i + 1);
+  for (guint i = 0; i < n_attachments; i++)
+    g_string_append_printf (out, " %u 0 R", (guint) info->size + 2 * i + 1);
   g_string_append (out, " ]\n");
-  if (!has_page_mode)
+  if (!info->has_page_mode)
     g_string_append (out, "/PageMode /UseAttachments\n");
   g_string_append (out, ">>\nendobj\n");
-  offsets[n_new - 1] = pdf->len;
   g_byte_array_append (pdf, (const guint8 *) out->str, out->len);
+}
 
-  /* 7. The xref section for the new objects (one subsection, 20-byte entries) and trailer. */
-  g_string_truncate (out, 0);
-  xref_off = pdf->len;
-  g_string_append_printf (out, "xref\n%" G_GUINT64_FORMAT " %u\n", size, n_new);
+/* 7. The xref section for the new objects (one subsection, 20-byte entries) and trailer. */
+static void
+append_xref (GByteArray *pdf, const BasePdf *info, const guint64 *offsets, guint n_new,
+             guint catalog_num)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  guint64 xref_off = pdf->len;
+
+  g_string_append_printf (out, "xref\n%" G_GUINT64_FORMAT " %u\n", info->size, n_new);
   for (guint i = 0; i < n_new; i++)
     g_string_append_printf (out, "%010" G_GUINT64_FORMAT " 00000 n \n", offsets[i]);
   g_string_append_printf (out, "trailer\n<< /Size %" G_GUINT64_FORMAT " /Root %u 0 R",
-                          size + n_new, catalog_num);
-  if (have_info)
+                          info->size + n_new, catalog_num);
+  if (info->have_info)
     g_string_append_printf (out, " /Info %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " R",
-                            info_num, info_gen);
-  if (id_value != NULL)
-    g_string_append_printf (out, " /ID %s", id_value);
+                            info->info_num, info->info_gen);
+  if (info->id_value != NULL)
+    g_string_append_printf (out, " /ID %s", info->id_value);
   g_string_append_printf (out, " /Prev %" G_GUINT64_FORMAT " >>\nstartxref\n%" G_GUINT64_FORMAT
-                          "\n%%%%EOF\n", prev_xref, xref_off);
+                          "\n%%%%EOF\n", info->xref_off, xref_off);
   g_byte_array_append (pdf, (const guint8 *) out->str, out->len);
-  return TRUE;
 }
 
+gboolean
+pd_certificate_append_attachments (GByteArray *pdf, GPtrArray *attachments, GError **error)
+{
+  const char *buf = (const char *) pdf->data, *trailer = NULL;
+  g_autofree guint64 *offsets = NULL;
+  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  BasePdf info = { 0 };
+  guint64 root_off = 0;
+  guint n_new, catalog_num;
+  gboolean ok;
+
+  ok = read_trailer (buf, pdf->len, &info, &trailer, error);
+  if (ok && (!find_catalog_offset (buf, trailer, &info, &root_off) || root_off >= pdf->len))
+    ok = render_error (error, "catalog offset");
+  ok = ok && read_catalog (buf, pdf->len, root_off, &info, error);
+  if (!ok)
+    {
+      base_pdf_clear (&info);
+      return FALSE;
+    }
+
+  n_new = attachments->len * 2 + 1;
+  catalog_num = (guint) info.size + attachments->len * 2;
+  offsets = g_new0 (guint64, n_new);
+  append_embedded_files (pdf, attachments, info.size, offsets, keys);
+  offsets[n_new - 1] = pdf->len;
+  append_catalog (pdf, &info, catalog_num, keys, attachments->len);
+  append_xref (pdf, &info, offsets, n_new, catalog_num);
+  base_pdf_clear (&info);
+  return TRUE;
+}

@@ -43,22 +43,15 @@ save_to_array (const gchar *buf, gsize count, gpointer user_data, GError **error
   return TRUE;
 }
 
-static GPtrArray *
-read_attachments_in_process (const char *pdf_path, GError **error)
+/* The whole file, when it is a regular file of at most PD_CERTIFICATE_MAX_FILE bytes with a PDF
+ * header in its first KiB. */
+static GBytes *
+read_pdf_file (const char *pdf_path, GError **error)
 {
-  g_autoptr (GPtrArray) result =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) pd_certificate_attachment_free);
-  g_autoptr (GObject) doc = NULL; /* a PopplerDocument; poppler 22.12 has no autoptr for it */
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (GBytes) bytes = NULL;
   g_autofree char *contents = NULL;
-  GList *list = NULL;
   GStatBuf st;
   gsize len = 0;
-  guint i = 0;
-
-  g_return_val_if_fail (pdf_path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (g_stat (pdf_path, &st) != 0)
     {
@@ -86,7 +79,63 @@ read_attachments_in_process (const char *pdf_path, GError **error)
                    len == 0 ? _("“%s” is empty.") : _("“%s” is not a PDF file."), pdf_path);
       return NULL;
     }
-  bytes = g_bytes_new_take (g_steal_pointer (&contents), len);
+  return g_bytes_new_take (g_steal_pointer (&contents), len);
+}
+
+/* Attachment `i` (from 0) of the PDF, under a harmless name; NULL and an error when there are too
+ * many, or it is too large or cannot be read. */
+static PdCertificateAttachment *
+take_attachment (PopplerAttachment *att, guint i, const char *pdf_path, GError **error)
+{
+  g_autoptr (GByteArray) data = g_byte_array_new ();
+  SaveContext ctx = { data, FALSE };
+  g_autoptr (GError) save_error = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr (GBytes) attached = NULL;
+
+  if (i >= PD_CERTIFICATE_MAX_ATTACHMENTS ||
+      !poppler_attachment_save_to_callback (att, save_to_array, &ctx, &save_error))
+    {
+      gboolean too_many = i >= PD_CERTIFICATE_MAX_ATTACHMENTS;
+
+      g_set_error (error, PD_CERTIFICATE_ERROR,
+                   too_many || ctx.too_large ? PD_CERTIFICATE_ERROR_TOO_LARGE
+                                             : PD_CERTIFICATE_ERROR_DAMAGED,
+                   too_many ? _("“%s” has too many attached files.")
+                   : ctx.too_large ? _("“%s” has an attached file that is too large.")
+                                   : _("“%s” has an attached file that cannot be read."),
+                   pdf_path);
+      return NULL;
+    }
+  /* The name comes from the file: make it one harmless path component. */
+  name = g_strdup_printf ("attachment-%u", i + 1);
+  if (att->name != NULL)
+    {
+      g_autofree char *valid = g_utf8_make_valid (att->name, -1);
+      g_autofree char *fallback = g_steal_pointer (&name);
+
+      name = pd_safe_component (valid, fallback);
+    }
+  attached = g_byte_array_free_to_bytes (g_steal_pointer (&data));
+  return pd_certificate_attachment_new (name, attached, att->description);
+}
+
+static GPtrArray *
+read_attachments_in_process (const char *pdf_path, GError **error)
+{
+  g_autoptr (GPtrArray) result =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) pd_certificate_attachment_free);
+  g_autoptr (GObject) doc = NULL; /* a PopplerDocument; poppler 22.12 has no autoptr for it */
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  GList *list = NULL;
+  guint i = 0;
+
+  g_return_val_if_fail (pdf_path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if ((bytes = read_pdf_file (pdf_path, error)) == NULL)
+    return NULL;
   doc = G_OBJECT (poppler_document_new_from_bytes (bytes, NULL, &local_error));
   if (doc == NULL)
     {
@@ -104,39 +153,14 @@ read_attachments_in_process (const char *pdf_path, GError **error)
     }
   for (GList *l = list; l != NULL; l = l->next, i++)
     {
-      PopplerAttachment *att = l->data;
-      g_autoptr (GByteArray) data = g_byte_array_new ();
-      SaveContext ctx = { data, FALSE };
-      g_autoptr (GError) save_error = NULL;
-      g_autofree char *name = NULL;
-      g_autoptr (GBytes) attached = NULL;
+      PdCertificateAttachment *a = take_attachment (l->data, i, pdf_path, error);
 
-      if (i >= PD_CERTIFICATE_MAX_ATTACHMENTS ||
-          !poppler_attachment_save_to_callback (att, save_to_array, &ctx, &save_error))
+      if (a == NULL)
         {
-          gboolean too_many = i >= PD_CERTIFICATE_MAX_ATTACHMENTS;
-
-          g_set_error (error, PD_CERTIFICATE_ERROR,
-                       too_many || ctx.too_large ? PD_CERTIFICATE_ERROR_TOO_LARGE
-                                                 : PD_CERTIFICATE_ERROR_DAMAGED,
-                       too_many ? _("“%s” has too many attached files.")
-                       : ctx.too_large ? _("“%s” has an attached file that is too large.")
-                                       : _("“%s” has an attached file that cannot be read."),
-                       pdf_path);
           g_list_free_full (list, g_object_unref);
           return NULL;
         }
-      /* The name comes from the file: make it one harmless path component. */
-      name = g_strdup_printf ("attachment-%u", i + 1);
-      if (att->name != NULL)
-        {
-          g_autofree char *valid = g_utf8_make_valid (att->name, -1);
-          g_autofree char *fallback = g_steal_pointer (&name);
-
-          name = pd_safe_component (valid, fallback);
-        }
-      attached = g_byte_array_free_to_bytes (g_steal_pointer (&data));
-      g_ptr_array_add (result, pd_certificate_attachment_new (name, attached, att->description));
+      g_ptr_array_add (result, a);
     }
   g_list_free_full (list, g_object_unref);
   return g_steal_pointer (&result);
@@ -272,57 +296,30 @@ take_chunk (const guint8 **p, const guint8 *end, const guint8 **data, guint32 *l
   return TRUE;
 }
 
-GPtrArray *
-pd_certificate_read_attachments (const char *pdf_path, GError **error)
+/* A fresh process (fork + exec at once): nothing of this multi-threaded one is inherited. */
+static GSubprocess *
+spawn_reader (const char *reader, const char *pdf_path, GError **error)
 {
-  g_autoptr (GPtrArray) result = NULL;
-  g_autoptr (GByteArray) reply = NULL;
-  g_autoptr (GSubprocess) proc = NULL;
-  g_autofree char *reader = NULL;
-  const guint8 *p, *end;
+  const char *argv[] = { reader, pdf_path, NULL };
+  g_autoptr (GError) spawn_error = NULL;
+  GSubprocess *proc;
 
-  g_return_val_if_fail (pdf_path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                            &spawn_error);
+  if (proc == NULL)
+    g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_IO,
+                 _("The PDF reader helper could not be started: %s"), spawn_error->message);
+  return proc;
+}
 
-  if (g_getenv ("PROOFDESK_PDF_IN_PROCESS") != NULL)   /* the fuzzer wants the crash itself */
-    return read_attachments_in_process (pdf_path, error);
+/* The attachments in the reader's reply, or its error; anything else is a damaged PDF. */
+static GPtrArray *
+parse_reply (GByteArray *reply, const char *pdf_path, GError **error)
+{
+  g_autoptr (GPtrArray) result =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) pd_certificate_attachment_free);
+  const guint8 *p = reply->data, *end = reply->data + reply->len;
 
-  reader = find_reader ();
-  if (reader == NULL)
-    {
-      g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_IO,
-                   _("The PDF reader helper (proofdesk-pdf-reader) is not installed."));
-      return NULL;
-    }
-  {
-    const char *argv[] = { reader, pdf_path, NULL };
-    g_autoptr (GError) spawn_error = NULL;
-
-    /* A fresh process (fork + exec at once): nothing of this multi-threaded one is inherited. */
-    proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                              &spawn_error);
-    if (proc == NULL)
-      {
-        g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_IO,
-                     _("The PDF reader helper could not be started: %s"), spawn_error->message);
-        return NULL;
-      }
-  }
-  reply = read_child (g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stdout_pipe (proc))),
-                      PD_CERTIFICATE_MAX_FILE + (gsize) PD_CERTIFICATE_MAX_ATTACHMENTS * 1024);
-  if (reply == NULL)
-    g_subprocess_force_exit (proc);
-  g_subprocess_wait (proc, NULL, NULL);
-  if (reply == NULL || !g_subprocess_get_if_exited (proc) || g_subprocess_get_exit_status (proc) != 0)
-    {
-      g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_DAMAGED,
-                   _("“%s” is a damaged PDF: reading it failed."), pdf_path);
-      return NULL;
-    }
-
-  result = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_certificate_attachment_free);
-  p = reply->data;
-  end = reply->data + reply->len;
   while (p < end)
     {
       const guint8 *a, *b;
@@ -362,3 +359,38 @@ pd_certificate_read_attachments (const char *pdf_path, GError **error)
   return g_steal_pointer (&result);
 }
 
+GPtrArray *
+pd_certificate_read_attachments (const char *pdf_path, GError **error)
+{
+  g_autoptr (GByteArray) reply = NULL;
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autofree char *reader = NULL;
+
+  g_return_val_if_fail (pdf_path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_getenv ("PROOFDESK_PDF_IN_PROCESS") != NULL)   /* the fuzzer wants the crash itself */
+    return read_attachments_in_process (pdf_path, error);
+
+  reader = find_reader ();
+  if (reader == NULL)
+    {
+      g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_IO,
+                   _("The PDF reader helper (proofdesk-pdf-reader) is not installed."));
+      return NULL;
+    }
+  if ((proc = spawn_reader (reader, pdf_path, error)) == NULL)
+    return NULL;
+  reply = read_child (g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stdout_pipe (proc))),
+                      PD_CERTIFICATE_MAX_FILE + (gsize) PD_CERTIFICATE_MAX_ATTACHMENTS * 1024);
+  if (reply == NULL)
+    g_subprocess_force_exit (proc);
+  g_subprocess_wait (proc, NULL, NULL);
+  if (reply == NULL || !g_subprocess_get_if_exited (proc) || g_subprocess_get_exit_status (proc) != 0)
+    {
+      g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_DAMAGED,
+                   _("“%s” is a damaged PDF: reading it failed."), pdf_path);
+      return NULL;
+    }
+  return parse_reply (reply, pdf_path, error);
+}

@@ -386,6 +386,54 @@ or_dash (const char *s)
   return s != NULL && *s != '\0' ? s : "—";
 }
 
+/* The app that was recorded, as the phone reported it. */
+static void
+draw_environment_app (Doc *d, JsonObject *app)
+{
+  g_autofree char *app_text = NULL;
+
+  if (app == NULL)
+    return;
+  app_text = g_strdup_printf ("%s %s (%s)", or_dash (pd_json_string (app, "package")),
+                              or_dash (pd_json_string (app, "version_name")),
+                              or_dash (pd_json_string (app, "version_code")));
+  pd_page_row (&d->pg, tr (d, N_("App")), app_text, NULL, 1);
+  pd_page_row (&d->pg, tr (d, N_("Installed from")), pd_json_string (app, "installer"), NULL, 1);
+  pd_page_row (&d->pg, tr (d, N_("App signature")), pd_json_string (app, "signing_sha256"),
+               "Monospace 8", 2);
+}
+
+/* The environment checks and their results, as a table. */
+static void
+draw_environment_checks (Doc *d, JsonArray *checks)
+{
+  const double widths[] = { 110, 70, PD_PAGE_CONTENT_W - 180 };
+  const char *header[] = { tr (d, N_("Check")), tr (d, N_("Result")), tr (d, N_("Details")) };
+  g_autoptr (GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+  guint n = 0, n_total = 0;
+
+  for (guint i = 0; checks != NULL && i < json_array_get_length (checks); i++)
+    {
+      JsonNode *node = json_array_get_element (checks, i);
+      JsonObject *c = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *result = pd_json_string (c, "result");
+
+      if (pd_json_string (c, "id") == NULL || result == NULL)
+        continue;
+      n_total++;
+      if (n >= MAX_TABLE_ROWS)
+        continue;
+      g_ptr_array_add (cells, g_strdup (pd_json_string (c, "id")));
+      g_ptr_array_add (cells, g_strdup (g_str_equal (result, "passed")   ? tr (d, N_("passed"))
+                                        : g_str_equal (result, "failed") ? tr (d, N_("FAILED"))
+                                                                         : tr (d, N_("not checked"))));
+      g_ptr_array_add (cells, g_strdup (pd_json_string (c, "message")));
+      n++;
+    }
+  if (n > 0)
+    table (d, widths, header, G_N_ELEMENTS (widths), (char **) cells->pdata, n, n_total);
+}
+
 /* The phone's environment before recording (manifest "environment" → "before"): what a court's
  * expert asks first. Values are data from the phone (hostile text is only drawn, never parsed
  * further); labels and yes/no are in the certificate's language. */
@@ -398,16 +446,10 @@ draw_environment (Doc *d)
   JsonObject *net = pd_json_object (report, "network");
   JsonObject *storage = pd_json_object (report, "storage");
   JsonObject *clock = pd_json_object (report, "clock");
-  JsonObject *app = pd_json_object (report, "app");
-  JsonArray *checks = pd_json_array (report, "checks");
-  const double widths[] = { 110, 70, PD_PAGE_CONTENT_W - 180 };
-  const char *header[] = { tr (d, N_("Check")), tr (d, N_("Result")), tr (d, N_("Details")) };
-  g_autoptr (GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *phone = NULL, *android = NULL, *rooted = NULL, *network = NULL;
-  g_autofree char *free_text = NULL, *clock_text = NULL, *app_text = NULL;
+  g_autofree char *free_text = NULL, *clock_text = NULL;
   guint64 free_bytes;
   JsonNode *skew;
-  guint n = 0, n_total = 0;
 
   if (report == NULL)
     return;
@@ -444,38 +486,8 @@ draw_environment (Doc *d)
                                   (long long) json_node_get_int (skew),
                                   or_dash (pd_json_string (clock, "timezone")));
   pd_page_row (&d->pg, tr (d, N_("Phone clock")), clock_text, NULL, 1);
-  if (app != NULL)
-    {
-      app_text = g_strdup_printf ("%s %s (%s)", or_dash (pd_json_string (app, "package")),
-                                  or_dash (pd_json_string (app, "version_name")),
-                                  or_dash (pd_json_string (app, "version_code")));
-      pd_page_row (&d->pg, tr (d, N_("App")), app_text, NULL, 1);
-      pd_page_row (&d->pg, tr (d, N_("Installed from")), pd_json_string (app, "installer"), NULL,
-                   1);
-      pd_page_row (&d->pg, tr (d, N_("App signature")), pd_json_string (app, "signing_sha256"),
-                   "Monospace 8", 2);
-    }
-
-  for (guint i = 0; checks != NULL && i < json_array_get_length (checks); i++)
-    {
-      JsonNode *node = json_array_get_element (checks, i);
-      JsonObject *c = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *result = pd_json_string (c, "result");
-
-      if (pd_json_string (c, "id") == NULL || result == NULL)
-        continue;
-      n_total++;
-      if (n >= MAX_TABLE_ROWS)
-        continue;
-      g_ptr_array_add (cells, g_strdup (pd_json_string (c, "id")));
-      g_ptr_array_add (cells, g_strdup (g_str_equal (result, "passed")   ? tr (d, N_("passed"))
-                                        : g_str_equal (result, "failed") ? tr (d, N_("FAILED"))
-                                                                         : tr (d, N_("not checked"))));
-      g_ptr_array_add (cells, g_strdup (pd_json_string (c, "message")));
-      n++;
-    }
-  if (n > 0)
-    table (d, widths, header, G_N_ELEMENTS (widths), (char **) cells->pdata, n, n_total);
+  draw_environment_app (d, pd_json_object (report, "app"));
+  draw_environment_checks (d, pd_json_array (report, "checks"));
 }
 
 static void
