@@ -400,6 +400,32 @@ compare_stream_time (gconstpointer a, gconstpointer b)
   return sa->stream_time < sb->stream_time ? -1 : sa->stream_time > sb->stream_time;
 }
 
+/* scan_seek(), or, when the recording cannot be seeked before a frame was read, scan_decode()
+ * with a new `*decoder` (`*mode` then SCAN_DECODE). */
+static gboolean
+scan_seek_or_decode (Reader *reader, Decoder **decoder, const char *package_dir, const char *path,
+                     guint64 interval, ScanMode *mode, GCancellable *cancellable, GError **error)
+{
+  gboolean unseekable = FALSE;
+  g_autoptr (GError) seek_error = NULL;
+  gboolean ok;
+
+  ok = scan_seek (reader, *decoder, interval, &unseekable, cancellable, &seek_error);
+  if (!ok && unseekable && reader->frames == 0)
+    {
+      /* A recording cut short may not know its length: read it from the start. */
+      g_debug ("%s: %s; decoding from the start", package_dir, seek_error->message);
+      g_clear_pointer (decoder, decoder_free);
+      *mode = SCAN_DECODE;
+      if ((*decoder = decoder_new (package_dir, path, interval, TRUE, error)) == NULL)
+        return FALSE;
+      return scan_decode (reader, *decoder, cancellable, error);
+    }
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&seek_error));
+  return ok;
+}
+
 GPtrArray *
 pd_ocr_scan_package (const char *package_dir, PdChecklist *checklist, guint64 interval,
                      GCancellable *cancellable, GError **error)
@@ -456,24 +482,8 @@ pd_ocr_scan_package (const char *package_dir, PdChecklist *checklist, guint64 in
   reader.found = found;
   reader.seen = seen;
   if (mode == SCAN_SEEK)
-    {
-      gboolean unseekable = FALSE;
-      g_autoptr (GError) seek_error = NULL;
-
-      ok = scan_seek (&reader, decoder, interval, &unseekable, cancellable, &seek_error);
-      if (!ok && unseekable && reader.frames == 0)
-        {
-          /* A recording cut short may not know its length: read it from the start. */
-          g_debug ("%s: %s; decoding from the start", package_dir, seek_error->message);
-          g_clear_pointer (&decoder, decoder_free);
-          mode = SCAN_DECODE;
-          if ((decoder = decoder_new (package_dir, path, interval, TRUE, error)) == NULL)
-            return NULL;
-          ok = scan_decode (&reader, decoder, cancellable, error);
-        }
-      else if (!ok)
-        g_propagate_error (error, g_steal_pointer (&seek_error));
-    }
+    ok = scan_seek_or_decode (&reader, &decoder, package_dir, path, interval, &mode, cancellable,
+                              error);
   else
     ok = scan_decode (&reader, decoder, cancellable, error);
   if (!ok)

@@ -19,6 +19,8 @@
 
 #include "ocr/pd-ocr.h"
 
+G_DEFINE_QUARK (pd-ocr-error-quark, pd_ocr_error)
+
 /* ---------------------------------------------------------------- tuning
  *
  * Measured with bench/ocr on rendered 1080×2400 phone frames (a WeChat chat, a real-name page,
@@ -266,6 +268,42 @@ to_grey (const guint8 *pixels, int width, int height, int stride, guint8 *out, i
 }
 #endif
 
+#if HAVE_TESSERACT
+/* Every non-empty text line of a recognised page, its box scaled by `back` from the grey image
+ * to the frame's pixels (and kept inside the frame). */
+static void
+collect_lines (TessResultIterator *it, double back, int width, int height, GPtrArray *lines)
+{
+  TessPageIterator *pit = TessResultIteratorGetPageIterator (it);
+
+  do
+    {
+      char *raw = TessResultIteratorGetUTF8Text (it, RIL_TEXTLINE);
+      int l, t, r, b;
+
+      if (raw != NULL && TessPageIteratorBoundingBox (pit, RIL_TEXTLINE, &l, &t, &r, &b))
+        {
+          g_autofree char *text = g_utf8_make_valid (raw, -1);
+
+          g_strstrip (text);
+          if (*text != '\0')
+            {
+              int x = (int) (l * back), y = (int) (t * back);
+              int x2 = MIN ((int) (r * back + 0.5), width);
+              int y2 = MIN ((int) (b * back + 0.5), height);
+              double conf = TessResultIteratorConfidence (it, RIL_TEXTLINE) / 100.0;
+
+              g_ptr_array_add (lines, pd_ocr_line_new (text, x, y, MAX (x2 - x, 1),
+                                                       MAX (y2 - y, 1), CLAMP (conf, 0.0, 1.0)));
+            }
+        }
+      if (raw != NULL)
+        TessDeleteText (raw);
+    }
+  while (TessResultIteratorNext (it, RIL_TEXTLINE));
+}
+#endif
+
 GPtrArray *
 pd_ocr_engine_recognize (PdOcrEngine *engine, const guint8 *pixels, int width, int height,
                          int stride, GError **error)
@@ -310,34 +348,7 @@ pd_ocr_engine_recognize (PdOcrEngine *engine, const guint8 *pixels, int width, i
     it = TessBaseAPIGetIterator (engine->api);
     if (it != NULL)
       {
-        TessPageIterator *pit = TessResultIteratorGetPageIterator (it);
-
-        do
-          {
-            char *raw = TessResultIteratorGetUTF8Text (it, RIL_TEXTLINE);
-            int l, t, r, b;
-
-            if (raw != NULL && TessPageIteratorBoundingBox (pit, RIL_TEXTLINE, &l, &t, &r, &b))
-              {
-                g_autofree char *text = g_utf8_make_valid (raw, -1);
-
-                g_strstrip (text);
-                if (*text != '\0')
-                  {
-                    int x = (int) (l * back), y = (int) (t * back);
-                    int x2 = MIN ((int) (r * back + 0.5), width);
-                    int y2 = MIN ((int) (b * back + 0.5), height);
-                    double conf = TessResultIteratorConfidence (it, RIL_TEXTLINE) / 100.0;
-
-                    g_ptr_array_add (lines, pd_ocr_line_new (text, x, y, MAX (x2 - x, 1),
-                                                             MAX (y2 - y, 1),
-                                                             CLAMP (conf, 0.0, 1.0)));
-                  }
-              }
-            if (raw != NULL)
-              TessDeleteText (raw);
-          }
-        while (TessResultIteratorNext (it, RIL_TEXTLINE));
+        collect_lines (it, back, width, height, lines);
         TessResultIteratorDelete (it);
       }
     TessBaseAPIClear (engine->api);

@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <cairo-pdf.h>
 #include <cairo.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +15,7 @@
 
 #include "report/pd-disc-label.h"
 #include "util/pd-error.h"
-#include "report/pd-pdf-text.h"
+#include "report/pd-page.h"
 #include "util/pd-util.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -172,8 +171,6 @@ pd_disc_label_info_add_session (PdDiscLabelInfo *info)
 /* Rendering                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
-#define PAGE_W    595.276 /* A4 in points */
-#define PAGE_H    841.890
 #define MM        (72.0 / 25.4)
 #define MARGIN    (15 * MM)
 #define INSERT    (120 * MM) /* a jewel-case insert and a CD are both 120 mm */
@@ -181,15 +178,9 @@ pd_disc_label_info_add_session (PdDiscLabelInfo *info)
 #define HUB_HOLE  (15 * MM)
 #define HUB_CLEAR (40 * MM)  /* keep print off the clamping ring */
 
-typedef struct
-{
-  cairo_t      *cr;
-  PangoContext *pango;
-} Render;
-
 /* Draws `text` at (x, y) and returns its height. */
 static double
-text_at (Render *r, const char *font, double x, double y, double width, int max_lines,
+text_at (PdPage *r, const char *font, double x, double y, double width, int max_lines,
          const char *text, double grey)
 {
   g_autoptr (PangoLayout) layout = pd_pdf_layout_new (r->pango, font, width, max_lines, text);
@@ -201,7 +192,7 @@ text_at (Render *r, const char *font, double x, double y, double width, int max_
 }
 
 static void
-text_centred (Render *r, const char *font, double cx, double y, double width, const char *text)
+text_centred (PdPage *r, const char *font, double cx, double y, double width, const char *text)
 {
   g_autoptr (PangoLayout) layout = pd_pdf_layout_new (r->pango, font, width, 2, text);
 
@@ -209,17 +200,6 @@ text_centred (Render *r, const char *font, double cx, double y, double width, co
   cairo_set_source_rgb (r->cr, 0, 0, 0);
   cairo_move_to (r->cr, cx - width / 2, y);
   pango_cairo_show_layout (r->cr, layout);
-}
-
-static char *
-format_utc (GDateTime *dt)
-{
-  g_autoptr (GDateTime) utc = NULL;
-
-  if (dt == NULL)
-    return NULL;
-  utc = g_date_time_to_utc (dt);
-  return g_date_time_format (utc, "%Y-%m-%d %H:%M:%S UTC");
 }
 
 static gboolean
@@ -255,10 +235,10 @@ dashed_rect (cairo_t *cr, double x, double y, double w, double h)
 
 /* Page 1: the 120 mm sleeve insert, then every session in full below it. */
 static void
-draw_insert_page (Render *r, const PdDiscLabelInfo *info)
+draw_insert_page (PdPage *r, const PdDiscLabelInfo *info)
 {
-  const double x0 = (PAGE_W - INSERT) / 2, y0 = MARGIN, inner = INSERT - 2 * PAD;
-  g_autofree char *written = format_utc (info->written);
+  const double x0 = (PD_PAGE_W - INSERT) / 2, y0 = MARGIN, inner = INSERT - 2 * PAD;
+  g_autofree char *written = pd_page_format_utc (info->written);
   g_autofree char *vol = g_strdup_printf (_("Volume %s · written %s"),
                                           info->volume_id ? info->volume_id : "—",
                                           written ? written : "—");
@@ -277,7 +257,7 @@ draw_insert_page (Render *r, const PdDiscLabelInfo *info)
   for (guint i = 0; i < info->sessions->len; i++)
     {
       const PdDiscLabelSession *s = g_ptr_array_index (info->sessions, i);
-      g_autofree char *when = format_utc (s->gen_time);
+      g_autofree char *when = pd_page_format_utc (s->gen_time);
       g_autofree char *stamp = g_strdup_printf (_("TSA time %s · %s"), when ? when : "—",
                                                 s->tsa_name ? s->tsa_name : "—");
       const double need = 38;
@@ -300,37 +280,37 @@ draw_insert_page (Render *r, const PdDiscLabelInfo *info)
 
   /* Below the cut-out: every session, for the file. */
   y = y0 + INSERT + 10 * MM;
-  y += text_at (r, "Sans Bold 11", MARGIN, y, PAGE_W - 2 * MARGIN, 1,
+  y += text_at (r, "Sans Bold 11", MARGIN, y, PD_PAGE_W - 2 * MARGIN, 1,
                 _("Sessions on this disc"), 0) + 6;
   for (guint i = 0; i < info->sessions->len; i++)
     {
       const PdDiscLabelSession *s = g_ptr_array_index (info->sessions, i);
-      g_autofree char *when = format_utc (s->gen_time);
+      g_autofree char *when = pd_page_format_utc (s->gen_time);
       g_autofree char *line = g_strdup_printf (_("Recording SHA-256 · TSA time %s · %s"),
                                                when ? when : "—", s->tsa_name ? s->tsa_name : "—");
 
-      if (y + 40 > PAGE_H - MARGIN)
+      if (y + 40 > PD_PAGE_H - MARGIN)
         {
           g_autofree char *more = g_strdup_printf (_("… and %u more: see INDEX.txt on the disc."),
                                                    info->sessions->len - i);
 
-          text_at (r, "Sans Italic 8", MARGIN, y, PAGE_W - 2 * MARGIN, 1, more, 0.3);
+          text_at (r, "Sans Italic 8", MARGIN, y, PD_PAGE_W - 2 * MARGIN, 1, more, 0.3);
           break;
         }
-      y += text_at (r, "Sans Bold 9", MARGIN, y, PAGE_W - 2 * MARGIN, 1, s->name, 0) + 1;
-      y += text_at (r, "Sans 8", MARGIN, y, PAGE_W - 2 * MARGIN, 2, line, 0.3) + 1;
+      y += text_at (r, "Sans Bold 9", MARGIN, y, PD_PAGE_W - 2 * MARGIN, 1, s->name, 0) + 1;
+      y += text_at (r, "Sans 8", MARGIN, y, PD_PAGE_W - 2 * MARGIN, 2, line, 0.3) + 1;
       y += text_at (r, "Monospace 8.5", MARGIN, y, 0, 1, s->recording_sha256, 0) + 7;
     }
 }
 
 /* Page 2: a 120 mm disc with its hub, the label in the upper half, the facts in the lower. */
 static void
-draw_disc_page (Render *r, const PdDiscLabelInfo *info)
+draw_disc_page (PdPage *r, const PdDiscLabelInfo *info)
 {
-  const double cx = PAGE_W / 2, cy = MARGIN + INSERT / 2, radius = INSERT / 2;
+  const double cx = PD_PAGE_W / 2, cy = MARGIN + INSERT / 2, radius = INSERT / 2;
   const double band = radius - HUB_CLEAR / 2; /* printable ring width */
   const double dash[] = { 3, 3 };
-  g_autofree char *written = format_utc (info->written);
+  g_autofree char *written = pd_page_format_utc (info->written);
   g_autofree char *facts = g_strdup_printf (_("%u sessions · volume %s"), info->sessions->len,
                                             info->volume_id ? info->volume_id : "—");
 
@@ -358,16 +338,9 @@ draw_disc_page (Render *r, const PdDiscLabelInfo *info)
     text_centred (r, "Sans Bold 7", cx, cy + HUB_CLEAR / 2 + band * 0.6, radius * 1.0,
                   _("Practice timestamps — not for court."));
 
-  text_at (r, "Sans 8", MARGIN, MARGIN + INSERT + 8 * MM, PAGE_W - 2 * MARGIN, 3,
+  text_at (r, "Sans 8", MARGIN, MARGIN + INSERT + 8 * MM, PD_PAGE_W - 2 * MARGIN, 3,
            _("Cut along the dashed circle, or print on a printable disc. Write on a disc only "
              "with a soft felt-tip pen made for discs."), 0.35);
-}
-
-static cairo_status_t
-append_bytes (void *closure, const unsigned char *data, unsigned int length)
-{
-  g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
 }
 
 /* O_EXCL: a label never replaces another file. A partial file is removed. */
@@ -415,9 +388,8 @@ gboolean
 pd_disc_label_write_pdf (const PdDiscLabelInfo *info, const char *path, GError **error)
 {
   g_autoptr (GByteArray) pdf = g_byte_array_new ();
-  cairo_surface_t *surface;
   cairo_status_t status;
-  Render r = { 0 };
+  PdPage r = { 0 };
   GStatBuf st;
 
   g_return_val_if_fail (info != NULL, FALSE);
@@ -431,22 +403,13 @@ pd_disc_label_write_pdf (const PdDiscLabelInfo *info, const char *path, GError *
       return FALSE;
     }
 
-  surface = cairo_pdf_surface_create_for_stream (append_bytes, pdf, PAGE_W, PAGE_H);
-  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, info->label ? info->label : "");
-  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "Proofdesk " PACKAGE_VERSION);
-  r.cr = cairo_create (surface);
-  r.pango = pango_cairo_create_context (r.cr);
-
+  /* dpi 0: pango's default resolution (96 dpi), which the label's layout was drawn for. */
+  pd_page_begin (&r, pdf, info->label, 0);
   draw_insert_page (&r, info);
-  cairo_show_page (r.cr);
+  pd_page_show (&r);
   draw_disc_page (&r, info);
-  cairo_show_page (r.cr);
-
-  g_object_unref (r.pango);
-  cairo_destroy (r.cr);
-  cairo_surface_finish (surface);
-  status = cairo_surface_status (surface);
-  cairo_surface_destroy (surface);
+  pd_page_show (&r);
+  status = pd_page_end (&r);
   if (status != CAIRO_STATUS_SUCCESS)
     {
       g_set_error (error, PD_EXPORT_ERROR, PD_EXPORT_ERROR_IO,

@@ -3,14 +3,13 @@
 
 #include "config.h"
 
-#include <cairo-pdf.h>
 #include <cairo.h>
 #include <glib/gi18n-lib.h>
 #include <pango/pangocairo.h>
 #include <string.h>
 
 #include "util/pd-error.h"
-#include "report/pd-pdf-text.h"
+#include "report/pd-page.h"
 #include "util/pd-util.h"
 #include "verify/pd-verify-report.h"
 
@@ -196,101 +195,25 @@ pd_verify_token_facts_free (PdVerifyTokenFacts *facts)
 /* ------------------------------------------------------------------------------------------ */
 /* PDF                                                                                        */
 
-#define PAGE_W    595.276 /* A4 in points */
-#define PAGE_H    841.890
-#define MARGIN    48.0
-#define CONTENT_W (PAGE_W - 2 * MARGIN)
-#define FOOTER_H  30.0
-#define LABEL_W   130.0
-
-#define COLOR_TEXT   0x1f2328
-#define COLOR_MUTED  0x59636e
-#define COLOR_ACCENT 0x1a4f8b
-#define COLOR_RULE   0xc8ccd1
 #define COLOR_GOOD   0x1b7a3d
 #define COLOR_WARN   0x9a6700
 #define COLOR_BAD    0xb3261e
 
 typedef struct
 {
-  cairo_t        *cr;
-  PangoContext   *pango;
+  PdPage          pg;
   PdVerifyResult *result;
-  double          y;
-  int             page;
   char           *generated;
 } Doc;
 
 static void
-draw_footer (Doc *d)
+draw_footer (PdPage *pg, gpointer user_data)
 {
+  Doc *d = user_data;
   g_autofree char *text = g_strdup_printf (_("Proofdesk %s · verification report generated %s · page %d"),
-                                           PACKAGE_VERSION, d->generated, d->page);
-  g_autoptr (PangoLayout) l = pd_pdf_layout_new (d->pango, "Sans 7.5", CONTENT_W, 0, text);
-  double y = PAGE_H - MARGIN + 6;
+                                           PACKAGE_VERSION, d->generated, pg->page);
 
-  pd_pdf_set_rgb (d->cr, COLOR_RULE);
-  cairo_set_line_width (d->cr, 0.5);
-  cairo_move_to (d->cr, MARGIN, y - 6);
-  cairo_line_to (d->cr, PAGE_W - MARGIN, y - 6);
-  cairo_stroke (d->cr);
-  pd_pdf_show_layout (d->cr, l, MARGIN, y, COLOR_MUTED);
-}
-
-static void
-need (Doc *d, double h)
-{
-  if (d->y + h <= PAGE_H - MARGIN - FOOTER_H)
-    return;
-  draw_footer (d);
-  cairo_show_page (d->cr);
-  d->page++;
-  d->y = MARGIN;
-}
-
-static void
-paragraph (Doc *d, const char *font, guint32 rgb, double indent, const char *text,
-           double space_after)
-{
-  g_autoptr (PangoLayout) layout = pd_pdf_layout_new (d->pango, font, CONTENT_W - indent, 0, text);
-  double h = pd_pdf_layout_height (layout);
-
-  need (d, h);
-  pd_pdf_show_layout (d->cr, layout, MARGIN + indent, d->y, rgb);
-  d->y += h + space_after;
-}
-
-static void
-section (Doc *d, const char *title)
-{
-  g_autoptr (PangoLayout) layout
-      = pd_pdf_layout_new (d->pango, "Sans Bold 12", CONTENT_W, 0, title);
-  double h = pd_pdf_layout_height (layout);
-
-  need (d, h + 40);
-  d->y += 10;
-  pd_pdf_show_layout (d->cr, layout, MARGIN, d->y, COLOR_ACCENT);
-  d->y += h + 3;
-  pd_pdf_set_rgb (d->cr, COLOR_RULE);
-  cairo_set_line_width (d->cr, 0.75);
-  cairo_move_to (d->cr, MARGIN, d->y);
-  cairo_line_to (d->cr, PAGE_W - MARGIN, d->y);
-  cairo_stroke (d->cr);
-  d->y += 6;
-}
-
-static void
-row (Doc *d, const char *label, const char *value, const char *font)
-{
-  g_autoptr (PangoLayout) l = pd_pdf_layout_new (d->pango, "Sans 9", LABEL_W - 10, 0, label);
-  g_autoptr (PangoLayout) v
-      = pd_pdf_layout_new (d->pango, font ? font : "Sans 10", CONTENT_W - LABEL_W, 0, value);
-  double h = MAX (pd_pdf_layout_height (l), pd_pdf_layout_height (v));
-
-  need (d, h + 4);
-  pd_pdf_show_layout (d->cr, l, MARGIN, d->y + 1, COLOR_MUTED);
-  pd_pdf_show_layout (d->cr, v, MARGIN + LABEL_W, d->y, COLOR_TEXT);
-  d->y += h + 4;
+  pd_page_footer_text (pg, text, NULL);
 }
 
 static guint32
@@ -314,35 +237,38 @@ draw_header (Doc *d)
   PdVerifyOutcome outcome = pd_verify_outcome_from_result (d->result);
   guint32 color = outcome_color (outcome);
   g_autoptr (PangoLayout) title
-      = pd_pdf_layout_new (d->pango, "Sans Bold 22", CONTENT_W, 0, _("Verification Report"));
+      = pd_pdf_layout_new (d->pg.pango, "Sans Bold 22", PD_PAGE_CONTENT_W, 0,
+                           _("Verification Report"));
   g_autoptr (PangoLayout) verdict = NULL;
   g_autoptr (PangoLayout) code = NULL;
   g_autofree char *code_text = NULL;
   const double pad = 12;
   double h;
 
-  pd_pdf_show_layout (d->cr, title, MARGIN, d->y, COLOR_ACCENT);
-  d->y += pd_pdf_layout_height (title) + 10;
+  pd_pdf_show_layout (d->pg.cr, title, PD_PAGE_MARGIN, d->pg.y, PD_PAGE_COLOR_ACCENT);
+  d->pg.y += pd_pdf_layout_height (title) + 10;
 
-  verdict = pd_pdf_layout_new (d->pango, "Sans Bold 18", CONTENT_W - 2 * pad - 6, 0,
+  verdict = pd_pdf_layout_new (d->pg.pango, "Sans Bold 18", PD_PAGE_CONTENT_W - 2 * pad - 6, 0,
                                pd_verify_outcome_get_title (outcome));
   /* Translators: %s is a machine-readable verdict such as "valid-practice". */
   code_text = g_strdup_printf (_("Verdict: %s"),
                                pd_verdict_to_string (pd_verify_result_get_verdict (d->result)));
-  code = pd_pdf_layout_new (d->pango, "Monospace 8.5", CONTENT_W - 2 * pad - 6, 0, code_text);
+  code = pd_pdf_layout_new (d->pg.pango, "Monospace 8.5", PD_PAGE_CONTENT_W - 2 * pad - 6, 0,
+                            code_text);
   h = pd_pdf_layout_height (verdict) + 4 + pd_pdf_layout_height (code) + 2 * pad;
-  pd_pdf_set_rgb (d->cr, color);
-  cairo_rectangle (d->cr, MARGIN, d->y, 6, h);
-  cairo_fill (d->cr);
-  cairo_set_line_width (d->cr, 1);
-  cairo_rectangle (d->cr, MARGIN, d->y, CONTENT_W, h);
-  cairo_stroke (d->cr);
-  pd_pdf_show_layout (d->cr, verdict, MARGIN + pad + 6, d->y + pad, color);
-  pd_pdf_show_layout (d->cr, code, MARGIN + pad + 6,
-                      d->y + pad + pd_pdf_layout_height (verdict) + 4, COLOR_MUTED);
-  d->y += h + 10;
+  pd_pdf_set_rgb (d->pg.cr, color);
+  cairo_rectangle (d->pg.cr, PD_PAGE_MARGIN, d->pg.y, 6, h);
+  cairo_fill (d->pg.cr);
+  cairo_set_line_width (d->pg.cr, 1);
+  cairo_rectangle (d->pg.cr, PD_PAGE_MARGIN, d->pg.y, PD_PAGE_CONTENT_W, h);
+  cairo_stroke (d->pg.cr);
+  pd_pdf_show_layout (d->pg.cr, verdict, PD_PAGE_MARGIN + pad + 6, d->pg.y + pad, color);
+  pd_pdf_show_layout (d->pg.cr, code, PD_PAGE_MARGIN + pad + 6,
+                      d->pg.y + pad + pd_pdf_layout_height (verdict) + 4, PD_PAGE_COLOR_MUTED);
+  d->pg.y += h + 10;
 
-  paragraph (d, "Sans 10.5", COLOR_TEXT, 0, pd_verify_result_get_summary (d->result), 6);
+  pd_page_paragraph (&d->pg, "Sans 10.5", PD_PAGE_COLOR_TEXT, 0,
+                     pd_verify_result_get_summary (d->result), 6);
 }
 
 static void
@@ -355,13 +281,13 @@ draw_tamper (Doc *d)
 
   if (!pd_verify_result_get_tamper_location (d->result, &intact, &checkpoint, &stream_time))
     return;
-  section (d, _("Where the recording changed"));
+  pd_page_heading (&d->pg, _("Where the recording changed"), 0);
   if (checkpoint == 0)
     text = g_strdup (_("Changed before the first verified checkpoint: no part of the recording is provably intact."));
   else
     text = g_strdup_printf (_("Intact until %s (offset %llu bytes, checkpoint %u); changed after."),
                             stream_time ? stream_time : "?", (unsigned long long) intact, checkpoint);
-  paragraph (d, "Sans Bold 10.5", COLOR_BAD, 0, text, 4);
+  pd_page_paragraph (&d->pg, "Sans Bold 10.5", COLOR_BAD, 0, text, 4);
 }
 
 static void
@@ -380,16 +306,16 @@ draw_token (Doc *d)
       utc = g_date_time_format (facts->gen_time, "%Y-%m-%d %H:%M:%S UTC");
       local = g_date_time_format (l, "%Y-%m-%d %H:%M:%S %Z (UTC%:z)");
     }
-  section (d, _("Trusted timestamp"));
-  row (d, _("Token"), facts->subject, NULL);
-  row (d, _("Time (UTC)"), utc, "Sans Bold 10");
-  row (d, _("Local time"), local, NULL);
-  row (d, _("Authority"), facts->tsa_name, NULL);
-  row (d, _("Serial number"), facts->serial, "Monospace 9");
-  row (d, _("Policy"), facts->policy, "Monospace 9");
-  row (d, _("Accuracy"), facts->accuracy, NULL);
-  row (d, _("Digest algorithm"), facts->digest_algorithm, NULL);
-  row (d, _("Stamped digest"), facts->digest, "Monospace 8.5");
+  pd_page_heading (&d->pg, _("Trusted timestamp"), 0);
+  pd_page_row (&d->pg, _("Token"), facts->subject, NULL, 0);
+  pd_page_row (&d->pg, _("Time (UTC)"), utc, "Sans Bold 10", 0);
+  pd_page_row (&d->pg, _("Local time"), local, NULL, 0);
+  pd_page_row (&d->pg, _("Authority"), facts->tsa_name, NULL, 0);
+  pd_page_row (&d->pg, _("Serial number"), facts->serial, "Monospace 9", 0);
+  pd_page_row (&d->pg, _("Policy"), facts->policy, "Monospace 9", 0);
+  pd_page_row (&d->pg, _("Accuracy"), facts->accuracy, NULL, 0);
+  pd_page_row (&d->pg, _("Digest algorithm"), facts->digest_algorithm, NULL, 0);
+  pd_page_row (&d->pg, _("Stamped digest"), facts->digest, "Monospace 8.5", 0);
 }
 
 static void
@@ -399,7 +325,7 @@ draw_checks (Doc *d)
   g_autofree char *title = g_strdup_printf (_("Checks (%u, %u failed)"), checks->len,
                                             pd_verify_result_count_failed (d->result));
 
-  section (d, title);
+  pd_page_heading (&d->pg, title, 0);
   for (guint i = 0; i < checks->len; i++)
     {
       const PdVerifyCheck *check = g_ptr_array_index (checks, i);
@@ -407,32 +333,25 @@ draw_checks (Doc *d)
                          : check->status == PD_CHECK_FAILED ? "✗" : "·";
       guint32 color = check->status == PD_CHECK_PASSED ? COLOR_GOOD
                       : check->status == PD_CHECK_FAILED ? (check->trust_only ? COLOR_WARN : COLOR_BAD)
-                      : COLOR_MUTED;
-      g_autoptr (PangoLayout) m = pd_pdf_layout_new (d->pango, "Sans Bold 10", 14, 0, mark);
+                      : PD_PAGE_COLOR_MUTED;
+      g_autoptr (PangoLayout) m = pd_pdf_layout_new (d->pg.pango, "Sans Bold 10", 14, 0, mark);
       g_autofree char *line = g_strdup_printf ("%s: %s", check->subject ? check->subject : "",
                                                check->message ? check->message : "");
       g_autoptr (PangoLayout) text
-          = pd_pdf_layout_new (d->pango, "Sans 9", CONTENT_W - 16, 0, line);
+          = pd_pdf_layout_new (d->pg.pango, "Sans 9", PD_PAGE_CONTENT_W - 16, 0, line);
 
-      need (d, pd_pdf_layout_height (text) + 2);
-      pd_pdf_show_layout (d->cr, m, MARGIN, d->y - 1, color);
-      pd_pdf_show_layout (d->cr, text, MARGIN + 16, d->y, COLOR_TEXT);
-      d->y += pd_pdf_layout_height (text) + 1;
+      pd_page_need (&d->pg, pd_pdf_layout_height (text) + 2);
+      pd_pdf_show_layout (d->pg.cr, m, PD_PAGE_MARGIN, d->pg.y - 1, color);
+      pd_pdf_show_layout (d->pg.cr, text, PD_PAGE_MARGIN + 16, d->pg.y, PD_PAGE_COLOR_TEXT);
+      d->pg.y += pd_pdf_layout_height (text) + 1;
       if (check->detail && check->status != PD_CHECK_INFO)
         {
           g_autofree char *detail = g_strdup_printf ("[%s] %s", check->id, check->detail);
 
-          paragraph (d, "Monospace 7", COLOR_MUTED, 16, detail, 0);
+          pd_page_paragraph (&d->pg, "Monospace 7", PD_PAGE_COLOR_MUTED, 16, detail, 0);
         }
-      d->y += 3;
+      d->pg.y += 3;
     }
-}
-
-static cairo_status_t
-write_to_array (void *closure, const unsigned char *data, unsigned int length)
-{
-  g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
 }
 
 gboolean
@@ -441,7 +360,6 @@ pd_verify_report_write_pdf (PdVerifyResult *result, const char *path, GError **e
   g_autoptr (GByteArray) out = g_byte_array_new ();
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *generated = pd_time_format_utc (now);
-  cairo_surface_t *surface;
   cairo_status_t status;
   Doc d = { 0 };
 
@@ -449,29 +367,18 @@ pd_verify_report_write_pdf (PdVerifyResult *result, const char *path, GError **e
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  surface = cairo_pdf_surface_create_for_stream (write_to_array, out, PAGE_W, PAGE_H);
-  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, _("Verification Report"));
-  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "Proofdesk " PACKAGE_VERSION);
-  d.cr = cairo_create (surface);
-  d.pango = pango_cairo_create_context (d.cr);
-  pango_cairo_context_set_resolution (d.pango, 72); /* font sizes in points */
+  pd_page_begin (&d.pg, out, _("Verification Report"), PD_PAGE_POINTS);
+  d.pg.footer = draw_footer;
+  d.pg.user_data = &d;
   d.result = result;
   d.generated = generated;
-  d.page = 1;
-  d.y = MARGIN;
 
   draw_header (&d);
   draw_tamper (&d);
   draw_token (&d);
   draw_checks (&d);
-  draw_footer (&d);
-  cairo_show_page (d.cr);
-
-  g_object_unref (d.pango);
-  cairo_destroy (d.cr);
-  cairo_surface_finish (surface);
-  status = cairo_surface_status (surface);
-  cairo_surface_destroy (surface);
+  pd_page_show (&d.pg);
+  status = pd_page_end (&d.pg);
   if (status != CAIRO_STATUS_SUCCESS)
     {
       g_set_error (error, PD_VERIFY_ERROR, PD_VERIFY_ERROR_IO,
