@@ -8,50 +8,13 @@
 #include <string.h>
 
 #include "checklist/pd-checklist-private.h"
+#include "util/pd-json.h"
 
 static const char *const hint_patterns[] = {
   "amount_pattern", "date_pattern", "rate_pattern", "phone_pattern", NULL
 };
 
 /* ---- Validation ---- */
-
-/* Checks nesting before json-glib parses: its parser recurses once per level, so a file of a
- * million '[' would overflow the stack. Strings are skipped, escapes included. */
-static gboolean
-check_depth (const char *data, gsize length, const char *name, GError **error)
-{
-  gboolean in_string = FALSE;
-  guint    depth = 0;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > PD_CHECKLIST_MAX_DEPTH)
-            {
-              g_set_error (error, PD_CHECKLIST_ERROR, PD_CHECKLIST_ERROR_TOO_LARGE,
-                           /* Translators: %s is a template file name, %d a number. */
-                           _("%s: nested more than %d levels deep"), name, PD_CHECKLIST_MAX_DEPTH);
-              return FALSE;
-            }
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
 
 static gboolean
 is_valid_id (const char *id, gboolean dots)
@@ -397,7 +360,7 @@ pd_checklist_new_from_data (const char *data, gsize length, const char *expected
                             const char *name, GError **error)
 {
   g_autoptr (PdChecklist) self = NULL;
-  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (JsonNode) root = NULL;
   g_autoptr (GError) local_error = NULL;
   Ctx ctx = { name != NULL ? name : _("template"), error };
 
@@ -417,17 +380,25 @@ pd_checklist_new_from_data (const char *data, gsize length, const char *expected
       fail (&ctx, PD_CHECKLIST_ERROR_SYNTAX, _("not UTF-8 text"));
       return NULL;
     }
-  if (!check_depth (data, length, ctx.name, error))
-    return NULL;
-
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
+  /* The raw-byte checks of the one JSON reader, at the templates' own (smaller) depth. */
+  if (!pd_json_check (data, length, PD_CHECKLIST_MAX_DEPTH, &local_error))
+    {
+      if (local_error->code == PD_JSON_ERROR_TOO_DEEP)
+        g_set_error (error, PD_CHECKLIST_ERROR, PD_CHECKLIST_ERROR_TOO_LARGE,
+                     /* Translators: %s is a template file name, %d a number. */
+                     _("%s: nested more than %d levels deep"), ctx.name, PD_CHECKLIST_MAX_DEPTH);
+      else
+        fail (&ctx, PD_CHECKLIST_ERROR_SYNTAX, _("not valid JSON: %s"), local_error->message);
+      return NULL;
+    }
+  root = length > 0 ? pd_json_parse (data, length, 0, ctx.name, &local_error) : NULL;
+  if (root == NULL && local_error != NULL)
     {
       fail (&ctx, PD_CHECKLIST_ERROR_SYNTAX, _("not valid JSON: %s"), local_error->message);
       return NULL;
     }
   self = g_object_new (PD_TYPE_CHECKLIST, NULL);
-  if (!parse_template (&ctx, self, json_parser_get_root (parser), expected_id))
+  if (!parse_template (&ctx, self, root, expected_id))
     return NULL;
   return g_steal_pointer (&self);
 }
