@@ -189,73 +189,82 @@ pd_audit_report_to_json (PdAuditReport *self)
 /* ------------------------------------------------------------------------------------------ */
 /* Verifying the audit log                                                                    */
 
-static PdAuditReport *
-audit_verify_snapshot (PdCatalog *self, PdTrustStore *trust, GError **error)
+/* With the triggers gone anything may have been rewritten: say so even when the chain
+ * happens to be intact. */
+static gboolean
+audit_verify_triggers (PdCatalog *self, PdAuditReport *report, GError **error)
 {
-  g_autoptr (PdAuditReport) report = audit_report_new ();
-  g_autoptr (sqlite3_stmt) rows = NULL;
-  g_autoptr (sqlite3_stmt) stamps = NULL;
-  g_autoptr (GHashTable) by_seq = NULL;   /* seq → stored row_hash */
-  g_autofree char *expected_prev = g_strdup (PD_AUDIT_GENESIS_HASH);
-  gint64 expected_seq = 1;
   gint64 n_triggers = 0;
-  gboolean has_row;
 
-  report->trust_checked = trust != NULL;
-  by_seq = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
-
-  /* With the triggers gone anything may have been rewritten: say so even when the chain
-   * happens to be intact. */
   if (!query_int (self, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN"
                         " ('audit_log_no_update', 'audit_log_no_delete',"
                         " 'audit_stamps_no_update', 'audit_stamps_no_delete')",
                   &n_triggers, error))
-    return NULL;
+    return FALSE;
   if (n_triggers != 4)
     audit_report_add (report, "triggers", 0,
                       _("The triggers that keep the audit log append-only have been removed."));
+  return TRUE;
+}
+
+/* One row against what the row before it promised: its seq, its link and its own hash. */
+static void
+audit_verify_row (PdAuditReport *report, const PdAuditEntry *e, gint64 expected_seq,
+                  const char *expected_prev)
+{
+  g_autofree char *computed = NULL;
+
+  if (e->seq != expected_seq)
+    {
+      if (e->seq - 1 == expected_seq)
+        audit_report_add (report, "row.gap", e->seq,
+                          _("Audit row %lld is missing (deleted)."),
+                          (long long) expected_seq);
+      else
+        audit_report_add (report, "row.gap", e->seq,
+                          _("Audit rows %lld to %lld"
+                            " are missing (deleted)."),
+                          (long long) expected_seq, (long long) e->seq - 1);
+    }
+  /* after a gap the link is broken as a matter of course; report it only once */
+  else if (g_strcmp0 (e->prev_hash, expected_prev) != 0)
+    audit_report_add (report, "row.link", e->seq,
+                      _("Audit row %lld does not follow the row before it "
+                        "(rows deleted, inserted or reordered)."),
+                      (long long) e->seq);
+
+  computed = pd_audit_entry_compute_hash (e);
+  if (e->row_hash == NULL || g_ascii_strcasecmp (computed, e->row_hash) != 0)
+    audit_report_add (report, "row.hash", e->seq,
+                      _("Audit row %lld was changed after it was written."),
+                      (long long) e->seq);
+}
+
+/* Walks the chain in seq order; `by_seq` gets each row's stored hash (seq → row_hash). */
+static gboolean
+audit_verify_rows (PdCatalog *self, PdAuditReport *report, GHashTable *by_seq, GError **error)
+{
+  g_autoptr (sqlite3_stmt) rows = NULL;
+  g_autofree char *expected_prev = g_strdup (PD_AUDIT_GENESIS_HASH);
+  gint64 expected_seq = 1;
+  gboolean has_row;
 
   rows = prepare (self, "SELECT seq, time, actor, action, session, details, prev_hash, row_hash"
                         " FROM audit_log ORDER BY seq", error);
   if (rows == NULL)
-    return NULL;
+    return FALSE;
   while (TRUE)
     {
       g_autoptr (PdAuditEntry) e = NULL;
-      g_autofree char *computed = NULL;
       gint64 *key;
 
       if (!step_row (self, rows, &has_row, error))
-        return NULL;
+        return FALSE;
       if (!has_row)
         break;
       e = pd_catalog_audit_entry_from_row (rows);
       report->n_rows++;
-
-      if (e->seq != expected_seq)
-        {
-          if (e->seq - 1 == expected_seq)
-            audit_report_add (report, "row.gap", e->seq,
-                              _("Audit row %lld is missing (deleted)."),
-                              (long long) expected_seq);
-          else
-            audit_report_add (report, "row.gap", e->seq,
-                              _("Audit rows %lld to %lld"
-                                " are missing (deleted)."),
-                              (long long) expected_seq, (long long) e->seq - 1);
-        }
-      /* after a gap the link is broken as a matter of course; report it only once */
-      else if (g_strcmp0 (e->prev_hash, expected_prev) != 0)
-        audit_report_add (report, "row.link", e->seq,
-                          _("Audit row %lld does not follow the row before it "
-                            "(rows deleted, inserted or reordered)."),
-                          (long long) e->seq);
-
-      computed = pd_audit_entry_compute_hash (e);
-      if (e->row_hash == NULL || g_ascii_strcasecmp (computed, e->row_hash) != 0)
-        audit_report_add (report, "row.hash", e->seq,
-                          _("Audit row %lld was changed after it was written."),
-                          (long long) e->seq);
+      audit_verify_row (report, e, expected_seq, expected_prev);
 
       g_free (expected_prev);
       expected_prev = g_strdup (e->row_hash ? e->row_hash : "");
@@ -267,23 +276,103 @@ audit_verify_snapshot (PdCatalog *self, PdTrustStore *trust, GError **error)
       *key = e->seq;
       g_hash_table_replace (by_seq, key, g_strdup (e->row_hash ? e->row_hash : ""));
     }
+  return TRUE;
+}
+
+/* The token's signature and chain against `trust`; FALSE when they do not verify. */
+static gboolean
+audit_verify_stamp_signature (PdAuditReport *report, gint64 seq, GBytes *der, PdTsaToken *token,
+                              PdTrustStore *trust)
+{
+  g_autoptr (PdVerifyResult) result = NULL;
+  g_autoptr (GError) local = NULL;
+  guint8 digest[PD_SHA256_LEN];
+  PdVerdict verdict;
+
+  if (!pd_catalog_audit_decode_hash (pd_tsa_token_get_imprint_hex (token), digest, NULL))
+    return TRUE;
+  result = pd_verify_token_bytes (der, "SHA256", digest, sizeof digest, trust, &local);
+  verdict = result ? pd_verify_result_get_verdict (result) : PD_VERDICT_ERROR;
+  if (verdict == PD_VERDICT_VALID || verdict == PD_VERDICT_VALID_PRACTICE)
+    {
+      report->n_stamps_trusted++;
+      return TRUE;
+    }
+  audit_report_add (report, "stamp.signature", seq,
+                    _("The timestamp over audit row %lld"
+                      " does not verify: %s"), (long long) seq,
+                    result ? pd_verify_result_get_summary (result)
+                           : (local ? local->message : "?"));
+  return FALSE;
+}
+
+/* One stored stamp: its token, its imprint, the row it names and (with `trust`) its
+ * signature. TRUE when the stamp is good. */
+static gboolean
+audit_verify_stamp (PdAuditReport *report, GHashTable *by_seq, PdTrustStore *trust, gint64 seq,
+                    const char *stamped_hash, GBytes *der)
+{
+  g_autoptr (PdTsaToken) token = NULL;
+  g_autoptr (GError) local = NULL;
+  const char *row_hash;
+  gboolean good = TRUE;
+
+  token = pd_tsa_token_new_from_der (der, &local);
+  if (token == NULL)
+    {
+      audit_report_add (report, "stamp.token", seq,
+                        _("The timestamp over audit row %lld"
+                          " cannot be read: %s"), (long long) seq, local->message);
+      return FALSE;
+    }
+  if (g_strcmp0 (pd_tsa_token_get_digest_name (token), "SHA256") != 0 ||
+      stamped_hash == NULL ||
+      g_ascii_strcasecmp (pd_tsa_token_get_imprint_hex (token), stamped_hash) != 0)
+    {
+      audit_report_add (report, "stamp.imprint", seq,
+                        _("The timestamp over audit row %lld"
+                          " is not over the hash stored with it."), (long long) seq);
+      good = FALSE;
+    }
+  row_hash = g_hash_table_lookup (by_seq, &seq);
+  if (row_hash == NULL)
+    {
+      audit_report_add (report, "stamp.row", seq,
+                        _("Audit row %lld was timestamped but is missing "
+                          "(deleted)."), (long long) seq);
+      good = FALSE;
+    }
+  else if (g_ascii_strcasecmp (row_hash, pd_tsa_token_get_imprint_hex (token)) != 0)
+    {
+      audit_report_add (report, "stamp.row", seq,
+                        _("Audit row %lld no longer has the hash that was "
+                          "timestamped: the log was rewritten."), (long long) seq);
+      good = FALSE;
+    }
+  if (trust != NULL && !audit_verify_stamp_signature (report, seq, der, token, trust))
+    good = FALSE;
+  return good;
+}
+
+/* Every stored stamp, in the order stored; the highest good one sets stamped_seq. */
+static gboolean
+audit_verify_stamps (PdCatalog *self, PdAuditReport *report, GHashTable *by_seq,
+                     PdTrustStore *trust, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stamps = NULL;
+  gboolean has_row;
 
   stamps = prepare (self, "SELECT id, seq, row_hash, token FROM audit_stamps ORDER BY id", error);
   if (stamps == NULL)
-    return NULL;
+    return FALSE;
   while (TRUE)
     {
       g_autoptr (GBytes) der = NULL;
-      g_autoptr (PdTsaToken) token = NULL;
-      g_autoptr (GError) local = NULL;
       g_autofree char *stamped_hash = NULL;
-      const char *row_hash;
       gint64 seq;
-      guint8 digest[PD_SHA256_LEN];
-      gboolean good = TRUE;
 
       if (!step_row (self, stamps, &has_row, error))
-        return NULL;
+        return FALSE;
       if (!has_row)
         break;
       report->n_stamps++;
@@ -291,61 +380,26 @@ audit_verify_snapshot (PdCatalog *self, PdTrustStore *trust, GError **error)
       stamped_hash = column_dup (stamps, 2);
       der = g_bytes_new (sqlite3_column_blob (stamps, 3), (gsize) sqlite3_column_bytes (stamps, 3));
 
-      token = pd_tsa_token_new_from_der (der, &local);
-      if (token == NULL)
-        {
-          audit_report_add (report, "stamp.token", seq,
-                            _("The timestamp over audit row %lld"
-                              " cannot be read: %s"), (long long) seq, local->message);
-          continue;
-        }
-      if (g_strcmp0 (pd_tsa_token_get_digest_name (token), "SHA256") != 0 ||
-          stamped_hash == NULL ||
-          g_ascii_strcasecmp (pd_tsa_token_get_imprint_hex (token), stamped_hash) != 0)
-        {
-          audit_report_add (report, "stamp.imprint", seq,
-                            _("The timestamp over audit row %lld"
-                              " is not over the hash stored with it."), (long long) seq);
-          good = FALSE;
-        }
-      row_hash = g_hash_table_lookup (by_seq, &seq);
-      if (row_hash == NULL)
-        {
-          audit_report_add (report, "stamp.row", seq,
-                            _("Audit row %lld was timestamped but is missing "
-                              "(deleted)."), (long long) seq);
-          good = FALSE;
-        }
-      else if (g_ascii_strcasecmp (row_hash, pd_tsa_token_get_imprint_hex (token)) != 0)
-        {
-          audit_report_add (report, "stamp.row", seq,
-                            _("Audit row %lld no longer has the hash that was "
-                              "timestamped: the log was rewritten."), (long long) seq);
-          good = FALSE;
-        }
-      if (trust != NULL && pd_catalog_audit_decode_hash (pd_tsa_token_get_imprint_hex (token), digest, NULL))
-        {
-          g_autoptr (PdVerifyResult) result = NULL;
-          PdVerdict verdict;
-
-          result = pd_verify_token_bytes (der, "SHA256", digest, sizeof digest, trust, &local);
-          verdict = result ? pd_verify_result_get_verdict (result) : PD_VERDICT_ERROR;
-          if (verdict == PD_VERDICT_VALID || verdict == PD_VERDICT_VALID_PRACTICE)
-            report->n_stamps_trusted++;
-          else
-            {
-              audit_report_add (report, "stamp.signature", seq,
-                                _("The timestamp over audit row %lld"
-                                  " does not verify: %s"), (long long) seq,
-                                result ? pd_verify_result_get_summary (result)
-                                       : (local ? local->message : "?"));
-              good = FALSE;
-            }
-        }
-      if (good && seq > report->stamped_seq)
+      if (audit_verify_stamp (report, by_seq, trust, seq, stamped_hash, der) &&
+          seq > report->stamped_seq)
         report->stamped_seq = seq;
     }
+  return TRUE;
+}
 
+static PdAuditReport *
+audit_verify_snapshot (PdCatalog *self, PdTrustStore *trust, GError **error)
+{
+  g_autoptr (PdAuditReport) report = audit_report_new ();
+  g_autoptr (GHashTable) by_seq = NULL;   /* seq → stored row_hash */
+
+  report->trust_checked = trust != NULL;
+  by_seq = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+
+  if (!audit_verify_triggers (self, report, error) ||
+      !audit_verify_rows (self, report, by_seq, error) ||
+      !audit_verify_stamps (self, report, by_seq, trust, error))
+    return NULL;
   return g_steal_pointer (&report);
 }
 

@@ -142,33 +142,13 @@ insert_token (PdCatalog *self, gint64 session, const char *package_path, const c
   return step_done (self, stmt, error);
 }
 
+/* What must hold before a manifest is recorded for session `uuid`. */
 static gboolean
-record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
-                       const char *manifest_sha256, GError **error)
+record_check_manifest (const char *uuid, JsonObject *m, const char *manifest_sha256,
+                       GError **error)
 {
-  static const char *const clear[] = {
-    "DELETE FROM files WHERE session = ?1",
-    "DELETE FROM tokens WHERE session = ?1",
-    "DELETE FROM checkpoints WHERE session = ?1",
-    "DELETE FROM marks WHERE session = ?1",
-  };
-  g_autoptr (PdCatalogSession) session = NULL;
-  g_autoptr (sqlite3_stmt) update = NULL;
-  g_autoptr (JsonObject) details = json_object_new ();
-  JsonObject *rec = pd_json_object (m, "recording");
-  JsonObject *ts = pd_json_object (m, "timestamps");
-  JsonObject *rec_ts = pd_json_object (rec, "timestamp");
-  JsonArray *files = pd_json_array (m, "files");
-  JsonArray *cps = pd_json_array (m, "checkpoints");
-  JsonArray *marks = pd_json_array (m, "marks");
-  const char *package_path;
   const char *manifest_session = pd_json_string (m, "session");
   const char *format = pd_json_string (m, "format");
-  g_autofree char *late_stamp_time = NULL;
-  gboolean practice = obj_bool (pd_json_object (ts, "authority"), "practice");
-  gint64 rec_size = -1;
-  double duration = -1;
-  guint n_files = 0, n_cps = 0, n_marks = 0;
 
   if (format != NULL && !g_str_equal (format, PD_MANIFEST_FORMAT))
     return bad_manifest (error, _("not a Proofdesk evidence manifest"));
@@ -178,16 +158,19 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
                                   !pd_hex_decode (manifest_sha256, (guint8[PD_SHA256_LEN]) { 0 },
                                                   PD_SHA256_LEN)))
     return bad_manifest (error, _("malformed manifest digest"));
+  return TRUE;
+}
 
-  session = pd_catalog_session_by_uuid (self, uuid, error);
-  if (session == NULL)
-    {
-      if (error == NULL || *error == NULL)
-        g_set_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_NOT_FOUND,
-                     _("No session “%s” in the catalog."), uuid);
-      return FALSE;
-    }
-  package_path = session->package_path;
+/* Forgets what an earlier record of the package left. */
+static gboolean
+record_clear (PdCatalog *self, gint64 session, GError **error)
+{
+  static const char *const clear[] = {
+    "DELETE FROM files WHERE session = ?1",
+    "DELETE FROM tokens WHERE session = ?1",
+    "DELETE FROM checkpoints WHERE session = ?1",
+    "DELETE FROM marks WHERE session = ?1",
+  };
 
   for (guint i = 0; i < G_N_ELEMENTS (clear); i++)
     {
@@ -195,11 +178,16 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
 
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_int64 (stmt, 1, session->id);
+      sqlite3_bind_int64 (stmt, 1, session);
       if (!step_done (self, stmt, error))
         return FALSE;
     }
+  return TRUE;
+}
 
+static gboolean
+record_files (PdCatalog *self, gint64 session, JsonArray *files, guint *n_files, GError **error)
+{
   for (guint i = 0; files && i < json_array_get_length (files); i++)
     {
       g_autoptr (sqlite3_stmt) stmt = NULL;
@@ -216,22 +204,33 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
                             " VALUES (?1, ?2, ?3, ?4)", error);
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_int64 (stmt, 1, session->id);
+      sqlite3_bind_int64 (stmt, 1, session);
       bind_text (stmt, 2, name);
       sqlite3_bind_int64 (stmt, 3, size);
       bind_text (stmt, 4, sha);
       if (!step_done (self, stmt, error))
         return FALSE;
-      n_files++;
+      (*n_files)++;
     }
+  return TRUE;
+}
+
+/* The recording's and the manifest's tokens. A package stamped after its capture has them in
+ * the folder only: then *late_stamp_time is the recording token's genTime and *practice also
+ * says whether that token came from the practice authority. */
+static gboolean
+record_tokens (PdCatalog *self, gint64 session, const char *package_path, JsonObject *rec,
+               JsonObject *ts, gboolean *practice, char **late_stamp_time, GError **error)
+{
+  JsonObject *rec_ts = pd_json_object (rec, "timestamp");
 
   if (pd_json_string (rec, "token") &&
-      !insert_token (self, session->id, package_path, pd_json_string (rec, "token"), "recording",
-                     pd_json_string (rec_ts, "gen_time"), practice, error))
+      !insert_token (self, session, package_path, pd_json_string (rec, "token"), "recording",
+                     pd_json_string (rec_ts, "gen_time"), *practice, error))
     return FALSE;
   if (pd_json_string (ts, "manifest_token") &&
-      !insert_token (self, session->id, package_path, pd_json_string (ts, "manifest_token"),
-                     "manifest", NULL, practice, error))
+      !insert_token (self, session, package_path, pd_json_string (ts, "manifest_token"),
+                     "manifest", NULL, *practice, error))
     return FALSE;
   /* Stamped afterwards (the TSA was down at the end of the capture): the manifest cannot name
    * tokens that came after it, so they are read from the package folder. */
@@ -244,17 +243,23 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
           g_autoptr (PdTsaToken) late_manifest = read_package_token (package_path,
                                                                      PD_MANIFEST_TOKEN_NAME);
 
-          late_stamp_time = pd_time_format_utc (pd_tsa_token_get_gen_time (late));
-          if (!insert_token (self, session->id, package_path, PD_RECORDING_TOKEN_NAME, "recording",
-                             late_stamp_time, practice, error) ||
+          *late_stamp_time = pd_time_format_utc (pd_tsa_token_get_gen_time (late));
+          if (!insert_token (self, session, package_path, PD_RECORDING_TOKEN_NAME, "recording",
+                             *late_stamp_time, *practice, error) ||
               (late_manifest != NULL &&
-               !insert_token (self, session->id, package_path, PD_MANIFEST_TOKEN_NAME, "manifest",
-                              NULL, practice, error)))
+               !insert_token (self, session, package_path, PD_MANIFEST_TOKEN_NAME, "manifest",
+                              NULL, *practice, error)))
             return FALSE;
-          practice = practice || pd_tsa_token_is_practice (late);
+          *practice = *practice || pd_tsa_token_is_practice (late);
         }
     }
+  return TRUE;
+}
 
+static gboolean
+record_checkpoints (PdCatalog *self, gint64 session, const char *package_path, JsonArray *cps,
+                    gboolean practice, guint *n_cps, GError **error)
+{
   for (guint i = 0; cps && i < json_array_get_length (cps); i++)
     {
       g_autoptr (sqlite3_stmt) stmt = NULL;
@@ -271,7 +276,7 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
                       error);
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_int64 (stmt, 1, session->id);
+      sqlite3_bind_int64 (stmt, 1, session);
       sqlite3_bind_int64 (stmt, 2, idx);
       sqlite3_bind_int64 (stmt, 3, offset);
       bind_text (stmt, 4, sha);
@@ -280,12 +285,17 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
       bind_text (stmt, 7, pd_json_string (c, "gen_time"));
       if (!step_done (self, stmt, error))
         return FALSE;
-      if (token && !insert_token (self, session->id, package_path, token, "checkpoint",
+      if (token && !insert_token (self, session, package_path, token, "checkpoint",
                                   pd_json_string (c, "gen_time"), practice, error))
         return FALSE;
-      n_cps++;
+      (*n_cps)++;
     }
+  return TRUE;
+}
 
+static gboolean
+record_marks (PdCatalog *self, gint64 session, JsonArray *marks, guint *n_marks, GError **error)
+{
   for (guint i = 0; marks && i < json_array_get_length (marks); i++)
     {
       g_autoptr (sqlite3_stmt) stmt = NULL;
@@ -302,7 +312,7 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
                       error);
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_int64 (stmt, 1, session->id);
+      sqlite3_bind_int64 (stmt, 1, session);
       bind_text (stmt, 2, item);
       bind_int64_or_null (stmt, 3, ns, has_ns);
       bind_text (stmt, 4, pd_json_string (k, "wall_time"));
@@ -312,8 +322,22 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
       bind_text (stmt, 8, nonempty (pd_json_string (k, "title")));
       if (!step_done (self, stmt, error))
         return FALSE;
-      n_marks++;
+      (*n_marks)++;
     }
+  return TRUE;
+}
+
+/* The session's own columns: times, recording, digests; `late_stamp_time` (if set) wins over
+ * the manifest's genTime. */
+static gboolean
+record_session_row (PdCatalog *self, gint64 session, JsonObject *m, const char *late_stamp_time,
+                    const char *manifest_sha256, gboolean practice, GError **error)
+{
+  g_autoptr (sqlite3_stmt) update = NULL;
+  JsonObject *rec = pd_json_object (m, "recording");
+  JsonObject *rec_ts = pd_json_object (rec, "timestamp");
+  gint64 rec_size = -1;
+  double duration = -1;
 
   obj_int (rec, "size", &rec_size);
   obj_double (m, "duration_seconds", &duration);
@@ -336,8 +360,45 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
   bind_text (update, 7, manifest_sha256);
   sqlite3_bind_int (update, 8, practice ? 1 : 0);
   bind_text (update, 9, nonempty (pd_json_string (m, "scenario")));
-  sqlite3_bind_int64 (update, 10, session->id);
-  if (!step_done (self, update, error) || !pd_catalog_search_index_update (self, session->id, 0, error))
+  sqlite3_bind_int64 (update, 10, session);
+  return step_done (self, update, error);
+}
+
+static gboolean
+record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
+                       const char *manifest_sha256, GError **error)
+{
+  g_autoptr (PdCatalogSession) session = NULL;
+  g_autoptr (JsonObject) details = json_object_new ();
+  JsonObject *rec = pd_json_object (m, "recording");
+  JsonObject *ts = pd_json_object (m, "timestamps");
+  const char *package_path;
+  g_autofree char *late_stamp_time = NULL;
+  gboolean practice = obj_bool (pd_json_object (ts, "authority"), "practice");
+  guint n_files = 0, n_cps = 0, n_marks = 0;
+
+  if (!record_check_manifest (uuid, m, manifest_sha256, error))
+    return FALSE;
+  session = pd_catalog_session_by_uuid (self, uuid, error);
+  if (session == NULL)
+    {
+      if (error == NULL || *error == NULL)
+        g_set_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_NOT_FOUND,
+                     _("No session “%s” in the catalog."), uuid);
+      return FALSE;
+    }
+  package_path = session->package_path;
+
+  if (!record_clear (self, session->id, error) ||
+      !record_files (self, session->id, pd_json_array (m, "files"), &n_files, error) ||
+      !record_tokens (self, session->id, package_path, rec, ts, &practice, &late_stamp_time,
+                      error) ||
+      !record_checkpoints (self, session->id, package_path, pd_json_array (m, "checkpoints"),
+                           practice, &n_cps, error) ||
+      !record_marks (self, session->id, pd_json_array (m, "marks"), &n_marks, error) ||
+      !record_session_row (self, session->id, m, late_stamp_time, manifest_sha256, practice,
+                           error) ||
+      !pd_catalog_search_index_update (self, session->id, 0, error))
     return FALSE;
 
   json_set_string_or_null (details, "manifest_sha256", manifest_sha256);
@@ -383,32 +444,12 @@ state_from_manifest (JsonObject *m)
   return pd_json_string (rec, "token") ? PD_SESSION_STATE_STAMPED : PD_SESSION_STATE_AWAITING_STAMP;
 }
 
-gboolean
-pd_catalog_import_package (PdCatalog *self, const char *package_dir, const char *verdict,
-                           gboolean *already, char **uuid_out, GError **error)
+/* The package folder: `package_dir` made absolute, or the folder of the file it names. */
+static char *
+import_package_dir (const char *package_dir)
 {
-  g_autofree char *dir = NULL;
-  g_autofree char *manifest_path = NULL;
-  g_autofree char *contents = NULL;
-  g_autofree char *sha = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) local = NULL;
-  g_autoptr (PdCatalogSession) existing = NULL;
-  g_autoptr (JsonObject) details = json_object_new ();
-  g_autoptr (GDateTime) started = NULL;
-  JsonObject *m;
-  JsonObject *source;
-  const char *uuid;
-  gsize len;
-  GStatBuf st;
-  gboolean ok;
+  char *dir = g_canonicalize_filename (package_dir, NULL);
 
-  g_return_val_if_fail (PD_IS_CATALOG (self), FALSE);
-  g_return_val_if_fail (package_dir != NULL, FALSE);
-
-  if (already)
-    *already = FALSE;
-  dir = g_canonicalize_filename (package_dir, NULL);
   if (g_file_test (dir, G_FILE_TEST_IS_REGULAR))
     {
       char *parent = g_path_get_dirname (dir);
@@ -416,22 +457,125 @@ pd_catalog_import_package (PdCatalog *self, const char *package_dir, const char 
       g_free (dir);
       dir = parent;
     }
+  return dir;
+}
+
+/* Reads and parses dir/manifest.json; the parser holds the manifest (a JSON object), *sha is
+ * the SHA-256 of its bytes. */
+static JsonParser *
+import_read_manifest (const char *dir, char **sha, GError **error)
+{
+  g_autofree char *manifest_path = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) local = NULL;
+  gsize len;
+  GStatBuf st;
+
   manifest_path = g_build_filename (dir, PD_MANIFEST_NAME, NULL);
   if (g_lstat (manifest_path, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size > MAX_MANIFEST_SIZE)
     {
       g_set_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_IO,
                    _("“%s” has no readable manifest.json."), dir);
-      return FALSE;
+      return NULL;
     }
   if (!g_file_get_contents (manifest_path, &contents, &len, &local))
     {
       g_set_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_IO, "%s", local->message);
-      return FALSE;
+      return NULL;
     }
-  sha = pd_sha256_bytes ((const guint8 *) contents, len);
+  *sha = pd_sha256_bytes ((const guint8 *) contents, len);
   if (!json_parser_load_from_data (parser, contents, (gssize) len, &local) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return bad_manifest (error, local ? local->message : _("not a JSON object"));
+    {
+      bad_manifest (error, local ? local->message : _("not a JSON object"));
+      return NULL;
+    }
+  return g_steal_pointer (&parser);
+}
+
+/* TRUE when session `uuid` is not catalogued yet, or is with this manifest (*same); FALSE
+ * with an error when it is with another one, or when the catalog cannot be read. */
+static gboolean
+import_check_existing (PdCatalog *self, const char *uuid, const char *sha, gboolean *same,
+                       GError **error)
+{
+  g_autoptr (PdCatalogSession) existing = NULL;
+  g_autoptr (GError) local = NULL;
+
+  *same = FALSE;
+  existing = pd_catalog_session_by_uuid (self, uuid, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (existing == NULL)
+    return TRUE;
+  if (g_strcmp0 (existing->manifest_sha256, sha) == 0)
+    {
+      *same = TRUE;
+      return TRUE;
+    }
+  g_set_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_EXISTS,
+               _("Session %s is already in the catalog with a different manifest."), uuid);
+  return FALSE;
+}
+
+/* The case, the session, its package, its state and the "import" row; the caller holds the
+ * transaction. */
+static gboolean
+import_locked (PdCatalog *self, JsonObject *m, const char *uuid, const char *dir, const char *sha,
+               const char *verdict, GError **error)
+{
+  g_autoptr (JsonObject) details = json_object_new ();
+  g_autoptr (GDateTime) started = NULL;
+  JsonObject *source = pd_json_object (m, "source");
+  const char *case_name = pd_json_string (m, "case");
+
+  started = pd_json_string (m, "started") ? pd_time_parse (pd_json_string (m, "started")) : NULL;
+  if (case_name && *case_name &&
+      (pd_json_string (m, "parties") || pd_json_string (m, "dispute_type")))
+    {
+      gint64 case_id;
+
+      if (!pd_catalog_case_id_locked (self, case_name, pd_json_string (m, "parties"),
+                                      pd_json_string (m, "dispute_type"), &case_id, error))
+        return FALSE;
+    }
+  if (!pd_catalog_session_create_locked (self, uuid, case_name, pd_json_string (m, "scenario"),
+                                         pd_json_string (source, "kind"), dir, started, error) ||
+      !record_package_locked (self, uuid, m, sha, error) ||
+      !pd_catalog_set_state_locked (self, uuid, state_from_manifest (m), _("imported"), error))
+    return FALSE;
+
+  json_object_set_string_member (details, "package", dir);
+  json_object_set_string_member (details, "manifest_sha256", sha);
+  json_set_string_or_null (details, "verdict", verdict);
+  return pd_catalog_audit_append_object (self, "import", uuid, details, error);
+}
+
+gboolean
+pd_catalog_import_package (PdCatalog *self, const char *package_dir, const char *verdict,
+                           gboolean *already, char **uuid_out, GError **error)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *sha = NULL;
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *m;
+  const char *uuid;
+  gboolean same;
+  gboolean ok;
+
+  g_return_val_if_fail (PD_IS_CATALOG (self), FALSE);
+  g_return_val_if_fail (package_dir != NULL, FALSE);
+
+  if (already)
+    *already = FALSE;
+  dir = import_package_dir (package_dir);
+  parser = import_read_manifest (dir, &sha, error);
+  if (parser == NULL)
+    return FALSE;
   m = json_node_get_object (json_parser_get_root (parser));
   if (g_strcmp0 (pd_json_string (m, "format"), PD_MANIFEST_FORMAT) != 0)
     return bad_manifest (error, _("not a Proofdesk evidence manifest"));
@@ -439,53 +583,20 @@ pd_catalog_import_package (PdCatalog *self, const char *package_dir, const char 
   if (uuid == NULL || !g_uuid_string_is_valid (uuid))
     return bad_manifest (error, _("no valid session UUID"));
 
-  existing = pd_catalog_session_by_uuid (self, uuid, &local);
-  if (local != NULL)
+  if (!import_check_existing (self, uuid, sha, &same, error))
+    return FALSE;
+  if (same)
     {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
+      if (already)
+        *already = TRUE;
+      if (uuid_out)
+        *uuid_out = g_strdup (uuid);
+      return TRUE;
     }
-  if (existing != NULL)
-    {
-      if (g_strcmp0 (existing->manifest_sha256, sha) == 0)
-        {
-          if (already)
-            *already = TRUE;
-          if (uuid_out)
-            *uuid_out = g_strdup (uuid);
-          return TRUE;
-        }
-      g_set_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_EXISTS,
-                   _("Session %s is already in the catalog with a different manifest."), uuid);
-      return FALSE;
-    }
-
-  source = pd_json_object (m, "source");
-  started = pd_json_string (m, "started") ? pd_time_parse (pd_json_string (m, "started")) : NULL;
 
   if (!pd_catalog_txn_begin (self, error))
     return FALSE;
-  ok = TRUE;
-  if (pd_json_string (m, "case") && *pd_json_string (m, "case") &&
-      (pd_json_string (m, "parties") || pd_json_string (m, "dispute_type")))
-    {
-      gint64 case_id;
-
-      ok = pd_catalog_case_id_locked (self, pd_json_string (m, "case"), pd_json_string (m, "parties"),
-                           pd_json_string (m, "dispute_type"), &case_id, error);
-    }
-  ok = ok &&
-       pd_catalog_session_create_locked (self, uuid, pd_json_string (m, "case"), pd_json_string (m, "scenario"),
-                              pd_json_string (source, "kind"), dir, started, error) &&
-       record_package_locked (self, uuid, m, sha, error) &&
-       pd_catalog_set_state_locked (self, uuid, state_from_manifest (m), _("imported"), error);
-  if (ok)
-    {
-      json_object_set_string_member (details, "package", dir);
-      json_object_set_string_member (details, "manifest_sha256", sha);
-      json_set_string_or_null (details, "verdict", verdict);
-      ok = pd_catalog_audit_append_object (self, "import", uuid, details, error);
-    }
+  ok = import_locked (self, m, uuid, dir, sha, verdict, error);
   if (!pd_catalog_txn_end (self, ok, error))
     return FALSE;
   if (uuid_out)

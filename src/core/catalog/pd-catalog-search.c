@@ -213,8 +213,90 @@ search_expand_short (PdCatalog *self, const char *word, gsize len, guint max, GS
   return TRUE;
 }
 
-GPtrArray *
-pd_catalog_search_sessions (PdCatalog *self, const char *query, guint limit, GError **error)
+/* A query taken apart into what the statement binds. */
+typedef struct
+{
+  GString     *match;          /* the FTS5 query: quoted words and expanded short ones, ANDed */
+  JsonBuilder *likes;          /* an array of LIKE patterns, all of which must match */
+  guint        n_likes;
+  guint        expand_budget;  /* trigrams short words may still expand to */
+  gboolean     nowhere;        /* a word occurs in no session at all: nothing matches */
+} SearchTerms;
+
+/* One word of the query: into the FTS5 query when the index can find it, else a LIKE pattern. */
+static gboolean
+search_add_word (PdCatalog *self, SearchTerms *terms, const char *word, gsize len,
+                 GError **error)
+{
+  glong chars = g_utf8_strlen (word, (gssize) len);
+
+  if (self->have_fts && chars >= SEARCH_TRIGRAM_MIN)
+    {
+      if (terms->match->len > 0)
+        g_string_append (terms->match, " AND ");
+      fts_quote (terms->match, word, len);
+      return TRUE;
+    }
+  if (self->have_fts)
+    {
+      guint n_terms;
+
+      if (!search_expand_short (self, word, len, MIN (SEARCH_EXPAND_MAX, terms->expand_budget),
+                                terms->match, &n_terms, error))
+        return FALSE;
+      if (n_terms == 0)   /* in no session at all */
+        {
+          terms->nowhere = TRUE;
+          return TRUE;
+        }
+      if (n_terms <= MIN (SEARCH_EXPAND_MAX, terms->expand_budget))
+        {
+          terms->expand_budget -= n_terms;
+          return TRUE;
+        }
+    }
+  {
+    g_autofree char *pattern = like_pattern (word, len);
+
+    json_builder_add_string_value (terms->likes, pattern);
+    terms->n_likes++;
+  }
+  return TRUE;
+}
+
+/* Words, split at any Unicode space (the ideographic one too), all of which must occur. */
+static gboolean
+search_split_words (PdCatalog *self, const char *query, SearchTerms *terms, GError **error)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  json_builder_begin_array (terms->likes);
+  for (const char *p = query; *p && !terms->nowhere;)
+    {
+      const char *word;
+      gsize len;
+
+      while (*p && g_unichar_isspace (g_utf8_get_char (p)))
+        p = g_utf8_next_char (p);
+      if (*p == '\0')
+        break;
+      word = p;
+      while (*p && !g_unichar_isspace (g_utf8_get_char (p)))
+        p = g_utf8_next_char (p);
+      len = (gsize) (p - word);
+      /* a repeated word adds nothing but work */
+      if (!g_hash_table_add (seen, g_strndup (word, len)))
+        continue;
+      if (!search_add_word (self, terms, word, len, error))
+        return FALSE;
+    }
+  json_builder_end_array (terms->likes);
+  return TRUE;
+}
+
+/* The statement for a query with (or without) an FTS5 part and LIKE patterns. */
+static const char *
+search_sql (PdCatalog *self, const SearchTerms *terms, guint limit)
 {
   /* ?1 the FTS5 query, ?2 a JSON array of LIKE patterns (all must match), ?3 the limit (-1:
    * none). With a limit, the matches are first sorted by (started, id) alone and only the
@@ -240,16 +322,24 @@ pd_catalog_search_sessions (PdCatalog *self, const char *query, guint limit, GEr
 #undef SEARCH_TOP
 #undef SEARCH_MATCH
 #undef SEARCH_SCAN_INDEX
+
+  if (terms->match->len > 0)
+    return sql_match[limit > 0];
+  if (self->have_fts && terms->n_likes > 0)
+    return sql_scan_index[limit > 0];   /* only one-letter words: the index's copy is cheapest */
+  return sql_scan_tables;  /* no index, or no words at all (every session) */
+}
+
+GPtrArray *
+pd_catalog_search_sessions (PdCatalog *self, const char *query, guint limit, GError **error)
+{
   g_autoptr (sqlite3_stmt) stmt = NULL;
   g_autoptr (GString) match = g_string_new (NULL);
   g_autoptr (JsonBuilder) likes = json_builder_new ();
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) likes_root = NULL;
   g_autofree char *likes_text = NULL;
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  guint n_likes = 0;
-  guint expand_budget = SEARCH_EXPAND_TOTAL;
-  const char *sql;
+  SearchTerms terms = { match, likes, 0, SEARCH_EXPAND_TOTAL, FALSE };
 
   g_return_val_if_fail (PD_IS_CATALOG (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -265,69 +355,15 @@ pd_catalog_search_sessions (PdCatalog *self, const char *query, guint limit, GEr
       return NULL;
     }
 
-  /* words, split at any Unicode space (the ideographic one too), all of which must occur */
-  json_builder_begin_array (likes);
-  for (const char *p = query; *p;)
-    {
-      const char *word;
-      gsize len;
-      glong chars;
-
-      while (*p && g_unichar_isspace (g_utf8_get_char (p)))
-        p = g_utf8_next_char (p);
-      if (*p == '\0')
-        break;
-      word = p;
-      while (*p && !g_unichar_isspace (g_utf8_get_char (p)))
-        p = g_utf8_next_char (p);
-      len = (gsize) (p - word);
-      chars = g_utf8_strlen (word, (gssize) len);
-      /* a repeated word adds nothing but work */
-      if (!g_hash_table_add (seen, g_strndup (word, len)))
-        continue;
-
-      if (self->have_fts && chars >= SEARCH_TRIGRAM_MIN)
-        {
-          if (match->len > 0)
-            g_string_append (match, " AND ");
-          fts_quote (match, word, len);
-          continue;
-        }
-      if (self->have_fts)
-        {
-          guint n_terms;
-
-          if (!search_expand_short (self, word, len, MIN (SEARCH_EXPAND_MAX, expand_budget), match,
-                                    &n_terms, error))
-            return NULL;
-          if (n_terms == 0)   /* in no session at all */
-            return g_ptr_array_new_with_free_func ((GDestroyNotify) pd_catalog_session_unref);
-          if (n_terms <= MIN (SEARCH_EXPAND_MAX, expand_budget))
-            {
-              expand_budget -= n_terms;
-              continue;
-            }
-        }
-      {
-        g_autofree char *pattern = like_pattern (word, len);
-
-        json_builder_add_string_value (likes, pattern);
-        n_likes++;
-      }
-    }
-  json_builder_end_array (likes);
+  if (!search_split_words (self, query, &terms, error))
+    return NULL;
+  if (terms.nowhere)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) pd_catalog_session_unref);
   likes_root = json_builder_get_root (likes);
   json_generator_set_root (gen, likes_root);
   likes_text = json_generator_to_data (gen, NULL);
 
-  if (match->len > 0)
-    sql = sql_match[limit > 0];
-  else if (self->have_fts && n_likes > 0)
-    sql = sql_scan_index[limit > 0];   /* only one-letter words: the index's copy is cheapest */
-  else
-    sql = sql_scan_tables;  /* no index, or no words at all (every session) */
-
-  stmt = prepare (self, sql, error);
+  stmt = prepare (self, search_sql (self, &terms, limit), error);
   if (stmt == NULL)
     return NULL;
   if (match->len > 0)
