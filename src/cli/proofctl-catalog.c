@@ -70,6 +70,53 @@ time_text (GDateTime *dt)
 
 /* ---- list ---- */
 
+/* --case and --state narrow the matches of --search. */
+static void
+list_narrow (GPtrArray *sessions, const char *case_name, const char *state)
+{
+  for (guint i = sessions ? sessions->len : 0; i > 0; i--)
+    {
+      PdCatalogSession *s = g_ptr_array_index (sessions, i - 1);
+
+      if ((case_name && g_strcmp0 (case_name, pd_catalog_session_get_case_name (s)) != 0) ||
+          (state && g_strcmp0 (state, pd_catalog_session_get_state (s)) != 0))
+        g_ptr_array_remove_index (sessions, i - 1);
+    }
+}
+
+static void
+list_print_json (GPtrArray *sessions)
+{
+  g_autoptr (JsonNode) root = json_node_new (JSON_NODE_ARRAY);
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; i < sessions->len; i++)
+    json_array_add_element (array, pd_catalog_session_to_json (g_ptr_array_index (sessions, i)));
+  json_node_take_array (root, array);
+  pctl_print_json (root);
+}
+
+static void
+list_print_text (GPtrArray *sessions)
+{
+  if (sessions->len == 0)
+    {
+      printf ("%s\n", _("No sessions."));
+      return;
+    }
+  printf ("%-36s  %-14s  %-24s  %s\n", _("SESSION"), _("STATE"), _("STARTED"), _("CASE"));
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      PdCatalogSession *s = g_ptr_array_index (sessions, i);
+      g_autofree char *started = time_text (pd_catalog_session_get_started (s));
+      g_autofree char *case_text = safe_text (pd_catalog_session_get_case_name (s));
+
+      printf ("%-36s  %-14s  %-24s  %s%s\n", pd_catalog_session_get_uuid (s),
+              pd_catalog_session_get_state (s), started, case_text,
+              pd_catalog_session_get_practice (s) ? _("  (practice stamps)") : "");
+    }
+}
+
 int
 pctl_list (int argc, char **argv)
 {
@@ -110,15 +157,7 @@ pctl_list (int argc, char **argv)
   if (search != NULL)
     {
       sessions = pd_catalog_search_sessions (catalog, search, 0, &error);
-      /* --case and --state narrow the matches */
-      for (guint i = sessions ? sessions->len : 0; i > 0; i--)
-        {
-          PdCatalogSession *s = g_ptr_array_index (sessions, i - 1);
-
-          if ((case_name && g_strcmp0 (case_name, pd_catalog_session_get_case_name (s)) != 0) ||
-              (state && g_strcmp0 (state, pd_catalog_session_get_state (s)) != 0))
-            g_ptr_array_remove_index (sessions, i - 1);
-        }
+      list_narrow (sessions, case_name, state);
     }
   else
     sessions = pd_catalog_list_sessions (catalog, case_name, state, &error);
@@ -126,33 +165,9 @@ pctl_list (int argc, char **argv)
     return pctl_fail ("%s", error->message);
 
   if (json)
-    {
-      g_autoptr (JsonNode) root = json_node_new (JSON_NODE_ARRAY);
-      JsonArray *array = json_array_new ();
-
-      for (guint i = 0; i < sessions->len; i++)
-        json_array_add_element (array, pd_catalog_session_to_json (g_ptr_array_index (sessions, i)));
-      json_node_take_array (root, array);
-      pctl_print_json (root);
-      return PCTL_EXIT_OK;
-    }
-
-  if (sessions->len == 0)
-    {
-      printf ("%s\n", _("No sessions."));
-      return PCTL_EXIT_OK;
-    }
-  printf ("%-36s  %-14s  %-24s  %s\n", _("SESSION"), _("STATE"), _("STARTED"), _("CASE"));
-  for (guint i = 0; i < sessions->len; i++)
-    {
-      PdCatalogSession *s = g_ptr_array_index (sessions, i);
-      g_autofree char *started = time_text (pd_catalog_session_get_started (s));
-      g_autofree char *case_text = safe_text (pd_catalog_session_get_case_name (s));
-
-      printf ("%-36s  %-14s  %-24s  %s%s\n", pd_catalog_session_get_uuid (s),
-              pd_catalog_session_get_state (s), started, case_text,
-              pd_catalog_session_get_practice (s) ? _("  (practice stamps)") : "");
-    }
+    list_print_json (sessions);
+  else
+    list_print_text (sessions);
   return PCTL_EXIT_OK;
 }
 
@@ -296,6 +311,81 @@ fill_trust (PdTrustStore *trust, GStrv ca_files, GError **error)
   return TRUE;
 }
 
+/* --stamp: the head row, by `tsa_url` or the configured authority. */
+static gboolean
+audit_stamp_head (PdCatalog *catalog, const char *tsa_url, GError **error)
+{
+  g_autofree char *url = tsa_url ? g_strdup (tsa_url) : pd_config_get_tsa_url ();
+  g_autoptr (PdTsaClient) tsa = pd_tsa_client_new (url, error);
+
+  return tsa != NULL && pd_catalog_audit_stamp_head (catalog, tsa, error);
+}
+
+/* --verify: against the system, configured and practice roots and the --ca files. */
+static PdAuditReport *
+audit_verify (PdCatalog *catalog, GStrv ca_files, GError **error)
+{
+  g_autoptr (PdTrustStore) trust = pd_trust_store_new ();
+
+  if (!fill_trust (trust, ca_files, error))
+    return NULL;
+  return pd_catalog_audit_verify (catalog, trust, error);
+}
+
+static void
+audit_print_json (GPtrArray *entries_list, PdAuditReport *report)
+{
+  g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *o = json_object_new ();
+  JsonArray *rows = json_array_new ();
+
+  for (guint i = 0; i < entries_list->len; i++)
+    json_array_add_element (rows, pd_audit_entry_to_json (g_ptr_array_index (entries_list, i)));
+  json_object_set_array_member (o, "entries", rows);
+  if (report)
+    json_object_set_member (o, "verification", pd_audit_report_to_json (report));
+  json_node_take_object (root, o);
+  pctl_print_json (root);
+}
+
+static void
+audit_print_report (PdAuditReport *report)
+{
+  GPtrArray *problems = pd_audit_report_get_problems (report);
+
+  printf ("\n");
+  for (guint i = 0; i < problems->len; i++)
+    {
+      const PdAuditProblem *p = g_ptr_array_index (problems, i);
+      printf ("✗ [%s] %s\n", p->kind, p->message);
+    }
+  if (pd_audit_report_get_ok (report))
+    printf (_("✓ Audit log intact: %u rows, %u timestamps (newest stamped row %lld, "
+              "head %lld).\n"),
+            pd_audit_report_get_n_rows (report), pd_audit_report_get_n_stamps (report),
+            (long long) pd_audit_report_get_stamped_seq (report),
+            (long long) pd_audit_report_get_head_seq (report));
+  else
+    printf (_("Audit log BROKEN: %u problems.\n"), problems->len);
+}
+
+static void
+audit_print_text (GPtrArray *entries_list, PdAuditReport *report)
+{
+  for (guint i = 0; i < entries_list->len; i++)
+    {
+      const PdAuditEntry *e = g_ptr_array_index (entries_list, i);
+      g_autofree char *actor = safe_text (e->actor);
+      g_autofree char *action = safe_text (e->action);
+      g_autofree char *details = safe_text (e->details);
+
+      printf ("%6" G_GINT64_FORMAT "  %s  %-12s  %-16s  %s  %s\n", e->seq, e->time, actor,
+              action, e->session ? e->session : "-", details);
+    }
+  if (report)
+    audit_print_report (report);
+}
+
 int
 pctl_audit (int argc, char **argv)
 {
@@ -338,75 +428,23 @@ pctl_audit (int argc, char **argv)
   if (catalog == NULL)
     return pctl_fail ("%s", error->message);
 
-  if (stamp)
-    {
-      g_autofree char *url = tsa_url ? g_strdup (tsa_url) : pd_config_get_tsa_url ();
-      g_autoptr (PdTsaClient) tsa = pd_tsa_client_new (url, &error);
-
-      if (tsa == NULL || !pd_catalog_audit_stamp_head (catalog, tsa, &error))
-        return pctl_fail ("%s", error->message);
-    }
+  if (stamp && !audit_stamp_head (catalog, tsa_url, &error))
+    return pctl_fail ("%s", error->message);
 
   entries_list = pd_catalog_audit_list (catalog, NULL, &error);
   if (entries_list == NULL)
     return pctl_fail ("%s", error->message);
   if (verify)
     {
-      g_autoptr (PdTrustStore) trust = pd_trust_store_new ();
-
-      if (!fill_trust (trust, ca_files, &error))
-        return pctl_fail ("%s", error->message);
-      report = pd_catalog_audit_verify (catalog, trust, &error);
+      report = audit_verify (catalog, ca_files, &error);
       if (report == NULL)
         return pctl_fail ("%s", error->message);
     }
 
   if (json)
-    {
-      g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
-      JsonObject *o = json_object_new ();
-      JsonArray *rows = json_array_new ();
-
-      for (guint i = 0; i < entries_list->len; i++)
-        json_array_add_element (rows, pd_audit_entry_to_json (g_ptr_array_index (entries_list, i)));
-      json_object_set_array_member (o, "entries", rows);
-      if (report)
-        json_object_set_member (o, "verification", pd_audit_report_to_json (report));
-      json_node_take_object (root, o);
-      pctl_print_json (root);
-    }
+    audit_print_json (entries_list, report);
   else
-    {
-      for (guint i = 0; i < entries_list->len; i++)
-        {
-          const PdAuditEntry *e = g_ptr_array_index (entries_list, i);
-          g_autofree char *actor = safe_text (e->actor);
-          g_autofree char *action = safe_text (e->action);
-          g_autofree char *details = safe_text (e->details);
-
-          printf ("%6" G_GINT64_FORMAT "  %s  %-12s  %-16s  %s  %s\n", e->seq, e->time, actor,
-                  action, e->session ? e->session : "-", details);
-        }
-      if (report)
-        {
-          GPtrArray *problems = pd_audit_report_get_problems (report);
-
-          printf ("\n");
-          for (guint i = 0; i < problems->len; i++)
-            {
-              const PdAuditProblem *p = g_ptr_array_index (problems, i);
-              printf ("✗ [%s] %s\n", p->kind, p->message);
-            }
-          if (pd_audit_report_get_ok (report))
-            printf (_("✓ Audit log intact: %u rows, %u timestamps (newest stamped row %lld, "
-                      "head %lld).\n"),
-                    pd_audit_report_get_n_rows (report), pd_audit_report_get_n_stamps (report),
-                    (long long) pd_audit_report_get_stamped_seq (report),
-                    (long long) pd_audit_report_get_head_seq (report));
-          else
-            printf (_("Audit log BROKEN: %u problems.\n"), problems->len);
-        }
-    }
+    audit_print_text (entries_list, report);
   if (report && !pd_audit_report_get_ok (report))
     return PCTL_EXIT_INVALID;
   return PCTL_EXIT_OK;

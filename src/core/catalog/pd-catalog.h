@@ -88,7 +88,7 @@ typedef struct
 GType         pd_audit_entry_get_type (void) G_GNUC_CONST;
 PdAuditEntry *pd_audit_entry_copy     (const PdAuditEntry *entry);
 void          pd_audit_entry_free     (PdAuditEntry *entry);
-/* The row hash as defined in pd-catalog.c (recomputed from the fields, row_hash ignored). */
+/* The row hash as defined in pd-catalog-audit.c (recomputed from the fields, row_hash ignored). */
 char         *pd_audit_entry_compute_hash (const PdAuditEntry *entry);
 JsonNode     *pd_audit_entry_to_json  (const PdAuditEntry *entry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdAuditEntry, pd_audit_entry_free)
