@@ -134,24 +134,14 @@ pd_capture_manifest_state (PdCapture *self)
   return "stamped";
 }
 
-void
-pd_capture_fill_manifest (PdCapture *self, const char *digest_source)
+/* The session: who recorded what, where and when, and how it ended. */
+static void
+fill_session (PdCapture *self, JsonObject *m)
 {
-  JsonObject *m = pd_package_get_manifest (self->package);
   JsonObject *app = json_object_new ();
-  JsonObject *enc = pd_capture_copy_object (self->encoder_json);
-  JsonObject *rec = json_object_new ();
-  int width = g_atomic_int_get (&self->width), height = g_atomic_int_get (&self->height);
-  JsonArray *cps = json_array_new ();
   g_autofree char *started = pd_time_format_utc (self->started);
   g_autofree char *stopped = pd_time_format_utc (self->stopped);
 
-  /* A phone's own H.264 tells its size only once it flows (see encoded_caps_probe). */
-  if (!self->recovered && width > 0 && height > 0 && json_object_get_int_member_with_default (enc, "width", 0) == 0)
-    {
-      json_object_set_int_member (enc, "width", width);
-      json_object_set_int_member (enc, "height", height);
-    }
   json_object_set_string_member (m, "format", PD_MANIFEST_FORMAT);
   json_object_set_int_member (m, "format_version", PD_MANIFEST_FORMAT_VERSION);
   json_object_set_string_member (m, "session", self->session_id);
@@ -179,9 +169,28 @@ pd_capture_fill_manifest (PdCapture *self, const char *digest_source)
   json_object_set_string_member (m, "stopped", stopped);
   json_object_set_double_member (m, "duration_seconds",
                                  g_date_time_difference (self->stopped, self->started) / 1e6);
+}
 
+static JsonObject *
+encoder_json (PdCapture *self)
+{
+  JsonObject *enc = pd_capture_copy_object (self->encoder_json);
+  int width = g_atomic_int_get (&self->width), height = g_atomic_int_get (&self->height);
+
+  /* A phone's own H.264 tells its size only once it flows (see encoded_caps_probe). */
+  if (!self->recovered && width > 0 && height > 0 && json_object_get_int_member_with_default (enc, "width", 0) == 0)
+    {
+      json_object_set_int_member (enc, "width", width);
+      json_object_set_int_member (enc, "height", height);
+    }
   json_object_set_int_member (enc, "frames", g_atomic_int_get (&self->frames));
-  json_object_set_object_member (m, "encoder", enc);
+  return enc;
+}
+
+static JsonObject *
+recording_json (PdCapture *self, const char *digest_source)
+{
+  JsonObject *rec = json_object_new ();
 
   json_object_set_string_member (rec, "name", PD_RECORDING_NAME);
   json_object_set_int_member (rec, "size", (gint64) self->final_size);
@@ -193,7 +202,13 @@ pd_capture_fill_manifest (PdCapture *self, const char *digest_source)
       json_object_set_object_member (rec, "timestamp",
                                      token_to_json (self->recording_token, PD_RECORDING_TOKEN_NAME));
     }
-  json_object_set_object_member (m, "recording", rec);
+  return rec;
+}
+
+static JsonArray *
+checkpoints_json (PdCapture *self)
+{
+  JsonArray *cps = json_array_new ();
 
   for (guint i = 0; i < self->checkpoints->len; i++)
     {
@@ -222,86 +237,110 @@ pd_capture_fill_manifest (PdCapture *self, const char *digest_source)
                                                                          : "not stamped");
       json_array_add_object_element (cps, o);
     }
-  json_object_set_array_member (m, "checkpoints", cps);
-  {
-    JsonArray *marks = json_array_new ();
+  return cps;
+}
 
-    for (guint i = 0; i < self->marks->len; i++)
-      {
-        Mark *mk = &g_array_index (self->marks, Mark, i);
-        JsonObject *o = json_object_new ();
-        g_autoptr (GDateTime) wall = pd_time_from_unix_usec (mk->wall_time_us);
-        g_autofree char *wall_s = pd_time_format_utc (wall);
-        g_autofree char *stream_s = pd_format_stream_time (mk->running_time);
+static JsonArray *
+marks_json (PdCapture *self)
+{
+  JsonArray *marks = json_array_new ();
 
-        json_object_set_int_member (o, "id", mk->id);
-        json_object_set_string_member (o, "item", mk->item_id);
-        json_object_set_string_member (o, "title", mk->title ? mk->title : mk->item_id);
-        if (mk->note)
-          json_object_set_string_member (o, "note", mk->note);
-        json_object_set_string_member (o, "stream_time", stream_s);
-        json_object_set_int_member (o, "running_time_ns", (gint64) mk->running_time);
-        json_object_set_string_member (o, "wall_time", wall_s);
-        if (mk->still)
-          json_object_set_string_member (o, "still", mk->still);
-        json_object_set_boolean_member (o, "undone", mk->undone_us != 0);
-        if (mk->undone_us != 0)
-          {
-            g_autoptr (GDateTime) u = pd_time_from_unix_usec (mk->undone_us);
-            g_autofree char *u_s = pd_time_format_utc (u);
-            json_object_set_string_member (o, "undone_at", u_s);
-          }
-        json_array_add_object_element (marks, o);
-      }
-    json_object_set_array_member (m, "marks", marks);
-    /* What the operator did with OCR suggestions: hints, never evidence by themselves. */
-    if (json_array_get_length (self->ocr_suggestions) > 0)
-      {
-        JsonArray *ocr = json_array_new ();
-
-        for (guint i = 0; i < json_array_get_length (self->ocr_suggestions); i++)
-          json_array_add_object_element (
-            ocr, pd_capture_copy_object (json_array_get_object_element (self->ocr_suggestions, i)));
-        json_object_set_array_member (m, "ocr_suggestions", ocr);
-      }
-    if (self->checklist_summary)
-      json_object_set_object_member (m, "checklist", pd_capture_copy_object (self->checklist_summary));
-  }
-
-  if (self->tsa)
+  for (guint i = 0; i < self->marks->len; i++)
     {
-      JsonObject *ts = json_object_new ();
-      JsonObject *auth = json_object_new ();
-      PdTsaToken *any = self->recording_token;
+      Mark *mk = &g_array_index (self->marks, Mark, i);
+      JsonObject *o = json_object_new ();
+      g_autoptr (GDateTime) wall = pd_time_from_unix_usec (mk->wall_time_us);
+      g_autofree char *wall_s = pd_time_format_utc (wall);
+      g_autofree char *stream_s = pd_format_stream_time (mk->running_time);
 
-      for (guint i = 0; any == NULL && i < self->checkpoints->len; i++)
-        any = g_array_index (self->checkpoints, Checkpoint, i).token;
-      json_object_set_string_member (auth, "url", pd_tsa_client_get_url (self->tsa));
-      json_object_set_boolean_member (auth, "practice", pd_tsa_client_is_practice (self->tsa));
-      if (any)
+      json_object_set_int_member (o, "id", mk->id);
+      json_object_set_string_member (o, "item", mk->item_id);
+      json_object_set_string_member (o, "title", mk->title ? mk->title : mk->item_id);
+      if (mk->note)
+        json_object_set_string_member (o, "note", mk->note);
+      json_object_set_string_member (o, "stream_time", stream_s);
+      json_object_set_int_member (o, "running_time_ns", (gint64) mk->running_time);
+      json_object_set_string_member (o, "wall_time", wall_s);
+      if (mk->still)
+        json_object_set_string_member (o, "still", mk->still);
+      json_object_set_boolean_member (o, "undone", mk->undone_us != 0);
+      if (mk->undone_us != 0)
         {
-          json_object_set_string_member (auth, "name", pd_tsa_token_get_tsa_name (any));
-          if (pd_tsa_token_get_policy (any))
-            json_object_set_string_member (auth, "policy", pd_tsa_token_get_policy (any));
+          g_autoptr (GDateTime) u = pd_time_from_unix_usec (mk->undone_us);
+          g_autofree char *u_s = pd_time_format_utc (u);
+          json_object_set_string_member (o, "undone_at", u_s);
         }
-      if (pd_tsa_client_is_practice (self->tsa))
-        json_object_set_string_member (auth, "notice",
-                                       "Practice authority built into Proofdesk: not for court.");
-      {
-        g_autofree char *chain = pd_tsa_client_get_chain_pem (self->tsa);
-        g_autofree char *fp = chain ? chain_root_fingerprint (chain) : NULL;
-
-        if (fp)
-          json_object_set_string_member (auth, "root_sha256_fingerprint", fp);
-      }
-      json_object_set_object_member (ts, "authority", auth);
-      json_object_set_string_member (ts, "chain", PD_TSA_CHAIN_NAME);
-      json_object_set_string_member (ts, "manifest_token", PD_MANIFEST_TOKEN_NAME);
-      if (self->recording_token)
-        {
-          gint64 skew = pd_tsa_token_get_clock_skew (self->recording_token);
-          json_object_set_double_member (ts, "clock_skew_seconds", skew / 1e6);
-        }
-      json_object_set_object_member (m, "timestamps", ts);
+      json_array_add_object_element (marks, o);
     }
+  return marks;
+}
+
+static JsonObject *
+authority_json (PdCapture *self)
+{
+  JsonObject *auth = json_object_new ();
+  PdTsaToken *any = self->recording_token;
+  g_autofree char *chain = NULL;
+  g_autofree char *fp = NULL;
+
+  for (guint i = 0; any == NULL && i < self->checkpoints->len; i++)
+    any = g_array_index (self->checkpoints, Checkpoint, i).token;
+  json_object_set_string_member (auth, "url", pd_tsa_client_get_url (self->tsa));
+  json_object_set_boolean_member (auth, "practice", pd_tsa_client_is_practice (self->tsa));
+  if (any)
+    {
+      json_object_set_string_member (auth, "name", pd_tsa_token_get_tsa_name (any));
+      if (pd_tsa_token_get_policy (any))
+        json_object_set_string_member (auth, "policy", pd_tsa_token_get_policy (any));
+    }
+  if (pd_tsa_client_is_practice (self->tsa))
+    json_object_set_string_member (auth, "notice",
+                                   "Practice authority built into Proofdesk: not for court.");
+  chain = pd_tsa_client_get_chain_pem (self->tsa);
+  fp = chain ? chain_root_fingerprint (chain) : NULL;
+  if (fp)
+    json_object_set_string_member (auth, "root_sha256_fingerprint", fp);
+  return auth;
+}
+
+static JsonObject *
+timestamps_json (PdCapture *self)
+{
+  JsonObject *ts = json_object_new ();
+
+  json_object_set_object_member (ts, "authority", authority_json (self));
+  json_object_set_string_member (ts, "chain", PD_TSA_CHAIN_NAME);
+  json_object_set_string_member (ts, "manifest_token", PD_MANIFEST_TOKEN_NAME);
+  if (self->recording_token)
+    {
+      gint64 skew = pd_tsa_token_get_clock_skew (self->recording_token);
+      json_object_set_double_member (ts, "clock_skew_seconds", skew / 1e6);
+    }
+  return ts;
+}
+
+void
+pd_capture_fill_manifest (PdCapture *self, const char *digest_source)
+{
+  JsonObject *m = pd_package_get_manifest (self->package);
+
+  fill_session (self, m);
+  json_object_set_object_member (m, "encoder", encoder_json (self));
+  json_object_set_object_member (m, "recording", recording_json (self, digest_source));
+  json_object_set_array_member (m, "checkpoints", checkpoints_json (self));
+  json_object_set_array_member (m, "marks", marks_json (self));
+  /* What the operator did with OCR suggestions: hints, never evidence by themselves. */
+  if (json_array_get_length (self->ocr_suggestions) > 0)
+    {
+      JsonArray *ocr = json_array_new ();
+
+      for (guint i = 0; i < json_array_get_length (self->ocr_suggestions); i++)
+        json_array_add_object_element (
+          ocr, pd_capture_copy_object (json_array_get_object_element (self->ocr_suggestions, i)));
+      json_object_set_array_member (m, "ocr_suggestions", ocr);
+    }
+  if (self->checklist_summary)
+    json_object_set_object_member (m, "checklist", pd_capture_copy_object (self->checklist_summary));
+  if (self->tsa)
+    json_object_set_object_member (m, "timestamps", timestamps_json (self));
 }

@@ -246,94 +246,118 @@ probe_v4l2_size (PdCapture *self, GstElement *src)
   self->height = h - self->crop_bottom;
 }
 
+/* A phone's own H.264 from adb screenrecord. */
+static GstElement *
+make_adb_source (PdCapture *self, GstElement *bin, GError **error)
+{
+  g_autoptr (PdScreenrecord) rec = NULL;
+  GstElement *src;
+
+  if (!pd_adb_check_device (self->source->serial, NULL, error))
+    return NULL;
+  rec = pd_screenrecord_new (self->source->serial);
+  src = pd_screenrecord_get_element (rec);
+  gst_bin_add (GST_BIN (bin), src);
+  g_signal_connect_object (rec, "gap", G_CALLBACK (on_screenrecord_gap), self, 0);
+  /* The pump (and its adb child) lives exactly as long as the pipeline. */
+  g_object_set_data_full (G_OBJECT (bin), "pd-screenrecord", g_steal_pointer (&rec), g_object_unref);
+  g_object_set_data (G_OBJECT (bin), "pd-encoded", GINT_TO_POINTER (TRUE));
+  return src;
+}
+
+/* Starts scrcpy for the phone, writing to a free v4l2loopback device; returns the device. */
+static char *
+start_scrcpy (PdCapture *self, GstElement *bin, GError **error)
+{
+  g_autofree char *scrcpy_device = NULL;
+  GSubprocess *proc;
+
+  if (!pd_adb_check_device (self->source->serial, NULL, error))
+    return NULL;
+  if (!(scrcpy_device = pd_v4l2loopback_find_free (error)))
+    return NULL;
+  if (!(proc = pd_scrcpy_spawn (self->source->serial, scrcpy_device, error)))
+    return NULL;
+  g_object_set_data_full (G_OBJECT (bin), "pd-scrcpy", proc, subprocess_kill_and_unref);
+  /* scrcpy needs a moment to connect and start writing frames to the loopback device. */
+  g_usleep (2 * G_USEC_PER_SEC);
+  return g_steal_pointer (&scrcpy_device);
+}
+
+static GstElement *
+make_v4l2_source (PdCapture *self, GstElement *bin, const char *device_path, GError **error)
+{
+  GstElement *src;
+  GStatBuf st;
+
+  if (g_stat (device_path, &st) != 0 || !S_ISCHR (st.st_mode))
+    {
+      g_set_error (error, PD_DEVICE_ERROR, PD_DEVICE_ERROR_NO_VIDEO_DEVICE,
+                   _("There is no video device “%s”. Connect the capture card (or load "
+                     "v4l2loopback for scrcpy); “proofctl devices” lists the video devices."),
+                   device_path);
+      return NULL;
+    }
+  if (!(src = make_element ("v4l2src", "v4l2src", error)))
+    return NULL;
+  g_object_set (src, "device", device_path, NULL);
+  probe_v4l2_size (self, src);
+  gst_bin_add (GST_BIN (bin), src);
+  return src;
+}
+
+static GstElement *
+make_pipewire_source (PdCapture *self, GstElement *bin, GError **error)
+{
+  PdSourceSpec *s = self->source;
+  GstElement *src;
+
+  if (!(src = make_element ("pipewiresrc", "pipewiresrc", error)))
+    return NULL;
+  /* Copy frames out of PipeWire's buffers: the queue holds them longer than PipeWire may.
+   * A node id (what the portal gives) goes in "path"; a node name in "target-object". The
+   * session manager links only a stream that says it is video. */
+  {
+    g_autoptr (GstStructure) props = gst_structure_new ("props", "media.type", G_TYPE_STRING, "Video",
+                                                        "media.category", G_TYPE_STRING, "Capture",
+                                                        "media.role", G_TYPE_STRING, "Screen", NULL);
+    const char *p = s->pipewire_node;
+
+    while (g_ascii_isdigit (*p))
+      p++;
+    /* Streams without timestamps (a pipewiresink test node, some compositors) get the
+     * running time of arrival: mp4mux refuses buffers without one. */
+    g_object_set (src, "always-copy", TRUE, "do-timestamp", TRUE, "stream-properties", props, NULL);
+    if (*p != '\0' && g_object_class_find_property (G_OBJECT_GET_CLASS (src), "target-object"))
+      g_object_set (src, "target-object", s->pipewire_node, NULL);
+    else
+      g_object_set (src, "path", s->pipewire_node, NULL);
+  }
+  if (s->pipewire_fd >= 0)
+    g_object_set (src, "fd", s->pipewire_fd, NULL);
+  gst_bin_add (GST_BIN (bin), src);
+  return src;
+}
+
 /* Phones, V4L2 devices and PipeWire streams. The bin's "pd-encoded" data marks a source whose
  * output is already H.264 (pd_capture_build_pipeline then muxes it as it is). */
 static GstElement *
 make_device_source (PdCapture *self, GstElement *bin, GError **error)
 {
-  PdSourceSpec *s = self->source;
   g_autofree char *scrcpy_device = NULL;
-  const char *device_path = s->device_path;
-  GstElement *src;
 
-  switch (s->kind)
+  switch (self->source->kind)
     {
     case PD_SOURCE_KIND_ADB:
-      {
-        g_autoptr (PdScreenrecord) rec = NULL;
-
-        if (!pd_adb_check_device (s->serial, NULL, error))
-          return NULL;
-        rec = pd_screenrecord_new (s->serial);
-        src = pd_screenrecord_get_element (rec);
-        gst_bin_add (GST_BIN (bin), src);
-        g_signal_connect_object (rec, "gap", G_CALLBACK (on_screenrecord_gap), self, 0);
-        /* The pump (and its adb child) lives exactly as long as the pipeline. */
-        g_object_set_data_full (G_OBJECT (bin), "pd-screenrecord", g_steal_pointer (&rec), g_object_unref);
-        g_object_set_data (G_OBJECT (bin), "pd-encoded", GINT_TO_POINTER (TRUE));
-        return src;
-      }
+      return make_adb_source (self, bin, error);
     case PD_SOURCE_KIND_SCRCPY:
-      {
-        GSubprocess *proc;
-
-        if (!pd_adb_check_device (s->serial, NULL, error))
-          return NULL;
-        if (!(scrcpy_device = pd_v4l2loopback_find_free (error)))
-          return NULL;
-        if (!(proc = pd_scrcpy_spawn (s->serial, scrcpy_device, error)))
-          return NULL;
-        g_object_set_data_full (G_OBJECT (bin), "pd-scrcpy", proc, subprocess_kill_and_unref);
-        /* scrcpy needs a moment to connect and start writing frames to the loopback device. */
-        g_usleep (2 * G_USEC_PER_SEC);
-        device_path = scrcpy_device;
-      }
-      G_GNUC_FALLTHROUGH;
-    case PD_SOURCE_KIND_V4L2:
-      {
-        GStatBuf st;
-
-        if (g_stat (device_path, &st) != 0 || !S_ISCHR (st.st_mode))
-          {
-            g_set_error (error, PD_DEVICE_ERROR, PD_DEVICE_ERROR_NO_VIDEO_DEVICE,
-                         _("There is no video device “%s”. Connect the capture card (or load "
-                           "v4l2loopback for scrcpy); “proofctl devices” lists the video devices."),
-                         device_path);
-            return NULL;
-          }
-        if (!(src = make_element ("v4l2src", "v4l2src", error)))
-          return NULL;
-        g_object_set (src, "device", device_path, NULL);
-        probe_v4l2_size (self, src);
-        gst_bin_add (GST_BIN (bin), src);
-        return src;
-      }
-    case PD_SOURCE_KIND_PIPEWIRE:
-      if (!(src = make_element ("pipewiresrc", "pipewiresrc", error)))
+      if (!(scrcpy_device = start_scrcpy (self, bin, error)))
         return NULL;
-      /* Copy frames out of PipeWire's buffers: the queue holds them longer than PipeWire may.
-       * A node id (what the portal gives) goes in "path"; a node name in "target-object". The
-       * session manager links only a stream that says it is video. */
-      {
-        g_autoptr (GstStructure) props = gst_structure_new ("props", "media.type", G_TYPE_STRING, "Video",
-                                                            "media.category", G_TYPE_STRING, "Capture",
-                                                            "media.role", G_TYPE_STRING, "Screen", NULL);
-        const char *p = s->pipewire_node;
-
-        while (g_ascii_isdigit (*p))
-          p++;
-        /* Streams without timestamps (a pipewiresink test node, some compositors) get the
-         * running time of arrival: mp4mux refuses buffers without one. */
-        g_object_set (src, "always-copy", TRUE, "do-timestamp", TRUE, "stream-properties", props, NULL);
-        if (*p != '\0' && g_object_class_find_property (G_OBJECT_GET_CLASS (src), "target-object"))
-          g_object_set (src, "target-object", s->pipewire_node, NULL);
-        else
-          g_object_set (src, "path", s->pipewire_node, NULL);
-      }
-      if (s->pipewire_fd >= 0)
-        g_object_set (src, "fd", s->pipewire_fd, NULL);
-      gst_bin_add (GST_BIN (bin), src);
-      return src;
+      return make_v4l2_source (self, bin, scrcpy_device, error);
+    case PD_SOURCE_KIND_V4L2:
+      return make_v4l2_source (self, bin, self->source->device_path, error);
+    case PD_SOURCE_KIND_PIPEWIRE:
+      return make_pipewire_source (self, bin, error);
     case PD_SOURCE_KIND_TEST:
     case PD_SOURCE_KIND_X11:
     default:
@@ -482,6 +506,47 @@ encoded_caps_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* The preview of an H.264 source: a leaky copy decoded on the side. Returns the tee the
+ * recording branch continues from. */
+static GstElement *
+link_encoded_preview (PdCapture *self, GstElement *pipeline, GstElement *source,
+                      const char *decoder, GError **error)
+{
+  GstElement *tee, *pqueue, *pparse, *dec, *pconvert, *pscale, *pfilter, *appsink;
+  g_autoptr (GstCaps) pcaps = gst_caps_from_string ("video/x-raw,format=BGRA,width=[2,1280],pixel-aspect-ratio=1/1");
+  GstAppSinkCallbacks callbacks = { NULL, NULL, on_preview_sample };
+
+  if (!(tee = make_element ("tee", "tee", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), tee), pqueue = make_element ("queue", "preview-queue", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), pqueue), pparse = make_element ("h264parse", "preview-parse", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), pparse), dec = make_element (decoder, "preview-decoder", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), dec), pconvert = make_element ("videoconvert", "preview-convert", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), pconvert), pscale = make_element ("videoscale", "preview-scale", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), pscale), pfilter = make_element ("capsfilter", "preview-caps", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), pfilter), appsink = make_element ("appsink", "preview", error)))
+    return NULL;
+  gst_bin_add (GST_BIN (pipeline), appsink);
+  /* Dropped compressed frames make the decoder complain until the next keyframe: that must
+   * never become a pipeline error that stops the recording. */
+  g_object_set (pqueue, "leaky", 2 /* downstream */, "max-size-buffers", 30, "max-size-bytes", 0,
+                "max-size-time", (guint64) 0, NULL);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (dec), "max-errors"))
+    g_object_set (dec, "max-errors", -1, NULL);
+  g_object_set (pfilter, "caps", pcaps, NULL);
+  g_object_set (appsink, "drop", TRUE, "max-buffers", 1, "sync", FALSE, "async", FALSE,
+                "emit-signals", FALSE, NULL);
+  gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &callbacks, self, NULL);
+  if (!gst_element_link (source, tee) ||
+      !gst_element_link_many (tee, pqueue, pparse, dec, pconvert, pscale, pfilter, appsink, NULL))
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                   _("Could not connect the preview for this source."));
+      return NULL;
+    }
+  self->preview_sink = appsink;
+  return tee;
+}
+
 /* A source that is already H.264 (a phone's screenrecord): source ! queue ! h264parse ! mp4mux
  * ! proofhash ! filesink, never decoded or re-encoded on the recording path, so the file holds
  * the phone's own bitstream. The preview, if on, decodes a leaky copy. */
@@ -513,44 +578,9 @@ link_encoded (PdCapture *self, GstElement *pipeline_in, GstElement *source, cons
   g_hash_table_replace (self->encoder_settings, g_strdup ("input"),
                         g_strdup ("video/x-h264 from adb screenrecord, not re-encoded"));
 
-  if (self->preview_enabled && decoder != NULL)
-    {
-      GstElement *tee, *pqueue, *pparse, *dec, *pconvert, *pscale, *pfilter, *appsink;
-      g_autoptr (GstCaps) pcaps = gst_caps_from_string ("video/x-raw,format=BGRA,width=[2,1280],pixel-aspect-ratio=1/1");
-
-      if (!(tee = make_element ("tee", "tee", error)) ||
-          !(gst_bin_add (GST_BIN (pipeline), tee), pqueue = make_element ("queue", "preview-queue", error)) ||
-          !(gst_bin_add (GST_BIN (pipeline), pqueue), pparse = make_element ("h264parse", "preview-parse", error)) ||
-          !(gst_bin_add (GST_BIN (pipeline), pparse), dec = make_element (decoder, "preview-decoder", error)) ||
-          !(gst_bin_add (GST_BIN (pipeline), dec), pconvert = make_element ("videoconvert", "preview-convert", error)) ||
-          !(gst_bin_add (GST_BIN (pipeline), pconvert), pscale = make_element ("videoscale", "preview-scale", error)) ||
-          !(gst_bin_add (GST_BIN (pipeline), pscale), pfilter = make_element ("capsfilter", "preview-caps", error)) ||
-          !(gst_bin_add (GST_BIN (pipeline), pfilter), appsink = make_element ("appsink", "preview", error)))
-        return NULL;
-      gst_bin_add (GST_BIN (pipeline), appsink);
-      /* Dropped compressed frames make the decoder complain until the next keyframe: that must
-       * never become a pipeline error that stops the recording. */
-      g_object_set (pqueue, "leaky", 2 /* downstream */, "max-size-buffers", 30, "max-size-bytes", 0,
-                    "max-size-time", (guint64) 0, NULL);
-      if (g_object_class_find_property (G_OBJECT_GET_CLASS (dec), "max-errors"))
-        g_object_set (dec, "max-errors", -1, NULL);
-      g_object_set (pfilter, "caps", pcaps, NULL);
-      g_object_set (appsink, "drop", TRUE, "max-buffers", 1, "sync", FALSE, "async", FALSE,
-                    "emit-signals", FALSE, NULL);
-      {
-        GstAppSinkCallbacks callbacks = { NULL, NULL, on_preview_sample };
-        gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &callbacks, self, NULL);
-      }
-      if (!gst_element_link (source, tee) ||
-          !gst_element_link_many (tee, pqueue, pparse, dec, pconvert, pscale, pfilter, appsink, NULL))
-        {
-          g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
-                       _("Could not connect the preview for this source."));
-          return NULL;
-        }
-      self->preview_sink = appsink;
-      source = tee;
-    }
+  if (self->preview_enabled && decoder != NULL &&
+      !(source = link_encoded_preview (self, pipeline, source, decoder, error)))
+    return NULL;
 
   if (!gst_element_link_many (source, queue, parse, mux, hash, sink, NULL))
     {
@@ -565,6 +595,47 @@ link_encoded (PdCapture *self, GstElement *pipeline_in, GstElement *source, cons
   gst_object_unref (pad);
   self->hasher = hash;
   return g_steal_pointer (&pipeline);
+}
+
+/* The preview of raw video: a leaky side branch, so preview frames may drop while the recording
+ * branch never does. Returns the tee the recording branch continues from. */
+static GstElement *
+link_raw_preview (PdCapture *self, GstElement *pipeline, GstElement *source, GError **error)
+{
+  GstElement *tee, *pqueue, *pconvert, *pscale, *pfilter, *appsink;
+  g_autoptr (GstCaps) pcaps = NULL;
+  GstAppSinkCallbacks callbacks = { NULL, NULL, on_preview_sample };
+  int pw = MIN (self->width, 1280), ph;
+
+  ph = self->width > 0 ? (int) ((gint64) self->height * pw / self->width) & ~1 : 720;
+  if (!(tee = make_element ("tee", "tee", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), tee), pqueue = make_element ("queue", "preview-queue", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), pqueue), pconvert = make_element ("videoconvert", "preview-convert", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), pconvert), pscale = make_element ("videoscale", "preview-scale", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), pscale), pfilter = make_element ("capsfilter", "preview-caps", error)) ||
+      !(gst_bin_add (GST_BIN (pipeline), pfilter), appsink = make_element ("appsink", "preview", error)))
+    return NULL;
+  gst_bin_add (GST_BIN (pipeline), appsink);
+  g_object_set (pqueue, "leaky", 2 /* downstream */, "max-size-buffers", 2, "max-size-bytes", 0,
+                "max-size-time", (guint64) 0, NULL);
+  pcaps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "BGRA",
+                               "width", G_TYPE_INT, MAX (pw, 2), "height", G_TYPE_INT, MAX (ph, 2),
+                               "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+  g_object_set (pfilter, "caps", pcaps, NULL);
+  /* Pull every frame at once in the streaming thread and keep only the newest: the
+   * appsink's queue never fills, so EOS is never held back waiting for the UI. */
+  g_object_set (appsink, "drop", TRUE, "max-buffers", 1, "sync", FALSE, "async", FALSE,
+                "emit-signals", FALSE, NULL);
+  gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &callbacks, self, NULL);
+  if (!gst_element_link (source, tee) ||
+      !gst_element_link_many (tee, pqueue, pconvert, pscale, pfilter, appsink, NULL))
+    {
+      g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                   _("Could not connect the preview for this source."));
+      return NULL;
+    }
+  self->preview_sink = appsink;
+  return tee;
 }
 
 GstElement *
@@ -609,46 +680,8 @@ pd_capture_build_pipeline (PdCapture *self, const char *location, GError **error
   g_object_set (sink, "location", location, "sync", FALSE, NULL);
   gst_util_set_object_arg (G_OBJECT (sink), "buffer-mode", "unbuffered");
 
-  if (self->preview_enabled)
-    {
-      /* A leaky side branch: preview frames may drop, the recording branch never does. */
-      GstElement *tee, *pqueue, *pconvert, *pscale, *pfilter, *appsink;
-      g_autoptr (GstCaps) pcaps = NULL;
-      int pw = MIN (self->width, 1280), ph;
-
-      ph = self->width > 0 ? (int) ((gint64) self->height * pw / self->width) & ~1 : 720;
-      if (!(tee = make_element ("tee", "tee", error)) ||
-          !(gst_bin_add (GST_BIN (pipeline), tee), pqueue = make_element ("queue", "preview-queue", error)) ||
-          !(gst_bin_add (GST_BIN (pipeline), pqueue), pconvert = make_element ("videoconvert", "preview-convert", error)) ||
-          !(gst_bin_add (GST_BIN (pipeline), pconvert), pscale = make_element ("videoscale", "preview-scale", error)) ||
-          !(gst_bin_add (GST_BIN (pipeline), pscale), pfilter = make_element ("capsfilter", "preview-caps", error)) ||
-          !(gst_bin_add (GST_BIN (pipeline), pfilter), appsink = make_element ("appsink", "preview", error)))
-        return NULL;
-      gst_bin_add (GST_BIN (pipeline), appsink);
-      g_object_set (pqueue, "leaky", 2 /* downstream */, "max-size-buffers", 2, "max-size-bytes", 0,
-                    "max-size-time", (guint64) 0, NULL);
-      pcaps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "BGRA",
-                                   "width", G_TYPE_INT, MAX (pw, 2), "height", G_TYPE_INT, MAX (ph, 2),
-                                   "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
-      g_object_set (pfilter, "caps", pcaps, NULL);
-      /* Pull every frame at once in the streaming thread and keep only the newest: the
-       * appsink's queue never fills, so EOS is never held back waiting for the UI. */
-      g_object_set (appsink, "drop", TRUE, "max-buffers", 1, "sync", FALSE, "async", FALSE,
-                    "emit-signals", FALSE, NULL);
-      {
-        GstAppSinkCallbacks callbacks = { NULL, NULL, on_preview_sample };
-        gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &callbacks, self, NULL);
-      }
-      if (!gst_element_link (source, tee) ||
-          !gst_element_link_many (tee, pqueue, pconvert, pscale, pfilter, appsink, NULL))
-        {
-          g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
-                       _("Could not connect the preview for this source."));
-          return NULL;
-        }
-      self->preview_sink = appsink;
-      source = tee;
-    }
+  if (self->preview_enabled && !(source = link_raw_preview (self, pipeline, source, error)))
+    return NULL;
 
   if (!gst_element_link_many (source, queue, convert, crop, rawfilter, enc, parse, mux, hash, sink, NULL))
     {

@@ -348,6 +348,75 @@ on_eos_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* proofhash covered another stretch of the file: journalled, announced, and stamped while
+ * recording goes on when there is an authority. */
+static void
+on_checkpoint (PdCapture *self, const GstStructure *s)
+{
+  Checkpoint cp = { 0 };
+  JsonObject *e = pd_capture_journal_event ("checkpoint");
+
+  gst_structure_get_uint (s, "index", &cp.index);
+  gst_structure_get_uint64 (s, "offset", &cp.offset);
+  gst_structure_get_uint64 (s, "running-time", &cp.running_time);
+  cp.sha256 = g_strdup (gst_structure_get_string (s, "sha256"));
+  cp.wall_time_us = g_get_real_time ();
+  g_array_append_val (self->checkpoints, cp);
+
+  json_object_set_int_member (e, "index", cp.index);
+  json_object_set_int_member (e, "offset", (gint64) cp.offset);
+  json_object_set_string_member (e, "sha256", cp.sha256);
+  json_object_set_int_member (e, "running_time_ns", (gint64) cp.running_time);
+  json_object_set_int_member (e, "wall_time_us", cp.wall_time_us);
+  pd_capture_journal_append (self, e);
+
+  g_signal_emit (self, pd_capture_signals[SIGNAL_CHECKPOINT], 0, cp.index, cp.offset, cp.sha256,
+                 cp.running_time);
+  if (self->tsa != NULL)
+    pd_capture_stamp_checkpoint (self, &g_array_index (self->checkpoints, Checkpoint,
+                                                       self->checkpoints->len - 1));
+}
+
+static void
+on_hasher_message (PdCapture *self, const GstStructure *s)
+{
+  if (gst_structure_has_name (s, PD_PROOFHASH_MESSAGE_CHECKPOINT))
+    on_checkpoint (self, s);
+  else if (gst_structure_has_name (s, PD_PROOFHASH_MESSAGE_FINAL))
+    {
+      gst_structure_get_uint64 (s, "size", &self->final_size);
+      g_free (self->final_sha256);
+      self->final_sha256 = g_strdup (gst_structure_get_string (s, "sha256"));
+    }
+}
+
+/* Why recording stopped, as the user is told it. */
+static GError *
+pipeline_error (GstMessage *msg)
+{
+  g_autoptr (GError) gst_error = NULL;
+  g_autofree char *debug = NULL;
+
+  gst_message_parse_error (msg, &gst_error, &debug);
+  g_debug ("pipeline error from %s: %s (%s)", GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)),
+           gst_error->message, debug ? debug : "");
+  if (g_error_matches (gst_error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT))
+    return g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                        _("Recording stopped: the disk is full."));
+  if (g_error_matches (gst_error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE))
+    {
+      /* GStreamer puts the system's reason (e.g. "File too large") only in the debug text. */
+      const char *why = debug ? strrchr (debug, ':') : NULL;
+      g_autofree char *reason = why ? g_strstrip (g_strdup (why + 1)) : NULL;
+
+      return g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                          _("Recording stopped: the recording could not be written (%s)."),
+                          reason && *reason ? reason : gst_error->message);
+    }
+  return g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                      _("Recording stopped: %s"), gst_error->message);
+}
+
 static gboolean
 on_bus_message (GstBus *bus, GstMessage *msg, gpointer user_data)
 {
@@ -356,45 +425,9 @@ on_bus_message (GstBus *bus, GstMessage *msg, gpointer user_data)
   switch (GST_MESSAGE_TYPE (msg))
     {
     case GST_MESSAGE_ELEMENT:
-      {
-        const GstStructure *s = gst_message_get_structure (msg);
-
-        if (GST_MESSAGE_SRC (msg) != GST_OBJECT (self->hasher))
-          break;
-        if (gst_structure_has_name (s, PD_PROOFHASH_MESSAGE_CHECKPOINT))
-          {
-            Checkpoint cp = { 0 };
-
-            gst_structure_get_uint (s, "index", &cp.index);
-            gst_structure_get_uint64 (s, "offset", &cp.offset);
-            gst_structure_get_uint64 (s, "running-time", &cp.running_time);
-            cp.sha256 = g_strdup (gst_structure_get_string (s, "sha256"));
-            cp.wall_time_us = g_get_real_time ();
-            g_array_append_val (self->checkpoints, cp);
-            {
-              JsonObject *e = pd_capture_journal_event ("checkpoint");
-
-              json_object_set_int_member (e, "index", cp.index);
-              json_object_set_int_member (e, "offset", (gint64) cp.offset);
-              json_object_set_string_member (e, "sha256", cp.sha256);
-              json_object_set_int_member (e, "running_time_ns", (gint64) cp.running_time);
-              json_object_set_int_member (e, "wall_time_us", cp.wall_time_us);
-              pd_capture_journal_append (self, e);
-            }
-            g_signal_emit (self, pd_capture_signals[SIGNAL_CHECKPOINT], 0, cp.index, cp.offset, cp.sha256,
-                           cp.running_time);
-            if (self->tsa != NULL)
-              pd_capture_stamp_checkpoint (self, &g_array_index (self->checkpoints, Checkpoint,
-                                                                 self->checkpoints->len - 1));
-          }
-        else if (gst_structure_has_name (s, PD_PROOFHASH_MESSAGE_FINAL))
-          {
-            gst_structure_get_uint64 (s, "size", &self->final_size);
-            g_free (self->final_sha256);
-            self->final_sha256 = g_strdup (gst_structure_get_string (s, "sha256"));
-          }
-        break;
-      }
+      if (GST_MESSAGE_SRC (msg) == GST_OBJECT (self->hasher))
+        on_hasher_message (self, gst_message_get_structure (msg));
+      break;
     case GST_MESSAGE_EOS:
       if (self->stopped == NULL)
         self->stopped = g_date_time_new_now_utc ();
@@ -403,29 +436,8 @@ on_bus_message (GstBus *bus, GstMessage *msg, gpointer user_data)
       return G_SOURCE_REMOVE;
     case GST_MESSAGE_ERROR:
       {
-        g_autoptr (GError) gst_error = NULL;
-        g_autofree char *debug = NULL;
-        g_autoptr (GError) error = NULL;
+        g_autoptr (GError) error = pipeline_error (msg);
 
-        gst_message_parse_error (msg, &gst_error, &debug);
-        g_debug ("pipeline error from %s: %s (%s)", GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)),
-                 gst_error->message, debug ? debug : "");
-        if (g_error_matches (gst_error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT))
-          error = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
-                               _("Recording stopped: the disk is full."));
-        else if (g_error_matches (gst_error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE))
-          {
-            /* GStreamer puts the system's reason (e.g. "File too large") only in the debug text. */
-            const char *why = debug ? strrchr (debug, ':') : NULL;
-            g_autofree char *reason = why ? g_strstrip (g_strdup (why + 1)) : NULL;
-
-            error = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
-                                 _("Recording stopped: the recording could not be written (%s)."),
-                                 reason && *reason ? reason : gst_error->message);
-          }
-        else
-          error = g_error_new (PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
-                               _("Recording stopped: %s"), gst_error->message);
         if (self->stopped == NULL)
           self->stopped = g_date_time_new_now_utc ();
         self->bus_watch = 0;
@@ -440,14 +452,91 @@ on_bus_message (GstBus *bus, GstMessage *msg, gpointer user_data)
 
 /* ---------------------------------------------------------------- start and stop */
 
-gboolean
-pd_capture_start (PdCapture *self, GError **error)
+/* The package folder, the empty recording (mode 0600) and the journal. Returns the recording's
+ * path, or NULL with nothing left behind. */
+static char *
+create_package (PdCapture *self, GError **error)
 {
   g_autofree char *root = NULL;
   g_autofree char *location = NULL;
+
+  root = self->evidence_root ? g_strdup (self->evidence_root) : pd_default_evidence_root ();
+  self->started = g_date_time_new_now_utc ();
+  self->package = pd_package_create (root, self->case_name, self->scenario, self->started, error);
+  if (self->package == NULL)
+    return NULL;
+  self->session_id = g_uuid_string_random ();
+  self->source_json = pd_capture_source_to_json (self);
+  self->encoder_json = pd_capture_encoder_to_json (self);
+  location = g_build_filename (pd_package_get_path (self->package), PD_RECORDING_NAME, NULL);
+  /* filesink would create the file with the umask's mode: make it 0600 first. */
+  if (!pd_write_file_once (location, "", 0, error))
+    {
+      pd_package_discard_if_empty (self->package);
+      return NULL;
+    }
+  if (!pd_capture_journal_open (self, error))
+    {
+      g_unlink (location);
+      pd_package_discard_if_empty (self->package);
+      return NULL;
+    }
+  return g_steal_pointer (&location);
+}
+
+static void
+catalog_session_start (PdCapture *self)
+{
+  g_autoptr (GError) cat_error = NULL;
+  g_autofree char *desc = pd_source_spec_describe (self->source);
+
+  if (self->case_name && self->case_name[0] && (self->parties || self->dispute_type) &&
+      pd_catalog_ensure_case (self->catalog, self->case_name, self->parties,
+                              self->dispute_type, &cat_error) < 0)
+    {
+      pd_capture_add_warning (self, _("The catalog could not record the case: %s"), cat_error->message);
+      g_clear_error (&cat_error);
+    }
+  if (!pd_catalog_session_create (self->catalog, self->session_id, self->case_name, self->scenario,
+                                  desc, pd_package_get_path (self->package), self->started,
+                                  &cat_error))
+    pd_capture_add_warning (self, _("The catalog could not record the session: %s"), cat_error->message);
+}
+
+/* The pipeline refused to go to PLAYING: say why, and seal whatever is there as failed. */
+static void
+start_failed (PdCapture *self, GstBus *bus, GError **error)
+{
+  g_autoptr (GstMessage) msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  g_autoptr (GError) gst_error = NULL;
+
+  if (msg)
+    gst_message_parse_error (msg, &gst_error, NULL);
+  /* pipewiresrc says nothing useful when nothing links it to the node. */
+  if (self->source->kind == PD_SOURCE_KIND_PIPEWIRE)
+    g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                 _("Could not start recording: the PipeWire stream “%s” could not be connected "
+                   "(no such node, not a video source, or no session manager such as WirePlumber)."),
+                 self->source->pipewire_node);
+  else
+    g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
+                 _("Could not start recording: %s"),
+                 gst_error ? gst_error->message : _("the pipeline refused to start"));
+  g_clear_handle_id (&self->bus_watch, g_source_remove);
+  gst_element_set_state (self->pipeline, GST_STATE_NULL);
+  self->state = STATE_DONE;
+  if (self->failure == NULL)
+    self->failure = g_error_copy (*error);
+  pd_capture_begin_seal (self);
+}
+
+gboolean
+pd_capture_start (PdCapture *self, GError **error)
+{
+  g_autofree char *location = NULL;
   g_autoptr (GstElement) pipeline = NULL;
   g_autoptr (GstBus) bus = NULL;
-  GstStateChangeReturn ret;
+  GstElement *sink;
 
   g_return_val_if_fail (PD_IS_CAPTURE (self), FALSE);
 
@@ -462,83 +551,26 @@ pd_capture_start (PdCapture *self, GError **error)
   pipeline = pd_capture_build_pipeline (self, "/dev/null", error);
   if (pipeline == NULL)
     return FALSE;
-
-  root = self->evidence_root ? g_strdup (self->evidence_root) : pd_default_evidence_root ();
-  self->started = g_date_time_new_now_utc ();
-  self->package = pd_package_create (root, self->case_name, self->scenario, self->started, error);
-  if (self->package == NULL)
+  location = create_package (self, error);
+  if (location == NULL)
     return FALSE;
-  self->session_id = g_uuid_string_random ();
-  self->source_json = pd_capture_source_to_json (self);
-  self->encoder_json = pd_capture_encoder_to_json (self);
-  location = g_build_filename (pd_package_get_path (self->package), PD_RECORDING_NAME, NULL);
-  /* filesink would create the file with the umask's mode: make it 0600 first. */
-  if (!pd_write_file_once (location, "", 0, error))
-    {
-      pd_package_discard_if_empty (self->package);
-      return FALSE;
-    }
-  if (!pd_capture_journal_open (self, error))
-    {
-      g_unlink (location);
-      pd_package_discard_if_empty (self->package);
-      return FALSE;
-    }
   /* Hook: the phone's environment before recording (adb sources only). */
   capture_environment (self, "before");
-  {
-    GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-    g_object_set (sink, "location", location, NULL);
-    gst_object_unref (sink);
-  }
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_object_set (sink, "location", location, NULL);
+  gst_object_unref (sink);
 
   if (self->catalog)
-    {
-      g_autoptr (GError) cat_error = NULL;
-      g_autofree char *desc = pd_source_spec_describe (self->source);
-
-      if (self->case_name && self->case_name[0] && (self->parties || self->dispute_type) &&
-          pd_catalog_ensure_case (self->catalog, self->case_name, self->parties,
-                                  self->dispute_type, &cat_error) < 0)
-        {
-          pd_capture_add_warning (self, _("The catalog could not record the case: %s"), cat_error->message);
-          g_clear_error (&cat_error);
-        }
-      if (!pd_catalog_session_create (self->catalog, self->session_id, self->case_name, self->scenario,
-                                      desc, pd_package_get_path (self->package), self->started,
-                                      &cat_error))
-        pd_capture_add_warning (self, _("The catalog could not record the session: %s"), cat_error->message);
-    }
+    catalog_session_start (self);
 
   self->pipeline = g_steal_pointer (&pipeline);
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
   self->state = STATE_RECORDING;
 
-  ret = gst_element_set_state (self->pipeline, GST_STATE_PLAYING);
-  if (ret == GST_STATE_CHANGE_FAILURE)
+  if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {
-      g_autoptr (GstMessage) msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-      g_autoptr (GError) gst_error = NULL;
-
-      if (msg)
-        gst_message_parse_error (msg, &gst_error, NULL);
-      /* pipewiresrc says nothing useful when nothing links it to the node. */
-      if (self->source->kind == PD_SOURCE_KIND_PIPEWIRE)
-        g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
-                     _("Could not start recording: the PipeWire stream “%s” could not be connected "
-                       "(no such node, not a video source, or no session manager such as WirePlumber)."),
-                     self->source->pipewire_node);
-      else
-        g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_PIPELINE,
-                     _("Could not start recording: %s"),
-                     gst_error ? gst_error->message : _("the pipeline refused to start"));
-      g_clear_handle_id (&self->bus_watch, g_source_remove);
-      gst_element_set_state (self->pipeline, GST_STATE_NULL);
-      self->state = STATE_DONE;
-      if (self->failure == NULL)
-        self->failure = g_error_copy (*error);
-      pd_capture_begin_seal (self);
+      start_failed (self, bus, error);
       return FALSE;
     }
   pd_capture_catalog_state (self, PD_SESSION_STATE_RECORDING, NULL);
