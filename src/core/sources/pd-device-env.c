@@ -364,41 +364,36 @@ obj_bool (JsonObject *o, const char *name)
   return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN ? json_node_get_boolean (n) : -1;
 }
 
+/* env.network: Wi-Fi off, mobile data on, no VPN, no proxy. */
 static void
-add_checks (JsonObject *report)
+check_network (JsonArray *checks, JsonObject *net)
 {
-  JsonArray *checks = json_array_new ();
-  JsonObject *net = pd_json_object (report, "network");
-  JsonObject *storage = pd_json_object (report, "storage");
-  JsonObject *clock = pd_json_object (report, "clock");
-  JsonObject *root = pd_json_object (report, "root");
-  JsonObject *app = pd_json_object (report, "app");
+  int wifi = obj_bool (net, "wifi_on"), data = obj_bool (net, "mobile_data"), vpn = obj_bool (net, "vpn");
+  const char *proxy = obj_str (net, "http_proxy");
+  g_autoptr (GString) why = g_string_new (NULL);
 
-  /* env.network: Wi-Fi off, mobile data on, no VPN, no proxy. */
-  {
-    int wifi = obj_bool (net, "wifi_on"), data = obj_bool (net, "mobile_data"), vpn = obj_bool (net, "vpn");
-    const char *proxy = obj_str (net, "http_proxy");
-    g_autoptr (GString) why = g_string_new (NULL);
+  if (wifi == 1)
+    g_string_append_printf (why, "%s ", _("Wi-Fi is on: turn it off so no local proxy can alter what the phone shows."));
+  if (data == 0)
+    g_string_append_printf (why, "%s ", _("Mobile data is off: turn it on."));
+  if (vpn == 1)
+    g_string_append_printf (why, "%s ", _("A VPN is active: disconnect it."));
+  if (proxy != NULL)
+    g_string_append_printf (why, _("A global HTTP proxy (%s) is set: remove it. "), proxy);
+  if (why->len > 0)
+    add_check (checks, "env.network", PD_ENV_CHECK_FAILED, g_strstrip (why->str));
+  else if (wifi == -1 || data == -1)
+    add_check (checks, "env.network", PD_ENV_CHECK_UNKNOWN,
+               _("The phone's Wi-Fi and mobile data state could not be read: check by hand that Wi-Fi is off and mobile data is on."));
+  else
+    add_check (checks, "env.network", PD_ENV_CHECK_PASSED,
+               _("Wi-Fi is off, mobile data is on, no VPN and no proxy."));
+}
 
-    if (wifi == 1)
-      g_string_append_printf (why, "%s ", _("Wi-Fi is on: turn it off so no local proxy can alter what the phone shows."));
-    if (data == 0)
-      g_string_append_printf (why, "%s ", _("Mobile data is off: turn it on."));
-    if (vpn == 1)
-      g_string_append_printf (why, "%s ", _("A VPN is active: disconnect it."));
-    if (proxy != NULL)
-      g_string_append_printf (why, _("A global HTTP proxy (%s) is set: remove it. "), proxy);
-    if (why->len > 0)
-      add_check (checks, "env.network", PD_ENV_CHECK_FAILED, g_strstrip (why->str));
-    else if (wifi == -1 || data == -1)
-      add_check (checks, "env.network", PD_ENV_CHECK_UNKNOWN,
-                 _("The phone's Wi-Fi and mobile data state could not be read: check by hand that Wi-Fi is off and mobile data is on."));
-    else
-      add_check (checks, "env.network", PD_ENV_CHECK_PASSED,
-                 _("Wi-Fi is off, mobile data is on, no VPN and no proxy."));
-  }
-
-  /* env.storage: ≥ 3 GB free on /data. Closing unrelated apps stays the operator's job. */
+/* env.storage: ≥ 3 GB free on /data. Closing unrelated apps stays the operator's job. */
+static void
+check_storage (JsonArray *checks, JsonObject *storage)
+{
   if (storage && json_object_has_member (storage, "data_free_bytes"))
     {
       guint64 free_bytes = (guint64) json_object_get_int_member (storage, "data_free_bytes");
@@ -419,53 +414,59 @@ add_checks (JsonObject *report)
   else
     add_check (checks, "env.storage", PD_ENV_CHECK_UNKNOWN,
                _("The phone's free storage could not be read: check in Settings that at least 3 GB is free."));
+}
 
-  /* env.app: installed from an app store on a phone that is not rooted. */
-  {
-    int rooted = obj_bool (root, "rooted");
-    const char *pkg = obj_str (app, "package");
-    int installed = obj_bool (app, "installed");
-    int store = obj_bool (app, "installer_is_app_store");
-    const char *installer = obj_str (app, "installer");
-    const char *sha = obj_str (app, "signing_sha256");
-    g_autofree char *msg = NULL;
+/* env.app: installed from an app store on a phone that is not rooted. */
+static void
+check_app (JsonArray *checks, JsonObject *root, JsonObject *app)
+{
+  int rooted = obj_bool (root, "rooted");
+  const char *pkg = obj_str (app, "package");
+  int installed = obj_bool (app, "installed");
+  int store = obj_bool (app, "installer_is_app_store");
+  const char *installer = obj_str (app, "installer");
+  const char *sha = obj_str (app, "signing_sha256");
+  g_autofree char *msg = NULL;
 
-    if (rooted == 1)
-      add_check (checks, "env.app", PD_ENV_CHECK_FAILED,
-                 _("The phone shows signs of root or an unlocked bootloader, so what apps display cannot be trusted. Use a phone that is not rooted."));
-    else if (app == NULL)
-      add_check (checks, "env.app", PD_ENV_CHECK_UNKNOWN,
-                 _("No target app was named: record the app's version and store page by hand."));
-    else if (pkg == NULL)
-      add_check (checks, "env.app", PD_ENV_CHECK_UNKNOWN,
-                 _("The target app is not one Proofdesk knows: record its version and store page by hand."));
-    else if (installed == 0)
-      {
-        msg = g_strdup_printf (_("The app %s is not installed on this phone."), pkg);
-        add_check (checks, "env.app", PD_ENV_CHECK_FAILED, msg);
-      }
-    else if (installed == -1)
-      add_check (checks, "env.app", PD_ENV_CHECK_UNKNOWN,
-                 _("Whether the app is installed could not be read: record its version and store page by hand."));
-    else if (store != 1)
-      {
-        msg = g_strdup_printf (_("The app %s was not installed from an app store (installer: %s). Reinstall it from an official store."),
-                               pkg, installer ? installer : _("none"));
-        add_check (checks, "env.app", PD_ENV_CHECK_FAILED, msg);
-      }
-    else
-      {
-        const char *version = obj_str (app, "version_name");
+  if (rooted == 1)
+    add_check (checks, "env.app", PD_ENV_CHECK_FAILED,
+               _("The phone shows signs of root or an unlocked bootloader, so what apps display cannot be trusted. Use a phone that is not rooted."));
+  else if (app == NULL)
+    add_check (checks, "env.app", PD_ENV_CHECK_UNKNOWN,
+               _("No target app was named: record the app's version and store page by hand."));
+  else if (pkg == NULL)
+    add_check (checks, "env.app", PD_ENV_CHECK_UNKNOWN,
+               _("The target app is not one Proofdesk knows: record its version and store page by hand."));
+  else if (installed == 0)
+    {
+      msg = g_strdup_printf (_("The app %s is not installed on this phone."), pkg);
+      add_check (checks, "env.app", PD_ENV_CHECK_FAILED, msg);
+    }
+  else if (installed == -1)
+    add_check (checks, "env.app", PD_ENV_CHECK_UNKNOWN,
+               _("Whether the app is installed could not be read: record its version and store page by hand."));
+  else if (store != 1)
+    {
+      msg = g_strdup_printf (_("The app %s was not installed from an app store (installer: %s). Reinstall it from an official store."),
+                             pkg, installer ? installer : _("none"));
+      add_check (checks, "env.app", PD_ENV_CHECK_FAILED, msg);
+    }
+  else
+    {
+      const char *version = obj_str (app, "version_name");
 
-        msg = g_strdup_printf (_("%s %s installed from %s; signing certificate %s."), pkg,
-                               version ? version : "?", installer,
-                               sha ? sha : _("not reported by this phone (record the app's store page)"));
-        add_check (checks, "env.app", PD_ENV_CHECK_PASSED, msg);
-      }
-  }
+      msg = g_strdup_printf (_("%s %s installed from %s; signing certificate %s."), pkg,
+                             version ? version : "?", installer,
+                             sha ? sha : _("not reported by this phone (record the app's store page)"));
+      add_check (checks, "env.app", PD_ENV_CHECK_PASSED, msg);
+    }
+}
 
-  /* env.clock: the phone's clock against the workstation's. The workstation against the TSA is
-   * checked when the recording is stamped. */
+/* env.clock: the phone's clock against the workstation's. The workstation against the TSA is
+ * checked when the recording is stamped. */
+static void
+check_clock (JsonArray *checks, JsonObject *clock)
+{
   if (clock && json_object_has_member (clock, "skew_seconds"))
     {
       gint64 skew = json_object_get_int_member (clock, "skew_seconds");
@@ -484,37 +485,27 @@ add_checks (JsonObject *report)
     }
   else
     add_check (checks, "env.clock", PD_ENV_CHECK_UNKNOWN, _("The phone's clock could not be read."));
+}
 
+static void
+add_checks (JsonObject *report)
+{
+  JsonArray *checks = json_array_new ();
+
+  check_network (checks, pd_json_object (report, "network"));
+  check_storage (checks, pd_json_object (report, "storage"));
+  check_app (checks, pd_json_object (report, "root"), pd_json_object (report, "app"));
+  check_clock (checks, pd_json_object (report, "clock"));
   json_object_set_array_member (report, "checks", checks);
 }
 
-JsonObject *
-pd_env_report_collect (const char *serial, const char *app, GCancellable *cancellable, GError **error)
-{
-  g_autoptr (JsonObject) report = NULL;
-  g_autoptr (GHashTable) props = NULL;
-  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *taken = g_date_time_format_iso8601 (now);
-  g_autofree char *getprop = NULL;
-  JsonObject *device, *root, *net, *storage, *clock, *battery;
-
-  g_return_val_if_fail (serial != NULL, NULL);
-
-  if (!pd_adb_check_device (serial, cancellable, error))
-    return NULL;
-  {
-    static const char * const args[] = { "shell", "getprop", NULL };
-    if (!(getprop = pd_adb_run (serial, args, 0, cancellable, error)))
-      return NULL;
-  }
-  props = parse_getprop (getprop);
 #define PROP(name) ((const char *) g_hash_table_lookup (props, name))
 
-  report = json_object_new ();
-  json_object_set_string_member (report, "taken", taken);
-  json_object_set_string_member (report, "serial", serial);
+static JsonObject *
+collect_device (GHashTable *props, const char *serial)
+{
+  JsonObject *device = json_object_new ();
 
-  device = json_object_new ();
   set_string_or_null (device, "model", PROP ("ro.product.model"));
   set_string_or_null (device, "manufacturer", PROP ("ro.product.manufacturer"));
   set_string_or_null (device, "brand", PROP ("ro.product.brand"));
@@ -524,112 +515,151 @@ pd_env_report_collect (const char *serial, const char *app, GCancellable *cancel
   set_string_or_null (device, "security_patch", PROP ("ro.build.version.security_patch"));
   set_string_or_null (device, "fingerprint", PROP ("ro.build.fingerprint"));
   set_string_or_null (device, "build_type", PROP ("ro.build.type"));
-  json_object_set_object_member (report, "device", device);
+  return device;
+}
 
-  root = json_object_new ();
-  {
-    g_autofree char *su = trimmed (shell (serial, cancellable, "which", "su", NULL));
-    const char *debuggable = PROP ("ro.debuggable");
-    const char *vb = PROP ("ro.boot.verifiedbootstate");
-    const char *locked = PROP ("ro.boot.flash.locked");
-    const char *tags = PROP ("ro.build.tags");
-    gboolean rooted = (su != NULL && *su != '\0')
-                      || g_strcmp0 (debuggable, "1") == 0
-                      || (vb != NULL && !g_str_equal (vb, "green") && *vb != '\0')
-                      || g_strcmp0 (locked, "0") == 0
-                      || (tags != NULL && strstr (tags, "test-keys") != NULL);
+static JsonObject *
+collect_root (GHashTable *props, const char *serial, GCancellable *cancellable)
+{
+  JsonObject *root = json_object_new ();
+  g_autofree char *su = trimmed (shell (serial, cancellable, "which", "su", NULL));
+  const char *debuggable = PROP ("ro.debuggable");
+  const char *vb = PROP ("ro.boot.verifiedbootstate");
+  const char *locked = PROP ("ro.boot.flash.locked");
+  const char *tags = PROP ("ro.build.tags");
+  gboolean rooted = (su != NULL && *su != '\0')
+                    || g_strcmp0 (debuggable, "1") == 0
+                    || (vb != NULL && !g_str_equal (vb, "green") && *vb != '\0')
+                    || g_strcmp0 (locked, "0") == 0
+                    || (tags != NULL && strstr (tags, "test-keys") != NULL);
 
-    set_string_or_null (root, "su", su);
-    set_string_or_null (root, "debuggable", debuggable);
-    set_string_or_null (root, "verified_boot_state", vb);
-    set_string_or_null (root, "flash_locked", locked);
-    set_string_or_null (root, "build_tags", tags);
-    json_object_set_boolean_member (root, "rooted", rooted);
-  }
-  json_object_set_object_member (report, "root", root);
+  set_string_or_null (root, "su", su);
+  set_string_or_null (root, "debuggable", debuggable);
+  set_string_or_null (root, "verified_boot_state", vb);
+  set_string_or_null (root, "flash_locked", locked);
+  set_string_or_null (root, "build_tags", tags);
+  json_object_set_boolean_member (root, "rooted", rooted);
+  return root;
+}
 
-  net = json_object_new ();
-  {
-    g_autofree char *wifi = trimmed (shell (serial, cancellable, "settings", "get", "global", "wifi_on", NULL));
-    g_autofree char *data = trimmed (shell (serial, cancellable, "settings", "get", "global", "mobile_data", NULL));
-    g_autofree char *proxy = trimmed (shell (serial, cancellable, "settings", "get", "global", "http_proxy", NULL));
-    g_autofree char *conn = shell (serial, cancellable, "dumpsys", "connectivity", NULL);
-    int w = setting_bool (wifi), d = setting_bool (data);
+static JsonObject *
+collect_network (const char *serial, GCancellable *cancellable)
+{
+  JsonObject *net = json_object_new ();
+  g_autofree char *wifi = trimmed (shell (serial, cancellable, "settings", "get", "global", "wifi_on", NULL));
+  g_autofree char *data = trimmed (shell (serial, cancellable, "settings", "get", "global", "mobile_data", NULL));
+  g_autofree char *proxy = trimmed (shell (serial, cancellable, "settings", "get", "global", "http_proxy", NULL));
+  g_autofree char *conn = shell (serial, cancellable, "dumpsys", "connectivity", NULL);
+  int w = setting_bool (wifi), d = setting_bool (data);
 
-    if (w >= 0)
-      json_object_set_boolean_member (net, "wifi_on", w);
-    else
-      json_object_set_null_member (net, "wifi_on");
-    if (d >= 0)
-      json_object_set_boolean_member (net, "mobile_data", d);
-    else
-      json_object_set_null_member (net, "mobile_data");
-    /* "null" or ":0" mean no proxy. */
-    if (proxy != NULL && *proxy && !g_str_equal (proxy, "null") && !g_str_equal (proxy, ":0"))
-      json_object_set_string_member (net, "http_proxy", proxy);
-    else
-      json_object_set_null_member (net, "http_proxy");
-    if (conn != NULL)
-      {
-        json_object_set_boolean_member (net, "vpn", strstr (conn, "ni{VPN CONNECTED") != NULL ||
-                                                    strstr (conn, "Transports: VPN") != NULL ||
-                                                    strstr (conn, "|VPN ") != NULL);
-        json_object_set_boolean_member (net, "wifi_connected", strstr (conn, "ni{WIFI CONNECTED") != NULL);
-        json_object_set_boolean_member (net, "cellular_connected", strstr (conn, "ni{MOBILE") != NULL &&
-                                                                   strstr (conn, "CONNECTED") != NULL);
-      }
-    else
-      json_object_set_null_member (net, "vpn");
-  }
-  json_object_set_object_member (report, "network", net);
+  if (w >= 0)
+    json_object_set_boolean_member (net, "wifi_on", w);
+  else
+    json_object_set_null_member (net, "wifi_on");
+  if (d >= 0)
+    json_object_set_boolean_member (net, "mobile_data", d);
+  else
+    json_object_set_null_member (net, "mobile_data");
+  /* "null" or ":0" mean no proxy. */
+  if (proxy != NULL && *proxy && !g_str_equal (proxy, "null") && !g_str_equal (proxy, ":0"))
+    json_object_set_string_member (net, "http_proxy", proxy);
+  else
+    json_object_set_null_member (net, "http_proxy");
+  if (conn != NULL)
+    {
+      json_object_set_boolean_member (net, "vpn", strstr (conn, "ni{VPN CONNECTED") != NULL ||
+                                                  strstr (conn, "Transports: VPN") != NULL ||
+                                                  strstr (conn, "|VPN ") != NULL);
+      json_object_set_boolean_member (net, "wifi_connected", strstr (conn, "ni{WIFI CONNECTED") != NULL);
+      json_object_set_boolean_member (net, "cellular_connected", strstr (conn, "ni{MOBILE") != NULL &&
+                                                                 strstr (conn, "CONNECTED") != NULL);
+    }
+  else
+    json_object_set_null_member (net, "vpn");
+  return net;
+}
 
-  storage = json_object_new ();
-  {
-    g_autofree char *df = shell (serial, cancellable, "df", "/data", NULL);
-    guint64 free_bytes, total_bytes;
+static JsonObject *
+collect_storage (const char *serial, GCancellable *cancellable)
+{
+  JsonObject *storage = json_object_new ();
+  g_autofree char *df = shell (serial, cancellable, "df", "/data", NULL);
+  guint64 free_bytes, total_bytes;
 
-    if (parse_df_free (df, &free_bytes, &total_bytes))
-      {
-        json_object_set_int_member (storage, "data_free_bytes", (gint64) free_bytes);
-        json_object_set_int_member (storage, "data_total_bytes", (gint64) total_bytes);
-      }
-  }
-  json_object_set_object_member (report, "storage", storage);
+  if (parse_df_free (df, &free_bytes, &total_bytes))
+    {
+      json_object_set_int_member (storage, "data_free_bytes", (gint64) free_bytes);
+      json_object_set_int_member (storage, "data_total_bytes", (gint64) total_bytes);
+    }
+  return storage;
+}
 
-  clock = json_object_new ();
-  {
-    gint64 before = g_get_real_time ();
-    g_autofree char *date = trimmed (shell (serial, cancellable, "date", "+%s", NULL));
-    gint64 after = g_get_real_time ();
-    gint64 phone;
+static JsonObject *
+collect_clock (GHashTable *props, const char *serial, GCancellable *cancellable)
+{
+  JsonObject *clock = json_object_new ();
+  gint64 before = g_get_real_time ();
+  g_autofree char *date = trimmed (shell (serial, cancellable, "date", "+%s", NULL));
+  gint64 after = g_get_real_time ();
+  gint64 phone;
 
-    if (date != NULL && g_ascii_string_to_signed (date, 10, 0, G_MAXINT64, &phone, NULL))
-      {
-        /* The phone answered somewhere between before and after: take the middle. */
-        gint64 ws = (before + after) / 2 / G_USEC_PER_SEC;
+  if (date != NULL && g_ascii_string_to_signed (date, 10, 0, G_MAXINT64, &phone, NULL))
+    {
+      /* The phone answered somewhere between before and after: take the middle. */
+      gint64 ws = (before + after) / 2 / G_USEC_PER_SEC;
 
-        json_object_set_int_member (clock, "phone_epoch", phone);
-        json_object_set_int_member (clock, "workstation_epoch", ws);
-        json_object_set_int_member (clock, "skew_seconds", phone - ws);
-      }
-    set_string_or_null (clock, "timezone", PROP ("persist.sys.timezone"));
-  }
-  json_object_set_object_member (report, "clock", clock);
+      json_object_set_int_member (clock, "phone_epoch", phone);
+      json_object_set_int_member (clock, "workstation_epoch", ws);
+      json_object_set_int_member (clock, "skew_seconds", phone - ws);
+    }
+  set_string_or_null (clock, "timezone", PROP ("persist.sys.timezone"));
+  return clock;
+}
 
-  battery = json_object_new ();
-  {
-    g_autofree char *dump = shell (serial, cancellable, "dumpsys", "battery", NULL);
-    g_autofree char *level = find_value (dump, "level: ", FALSE);
-    gint64 v;
+#undef PROP
 
-    if (level && g_ascii_string_to_signed (level, 10, 0, 100, &v, NULL))
-      json_object_set_int_member (battery, "level", v);
-  }
-  json_object_set_object_member (report, "battery", battery);
+static JsonObject *
+collect_battery (const char *serial, GCancellable *cancellable)
+{
+  JsonObject *battery = json_object_new ();
+  g_autofree char *dump = shell (serial, cancellable, "dumpsys", "battery", NULL);
+  g_autofree char *level = find_value (dump, "level: ", FALSE);
+  gint64 v;
 
+  if (level && g_ascii_string_to_signed (level, 10, 0, 100, &v, NULL))
+    json_object_set_int_member (battery, "level", v);
+  return battery;
+}
+
+JsonObject *
+pd_env_report_collect (const char *serial, const char *app, GCancellable *cancellable, GError **error)
+{
+  static const char * const args[] = { "shell", "getprop", NULL };
+  g_autoptr (JsonObject) report = NULL;
+  g_autoptr (GHashTable) props = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *taken = g_date_time_format_iso8601 (now);
+  g_autofree char *getprop = NULL;
+
+  g_return_val_if_fail (serial != NULL, NULL);
+
+  if (!pd_adb_check_device (serial, cancellable, error))
+    return NULL;
+  if (!(getprop = pd_adb_run (serial, args, 0, cancellable, error)))
+    return NULL;
+  props = parse_getprop (getprop);
+
+  report = json_object_new ();
+  json_object_set_string_member (report, "taken", taken);
+  json_object_set_string_member (report, "serial", serial);
+  json_object_set_object_member (report, "device", collect_device (props, serial));
+  json_object_set_object_member (report, "root", collect_root (props, serial, cancellable));
+  json_object_set_object_member (report, "network", collect_network (serial, cancellable));
+  json_object_set_object_member (report, "storage", collect_storage (serial, cancellable));
+  json_object_set_object_member (report, "clock", collect_clock (props, serial, cancellable));
+  json_object_set_object_member (report, "battery", collect_battery (serial, cancellable));
   if (app != NULL && *app != '\0')
     collect_app (report, serial, app, cancellable);
-#undef PROP
 
   add_checks (report);
   return g_steal_pointer (&report);
