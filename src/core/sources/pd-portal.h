@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "capture/pd-capture.h"
+#include "sources/pd-source.h"
 
 G_BEGIN_DECLS
 

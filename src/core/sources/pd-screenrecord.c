@@ -291,6 +291,18 @@ pump_run (PdScreenrecord *self, GInputStream *in, gboolean *first_of_run, gint64
   return ok;
 }
 
+/* screenrecord says little; a few kB of stderr is all there is to read. */
+static char *
+read_stderr (GSubprocess *proc)
+{
+  char err[4096];
+  gsize got = 0;
+
+  g_input_stream_read_all (g_subprocess_get_stderr_pipe (proc), err, sizeof err - 1, &got, NULL, NULL);
+  err[got] = '\0';
+  return g_strstrip (g_utf8_make_valid (err, got));
+}
+
 static gpointer
 pump_thread (gpointer user_data)
 {
@@ -336,16 +348,8 @@ pump_thread (gpointer user_data)
                      &gap_before_rt, last_status);
       if (!ok)
         request_stop (self);
-      {
-        /* screenrecord says little; a few kB of stderr is all there is to read. */
-        char err[4096];
-        gsize got = 0;
-
-        g_input_stream_read_all (g_subprocess_get_stderr_pipe (proc), err, sizeof err - 1, &got, NULL, NULL);
-        err[got] = '\0';
-        g_free (last_stderr);
-        last_stderr = g_strstrip (g_utf8_make_valid (err, got));
-      }
+      g_free (last_stderr);
+      last_stderr = read_stderr (proc);
       g_subprocess_wait (proc, NULL, NULL);
       last_status = g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc) : -1;
       g_mutex_lock (&self->lock);
