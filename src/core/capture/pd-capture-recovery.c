@@ -11,6 +11,7 @@
 #include <sys/file.h>
 
 #include "capture/pd-capture-private.h"
+#include "evidence/pd-manifest.h"
 #include "catalog/pd-catalog.h"
 #include "evidence/pd-package.h"
 #include "timestamp/pd-tsa.h"
@@ -160,25 +161,19 @@ static gboolean
 load_journal (PdCapture *self, GError **error)
 {
   g_autofree char *path = g_build_filename (pd_package_get_path (self->package), PD_JOURNAL_NAME, NULL);
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
+  g_autoptr (GPtrArray) events = NULL;
   gboolean have_start = FALSE;
 
-  if (!g_file_get_contents (path, &text, NULL, error))
+  /* Through the one journal reader: a line cut short by the crash (or one that is not an
+   * acceptable JSON object) is skipped; a FIFO or an oversized journal is an error. */
+  events = pd_journal_load (path, NULL, error);
+  if (events == NULL)
     return FALSE;
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
+  for (guint i = 0; i < events->len; i++)
     {
-      g_autoptr (JsonParser) parser = json_parser_new ();
-      JsonObject *e;
-      const char *event;
+      JsonObject *e = g_ptr_array_index (events, i);
+      const char *event = pd_json_string (e, "event");
 
-      if (*lines[i] == '\0' || !json_parser_load_from_data (parser, lines[i], -1, NULL))
-        continue;
-      if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-        continue;
-      e = json_node_get_object (json_parser_get_root (parser));
-      event = pd_json_string (e, "event");
       if (event == NULL)
         continue;
       load_event (self, e, event, &have_start);

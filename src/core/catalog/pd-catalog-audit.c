@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "catalog/pd-catalog-private.h"
+#include "util/pd-json.h"
 #include "util/pd-error.h"
 #include "timestamp/pd-tsa.h"
 #include "util/pd-util.h"
@@ -106,7 +107,10 @@ pd_audit_entry_to_json (const PdAuditEntry *entry)
 {
   JsonObject *o = json_object_new ();
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *details = entry && entry->details
+                        ? pd_json_parse (entry->details, strlen (entry->details), 0,
+                                         "details", NULL)
+                        : NULL;
 
   g_return_val_if_fail (entry != NULL, NULL);
   json_object_set_int_member (o, "seq", entry->seq);
@@ -115,9 +119,8 @@ pd_audit_entry_to_json (const PdAuditEntry *entry)
   json_object_set_string_member (o, "action", entry->action);
   json_set_string_or_null (o, "session", entry->session);
   /* details as the object it is; the exact stored text is what is hashed, so keep that too */
-  if (entry->details && json_parser_load_from_data (parser, entry->details, -1, NULL) &&
-      json_parser_get_root (parser) != NULL)
-    json_object_set_member (o, "details", json_node_copy (json_parser_get_root (parser)));
+  if (details != NULL)
+    json_object_set_member (o, "details", details);
   else
     json_object_set_null_member (o, "details");
   json_set_string_or_null (o, "details_text", entry->details);
@@ -215,11 +218,11 @@ pd_catalog_audit_append (PdCatalog *self, const char *actor, const char *action,
       !pd_catalog_check_utf8 (_("details"), details_json, error))
     return FALSE;
   {
-    g_autoptr (JsonParser) parser = json_parser_new ();
     g_autoptr (GError) local = NULL;
+    g_autoptr (JsonNode) parsed = pd_json_parse (details_json, strlen (details_json), 0,
+                                                 _("details"), &local);
 
-    if (!json_parser_load_from_data (parser, details_json, -1, &local) ||
-        json_parser_get_root (parser) == NULL)
+    if (parsed == NULL)
       {
         g_set_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_INVALID,
                      _("Audit details are not JSON: %s"),

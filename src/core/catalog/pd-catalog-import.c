@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "catalog/pd-catalog-private.h"
+#include "evidence/pd-manifest.h"
 #include "util/pd-error.h"
 #include "evidence/pd-package.h"
 #include "timestamp/pd-tsa.h"
@@ -16,7 +17,6 @@
 
 /* Token files larger than this are not tokens; do not read them into memory. */
 #define MAX_TOKEN_SIZE    (1024 * 1024)
-#define MAX_MANIFEST_SIZE (64 * 1024 * 1024)
 
 /* ------------------------------------------------------------------------------------------ */
 /* Recording a package                                                                        */
@@ -460,38 +460,24 @@ import_package_dir (const char *package_dir)
   return dir;
 }
 
-/* Reads and parses dir/manifest.json; the parser holds the manifest (a JSON object), *sha is
- * the SHA-256 of its bytes. */
-static JsonParser *
+/* dir/manifest.json through the one evidence reader; *sha is the SHA-256 of its bytes. */
+static PdManifest *
 import_read_manifest (const char *dir, char **sha, GError **error)
 {
-  g_autofree char *manifest_path = NULL;
-  g_autofree char *contents = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local = NULL;
-  gsize len;
-  GStatBuf st;
+  PdManifest *manifest = pd_manifest_load (dir, &local);
 
-  manifest_path = g_build_filename (dir, PD_MANIFEST_NAME, NULL);
-  if (g_lstat (manifest_path, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size > MAX_MANIFEST_SIZE)
+  if (manifest == NULL)
     {
-      g_set_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_IO,
-                   _("“%s” has no readable manifest.json."), dir);
+      if (local->domain == PD_PACKAGE_ERROR && local->code == PD_PACKAGE_ERROR_BAD_MANIFEST)
+        bad_manifest (error, local->message);
+      else
+        g_set_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_IO,
+                     _("“%s” has no readable manifest.json."), dir);
       return NULL;
     }
-  if (!g_file_get_contents (manifest_path, &contents, &len, &local))
-    {
-      g_set_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_IO, "%s", local->message);
-      return NULL;
-    }
-  *sha = pd_sha256_bytes ((const guint8 *) contents, len);
-  if (!json_parser_load_from_data (parser, contents, (gssize) len, &local) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    {
-      bad_manifest (error, local ? local->message : _("not a JSON object"));
-      return NULL;
-    }
-  return g_steal_pointer (&parser);
+  *sha = g_strdup (pd_manifest_get_sha256 (manifest));
+  return manifest;
 }
 
 /* TRUE when session `uuid` is not catalogued yet, or is with this manifest (*same); FALSE
@@ -561,7 +547,7 @@ pd_catalog_import_package (PdCatalog *self, const char *package_dir, const char 
 {
   g_autofree char *dir = NULL;
   g_autofree char *sha = NULL;
-  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (PdManifest) manifest = NULL;
   JsonObject *m;
   const char *uuid;
   gboolean same;
@@ -573,11 +559,11 @@ pd_catalog_import_package (PdCatalog *self, const char *package_dir, const char 
   if (already)
     *already = FALSE;
   dir = import_package_dir (package_dir);
-  parser = import_read_manifest (dir, &sha, error);
-  if (parser == NULL)
+  manifest = import_read_manifest (dir, &sha, error);
+  if (manifest == NULL)
     return FALSE;
-  m = json_node_get_object (json_parser_get_root (parser));
-  if (g_strcmp0 (pd_json_string (m, "format"), PD_MANIFEST_FORMAT) != 0)
+  m = pd_manifest_get_object (manifest);
+  if (!pd_manifest_is_proofdesk (manifest))
     return bad_manifest (error, _("not a Proofdesk evidence manifest"));
   uuid = pd_json_string (m, "session");
   if (uuid == NULL || !g_uuid_string_is_valid (uuid))
