@@ -12,7 +12,7 @@
 #include "util/pd-json.h"
 #include "util/pd-util.h"
 #include "verify/pd-verify.h"
-#include "../../test-common.h"
+#include "test-common.h"
 
 static char *
 nested (guint depth, char open, char close)

@@ -231,7 +231,8 @@ fi
 
 # 7. Devices and phone environments through the fake adb (two fictional phones and an
 #    unauthorised one): what can be recorded with which --source, and each environment check.
-fake_adb="$(dirname "$0")/fake-adb"
+# The fake adb is a shared helper at the top of tests/ (G_TEST_SRCDIR).
+fake_adb="${G_TEST_SRCDIR:-$(dirname "$0")/..}/fake-adb"
 export PROOFDESK_ADB="$fake_adb"
 "$PROOFCTL" devices >"$tmp/dev.out" 2>"$tmp/dev.err"
 rc=$?; check_if "devices exits 0 and lists the test pattern and both phones" '[ $rc -eq 0 ] && grep -q "^  test " "$tmp/dev.out" && grep -q "adb:FAKESERIAL\|scrcpy:FAKESERIAL" "$tmp/dev.out" && grep -q "Rooted Phone 5" "$tmp/dev.out"'
