@@ -221,4 +221,36 @@ for lang in $langs; do
   check "po/$lang.po translates every string in the sources" covers_sources "$po"
 done
 
+# docs/ARCHITECTURE.md: a core folder includes only folders below it (arrows point down), the
+# front ends parse no JSON, and json-glib's parser is called from util/pd-json.c alone.
+layering () {
+  local allowed=(
+    "util:"
+    "evidence:util"
+    "timestamp:util"
+    "report:evidence util"
+    "checklist:util"
+    "ocr:checklist evidence util"
+    "verify:evidence report timestamp util"
+    "catalog:evidence timestamp util verify"
+    "sources:util"
+    "capture:catalog evidence ocr report sources timestamp util"
+    "export:catalog evidence report timestamp util verify"
+  )
+  local entry folder ok=0 used u
+  for entry in "${allowed[@]}"; do
+    folder=${entry%%:*}
+    used=$(grep -ho '#include "[a-z]*/' "$src/src/core/$folder"/*.[ch] | sed 's/#include "//; s#/##' | sort -u)
+    for u in $used; do
+      [ "$u" = "$folder" ] && continue
+      case " ${entry#*:} " in (*" $u "*) ;; (*) echo "src/core/$folder includes $u/"; ok=1 ;; esac
+    done
+  done
+  if grep -rln 'json_parser_load\|json_parser_new' "$src/src/app" "$src/src/cli" "$src/src/core" | grep -v 'src/core/util/pd-json.c$'; then
+    echo "JSON parsed outside src/core/util/pd-json.c"; ok=1
+  fi
+  return $ok
+}
+check "src/core folders include only the folders below them; JSON is parsed in one place" layering
+
 echo "1..$n"

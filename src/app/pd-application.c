@@ -172,13 +172,6 @@ pd_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
 }
 
-/* Kept for pd-export-wizard.c until it calls pd_resources_ensure () itself. */
-void
-pd_application_ensure_resources (void)
-{
-  pd_resources_ensure ();
-}
-
 static void
 pd_application_class_init (PdApplicationClass *klass)
 {

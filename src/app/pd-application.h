@@ -9,7 +9,5 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (PdApplication, pd_application, PD, APPLICATION, AdwApplication)
 
 PdApplication *pd_application_new               (void);
-/* Old name of pd_resources_ensure () (pd-resources.h), still used by the export wizard. */
-void           pd_application_ensure_resources (void);
 
 G_END_DECLS

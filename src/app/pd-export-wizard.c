@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include "pd-application.h"
+#include "pd-resources.h"
 #include "pd-export-wizard-private.h"
 
 static const char *const pages[] = { "sessions", "target", "label", "summary", "progress", "report" };
@@ -345,7 +345,7 @@ pd_export_wizard_class_init (PdExportWizardClass *klass)
   object_class->finalize = pd_export_wizard_finalize;
   window_class->close_request = pd_export_wizard_close_request;
 
-  pd_application_ensure_resources ();
+  pd_resources_ensure ();
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/proofdesk/Proofdesk/pd-export-wizard.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, PdExportWizard, name)
   BIND (window_title);
