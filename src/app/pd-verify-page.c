@@ -308,29 +308,12 @@ match_by_name (GPtrArray *data, GPtrArray *tokens, GFile **data_out, GFile **tok
   return found == 1;
 }
 
-gboolean
-pd_verify_page_add_files (PdVerifyPage *self, GSList *files)
+/* Sorts a drop into data files, tokens, certificates and at most one package; FALSE and the
+ * sentence to show when the drop cannot be used. */
+static gboolean
+sort_dropped (GSList *files, GPtrArray *data, GPtrArray *tokens, GPtrArray *certificates,
+              GFile **package, char **refusal)
 {
-  g_autoptr (GPtrArray) data = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr (GPtrArray) tokens = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr (GPtrArray) certificates = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr (GFile) package = NULL;
-  GFile *data_file = NULL, *token_file = NULL;
-  gboolean all_in_package = TRUE;
-
-  g_return_val_if_fail (PD_IS_VERIFY_PAGE (self), FALSE);
-
-  if (self->state == PD_VERIFY_PAGE_VERIFYING)
-    return FALSE;
-  if (files == NULL)
-    return refuse (self, _("Nothing was dropped."));
-  /* A new drop after a result starts over. */
-  if (self->state == PD_VERIFY_PAGE_RESULT)
-    {
-      g_clear_pointer (&self->result, pd_verify_result_unref);
-      pd_verify_page_forget_pending (self);
-    }
-
   for (GSList *l = files; l != NULL; l = l->next)
     {
       g_autofree char *message = NULL;
@@ -340,13 +323,19 @@ pd_verify_page_add_files (PdVerifyPage *self, GSList *files)
       if (!G_IS_FILE (l->data))
         continue;
       if (!classify (l->data, &kind, &pkg, &message))
-        return refuse (self, message);
+        {
+          *refusal = g_steal_pointer (&message);
+          return FALSE;
+        }
       switch (kind)
         {
         case KIND_PACKAGE:
-          if (package != NULL && !g_file_equal (package, pkg))
-            return refuse (self, _("Drop one evidence folder at a time."));
-          g_set_object (&package, pkg);
+          if (*package != NULL && !g_file_equal (*package, pkg))
+            {
+              *refusal = g_strdup (_("Drop one evidence folder at a time."));
+              return FALSE;
+            }
+          g_set_object (package, pkg);
           break;
         case KIND_TOKEN:
           g_ptr_array_add (tokens, g_object_ref (l->data));
@@ -360,20 +349,55 @@ pd_verify_page_add_files (PdVerifyPage *self, GSList *files)
           break;
         }
     }
+  return TRUE;
+}
 
-  /* A package: everything else dropped with it must be inside it (e.g. "select all"). */
-  if (package != NULL)
-    {
-      GPtrArray *lists[] = { data, tokens, certificates };
+/* A package: everything else dropped with it must be inside it (e.g. "select all"). */
+static gboolean
+start_dropped_package (PdVerifyPage *self, GFile *package, GPtrArray *data, GPtrArray *tokens,
+                       GPtrArray *certificates)
+{
+  GPtrArray *lists[] = { data, tokens, certificates };
 
-      for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
-        for (guint j = 0; j < lists[i]->len; j++)
-          if (!g_file_has_prefix (lists[i]->pdata[j], package))
-            all_in_package = FALSE;
-      if (!all_in_package)
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    for (guint j = 0; j < lists[i]->len; j++)
+      if (!g_file_has_prefix (lists[i]->pdata[j], package))
         return refuse (self, _("Drop either an evidence folder or a file with its token, not both."));
-      return pd_verify_page_start_package (self, package);
+  return pd_verify_page_start_package (self, package);
+}
+
+/* One half of a (file, token) pair: wait for the other. */
+static gboolean
+wait_for_other_half (PdVerifyPage *self, GPtrArray *data, GPtrArray *tokens)
+{
+  pd_verify_page_forget_pending (self);
+  if (data->len == 1)
+    {
+      g_autofree char *name = pd_verify_page_file_display_name (data->pdata[0]);
+      /* Translators: %s is a file name. */
+      g_autofree char *message = g_strdup_printf (_("%s — now drop its certificate or token"), name);
+
+      self->pending_data = g_object_ref (data->pdata[0]);
+      pd_verify_page_set_message (self, FALSE, message);
     }
+  else
+    {
+      g_autofree char *name = pd_verify_page_file_display_name (tokens->pdata[0]);
+      /* Translators: %s is the name of a token or certificate. */
+      g_autofree char *message = g_strdup_printf (_("%s — now drop the recording it belongs to"), name);
+
+      self->pending_token = g_object_ref (tokens->pdata[0]);
+      pd_verify_page_set_message (self, FALSE, message);
+    }
+  pd_verify_page_set_state (self, PD_VERIFY_PAGE_WAITING);
+  return TRUE;
+}
+
+/* Data and tokens dropped now and waiting from before: a pair starts verifying, one half waits. */
+static gboolean
+pair_dropped (PdVerifyPage *self, GPtrArray *data, GPtrArray *tokens, GPtrArray *certificates)
+{
+  GFile *data_file = NULL, *token_file = NULL;
 
   /* With a .tsr in play a PDF is a document that was stamped, not a certificate. */
   if (tokens->len > 0 ||
@@ -420,28 +444,35 @@ pd_verify_page_add_files (PdVerifyPage *self, GSList *files)
                              : _("Drop one certificate or token at a time, with its recording."));
     }
 
-  /* One half: wait for the other. */
-  pd_verify_page_forget_pending (self);
-  if (data->len == 1)
-    {
-      g_autofree char *name = pd_verify_page_file_display_name (data->pdata[0]);
-      /* Translators: %s is a file name. */
-      g_autofree char *message = g_strdup_printf (_("%s — now drop its certificate or token"), name);
+  return wait_for_other_half (self, data, tokens);
+}
 
-      self->pending_data = g_object_ref (data->pdata[0]);
-      pd_verify_page_set_message (self, FALSE, message);
-    }
-  else
-    {
-      g_autofree char *name = pd_verify_page_file_display_name (tokens->pdata[0]);
-      /* Translators: %s is the name of a token or certificate. */
-      g_autofree char *message = g_strdup_printf (_("%s — now drop the recording it belongs to"), name);
+gboolean
+pd_verify_page_add_files (PdVerifyPage *self, GSList *files)
+{
+  g_autoptr (GPtrArray) data = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GPtrArray) tokens = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GPtrArray) certificates = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GFile) package = NULL;
+  g_autofree char *refusal = NULL;
 
-      self->pending_token = g_object_ref (tokens->pdata[0]);
-      pd_verify_page_set_message (self, FALSE, message);
+  g_return_val_if_fail (PD_IS_VERIFY_PAGE (self), FALSE);
+
+  if (self->state == PD_VERIFY_PAGE_VERIFYING)
+    return FALSE;
+  if (files == NULL)
+    return refuse (self, _("Nothing was dropped."));
+  /* A new drop after a result starts over. */
+  if (self->state == PD_VERIFY_PAGE_RESULT)
+    {
+      g_clear_pointer (&self->result, pd_verify_result_unref);
+      pd_verify_page_forget_pending (self);
     }
-  pd_verify_page_set_state (self, PD_VERIFY_PAGE_WAITING);
-  return TRUE;
+  if (!sort_dropped (files, data, tokens, certificates, &package, &refusal))
+    return refuse (self, refusal);
+  if (package != NULL)
+    return start_dropped_package (self, package, data, tokens, certificates);
+  return pair_dropped (self, data, tokens, certificates);
 }
 
 /* ------------------------------------------------------------------------------------------ */
