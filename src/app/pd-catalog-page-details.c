@@ -186,44 +186,16 @@ pd_catalog_page_update_verdict_row (PdCatalogPage *self)
     gtk_widget_add_css_class (GTK_WIDGET (self->verdict_icon), style);
 }
 
-void
-pd_catalog_page_show_details (PdCatalogPage *self)
+/* Title, state, duration and digest of the selected session. */
+static void
+show_summary (PdCatalogPage *self, PdCatalogSession *session)
 {
-  g_autoptr (PdCatalogSession) session = NULL;
-  g_autoptr (JsonNode) described = NULL;
-  g_autoptr (GError) error = NULL;
   g_autofree char *started = NULL;
   g_autofree char *duration = NULL;
   g_autofree char *subtitle = NULL;
   g_autofree char *digest = NULL;
-  g_autofree char *stamp = NULL;
-  g_autoptr (PdTsaToken) token = NULL;
-  GDateTime  *stamp_time;
-  gboolean    practice;
-  JsonObject *root = NULL;
-  JsonArray  *tokens = NULL;
-  const char *tsa_name = NULL;
   const char *state, *reason, *case_name;
   gint64      size;
-
-  clear_detail_rows (self);
-  if (g_strcmp0 (self->ocr_uuid, self->selected_uuid) != 0)
-    pd_catalog_page_clear_ocr (self);
-  if (self->selected_uuid == NULL || self->catalog == NULL)
-    {
-      gtk_stack_set_visible_child_name (self->details_stack, "none");
-      return;
-    }
-  session = pd_catalog_get_session (self->catalog, self->selected_uuid, &error);
-  if (session != NULL)
-    described = pd_catalog_describe_session (self->catalog, self->selected_uuid, &error);
-  if (described == NULL)
-    {
-      g_warning ("Cannot describe session %s: %s", self->selected_uuid, error->message);
-      gtk_stack_set_visible_child_name (self->details_stack, "none");
-      return;
-    }
-  root = json_node_get_object (described);
 
   case_name = pd_catalog_session_get_case_name (session);
   started = pd_catalog_page_format_local_time (pd_catalog_session_get_started (session));
@@ -260,6 +232,18 @@ pd_catalog_page_show_details (PdCatalogPage *self)
                                       pd_catalog_session_get_recording_sha256 (session));
   adw_action_row_set_subtitle (self->digest_row, digest ? digest : "—");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "catalog.copy-digest", digest != NULL);
+}
+
+/* When and by whom the recording was stamped, and whether that authority is for court. */
+static void
+show_stamp (PdCatalogPage *self, PdCatalogSession *session, JsonObject *root)
+{
+  g_autofree char *stamp = NULL;
+  g_autoptr (PdTsaToken) token = NULL;
+  GDateTime  *stamp_time;
+  gboolean    practice;
+  JsonArray  *tokens = NULL;
+  const char *tsa_name = NULL;
 
   tokens = pd_json_array (root, "tokens");
   for (guint i = 0; tokens != NULL && i < json_array_get_length (tokens); i++)
@@ -310,9 +294,39 @@ pd_catalog_page_show_details (PdCatalogPage *self)
       gtk_image_set_from_icon_name (self->authority_icon, "emblem-ok-symbolic");
       gtk_widget_add_css_class (GTK_WIDGET (self->authority_icon), "success");
     }
+}
 
+void
+pd_catalog_page_show_details (PdCatalogPage *self)
+{
+  g_autoptr (PdCatalogSession) session = NULL;
+  g_autoptr (JsonNode) described = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *root = NULL;
+
+  clear_detail_rows (self);
+  if (g_strcmp0 (self->ocr_uuid, self->selected_uuid) != 0)
+    pd_catalog_page_clear_ocr (self);
+  if (self->selected_uuid == NULL || self->catalog == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->details_stack, "none");
+      return;
+    }
+  session = pd_catalog_get_session (self->catalog, self->selected_uuid, &error);
+  if (session != NULL)
+    described = pd_catalog_describe_session (self->catalog, self->selected_uuid, &error);
+  if (described == NULL)
+    {
+      g_warning ("Cannot describe session %s: %s", self->selected_uuid, error->message);
+      gtk_stack_set_visible_child_name (self->details_stack, "none");
+      return;
+    }
+  root = json_node_get_object (described);
+
+  show_summary (self, session);
+  show_stamp (self, session, root);
   gtk_widget_set_visible (GTK_WIDGET (self->stamp_button),
-                          g_strcmp0 (state, PD_SESSION_STATE_AWAITING_STAMP) == 0);
+                          g_strcmp0 (pd_catalog_session_get_state (session), PD_SESSION_STATE_AWAITING_STAMP) == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "catalog.show-in-folder",
                                  pd_catalog_session_get_package_path (session) != NULL);
 
