@@ -58,7 +58,6 @@ pd_manifest_new_from_bytes (GBytes *bytes, GError **error)
   self = g_new0 (PdManifest, 1);
   g_atomic_ref_count_init (&self->ref);
   self->bytes = g_bytes_ref (bytes);
-  self->sha256 = pd_sha256_bytes ((const guint8 *) data, len);
   self->root = root;
   return self;
 }
@@ -126,6 +125,14 @@ pd_manifest_get_bytes (PdManifest *self)
 const char *
 pd_manifest_get_sha256 (PdManifest *self)
 {
+  /* On first use: the verifier hashes the bytes for the manifest's token itself. */
+  if (self->sha256 == NULL)
+    {
+      gsize len = 0;
+      const guint8 *data = g_bytes_get_data (self->bytes, &len);
+
+      self->sha256 = pd_sha256_bytes (data, len);
+    }
   return self->sha256;
 }
 
@@ -310,43 +317,40 @@ fill_mark (gpointer element, JsonObject *o)
   m->undone = member_true (o, "undone");
 }
 
+/* The typed view of the array `key`, built once. */
+static const void *
+cached_list (PdManifest *self, GArray **cache, guint *cache_skipped, const char *key,
+             guint element_size, void (*fill) (gpointer element, JsonObject *o), guint *n,
+             guint *n_skipped)
+{
+  if (*cache == NULL)
+    *cache = build_list (self->root, key, element_size, fill, cache_skipped);
+  if (n)
+    *n = (*cache)->len;
+  if (n_skipped)
+    *n_skipped = *cache_skipped;
+  return (*cache)->data;
+}
+
 const PdManifestFile *
 pd_manifest_get_files (PdManifest *self, guint *n_files, guint *n_skipped)
 {
-  if (self->files == NULL)
-    self->files = build_list (self->root, "files", sizeof (PdManifestFile), fill_file,
-                              &self->files_skipped);
-  if (n_files)
-    *n_files = self->files->len;
-  if (n_skipped)
-    *n_skipped = self->files_skipped;
-  return (const PdManifestFile *) self->files->data;
+  return cached_list (self, &self->files, &self->files_skipped, "files", sizeof (PdManifestFile),
+                      fill_file, n_files, n_skipped);
 }
 
 const PdManifestCheckpoint *
 pd_manifest_get_checkpoints (PdManifest *self, guint *n_checkpoints, guint *n_skipped)
 {
-  if (self->checkpoints == NULL)
-    self->checkpoints = build_list (self->root, "checkpoints", sizeof (PdManifestCheckpoint),
-                                    fill_checkpoint, &self->checkpoints_skipped);
-  if (n_checkpoints)
-    *n_checkpoints = self->checkpoints->len;
-  if (n_skipped)
-    *n_skipped = self->checkpoints_skipped;
-  return (const PdManifestCheckpoint *) self->checkpoints->data;
+  return cached_list (self, &self->checkpoints, &self->checkpoints_skipped, "checkpoints",
+                      sizeof (PdManifestCheckpoint), fill_checkpoint, n_checkpoints, n_skipped);
 }
 
 const PdManifestMark *
 pd_manifest_get_marks (PdManifest *self, guint *n_marks, guint *n_skipped)
 {
-  if (self->marks == NULL)
-    self->marks = build_list (self->root, "marks", sizeof (PdManifestMark), fill_mark,
-                              &self->marks_skipped);
-  if (n_marks)
-    *n_marks = self->marks->len;
-  if (n_skipped)
-    *n_skipped = self->marks_skipped;
-  return (const PdManifestMark *) self->marks->data;
+  return cached_list (self, &self->marks, &self->marks_skipped, "marks", sizeof (PdManifestMark),
+                      fill_mark, n_marks, n_skipped);
 }
 
 /* ---------------------------------------------------------------- the journal */
@@ -358,7 +362,7 @@ pd_journal_load (const char *path, guint *n_skipped, GError **error)
   g_autoptr (GPtrArray) events = NULL;
   const char *data, *end, *line;
   gsize len = 0;
-  guint skipped = 0, number = 0;
+  guint skipped = 0;
   int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -371,16 +375,16 @@ pd_journal_load (const char *path, guint *n_skipped, GError **error)
   events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   data = g_bytes_get_data (bytes, &len);
   end = data + len;
-  for (line = data; line != NULL && line < end; number++)
+  for (line = data; line != NULL && line < end;)
     {
       const char *nl = memchr (line, '\n', (gsize) (end - line));
       gsize line_len = (gsize) ((nl ? nl : end) - line);
-      g_autofree char *what = g_strdup_printf (_("Journal line %u"), number + 1);
       JsonObject *event;
 
+      /* A line that does not parse is only counted, so its error is not built. */
       if (line_len > 0)
         {
-          event = pd_json_parse_object (line, line_len, PD_JOURNAL_MAX_LINE, what, NULL);
+          event = pd_json_parse_object (line, line_len, PD_JOURNAL_MAX_LINE, "journal line", NULL);
           if (event != NULL)
             g_ptr_array_add (events, event);
           else

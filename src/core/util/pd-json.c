@@ -141,16 +141,19 @@ fail (GError **error, PdJsonError code, const char *data, const char *at, const 
   return FALSE;
 }
 
-/* g_strescape's exceptions: bytes 0x80–0xff, so UTF-8 text (a Chinese key) stays readable. */
-static const char *
-high_bytes (void)
+/* `text` with control characters as \xNN: a key is attacker-chosen and may hold terminal
+ * escapes; UTF-8 text (a Chinese key) stays readable. */
+static char *
+escape_controls (const char *text)
 {
-  static char bytes[129];
+  GString *out = g_string_new (NULL);
 
-  if (bytes[0] == '\0')
-    for (int i = 0; i < 128; i++)
-      bytes[i] = (char) (0x80 + i);
-  return bytes;
+  for (const char *c = text; *c; c++)
+    if ((guchar) *c < 0x20 || *c == 0x7f)
+      g_string_append_printf (out, "\\x%02x", (guchar) *c);
+    else
+      g_string_append_c (out, *c);
+  return g_string_free (out, FALSE);
 }
 
 static gboolean
@@ -164,9 +167,9 @@ check_key (Frame *top, GString *key, const char *data, const char *at, GError **
     top->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if (g_hash_table_add (top->keys, g_strndup (key->str, key->len)))
     return TRUE;
-  /* Shown escaped and cut: a key is attacker-chosen text and may hold terminal controls. */
+  /* Shown cut and with its controls escaped. */
   cut = g_strndup (key->str, MIN (key->len, 64));
-  shown = g_strescape (cut, high_bytes ());
+  shown = escape_controls (cut);
   message = g_strdup_printf (_("An object holds the key “%s” twice"), shown);
   return fail (error, PD_JSON_ERROR_DUPLICATE_KEY, data, at, message);
 }
