@@ -169,6 +169,7 @@ pd_catalog_page_update_verdict_row (PdCatalogPage *self)
       icon = "emblem-ok-symbolic", style = "success";
       break;
     case PD_VERDICT_VALID_PRACTICE:
+    case PD_VERDICT_VALID_WITH_GAPS:
       icon = "emblem-ok-symbolic", style = "warning";
       break;
     case PD_VERDICT_UNTRUSTED_AUTHORITY:

@@ -99,7 +99,7 @@ fill_checks (PdVerifyPage *self)
   guint n_passed = 0;
   g_autofree char *description = NULL;
   /* Failures first: they are what a reader came for. */
-  static const PdCheckStatus order[] = { PD_CHECK_FAILED, PD_CHECK_PASSED, PD_CHECK_INFO };
+  static const PdCheckStatus order[] = { PD_CHECK_FAILED, PD_CHECK_GAP, PD_CHECK_PASSED, PD_CHECK_INFO };
 
   for (guint o = 0; o < G_N_ELEMENTS (order); o++)
     for (guint i = 0; i < checks->len; i++)
@@ -330,6 +330,7 @@ set_verdict_style (PdVerifyPage *self, PdVerifyOutcome outcome)
       klass = "success";
       break;
     case PD_VERIFY_OUTCOME_VALID_PRACTICE:
+    case PD_VERIFY_OUTCOME_VALID_WITH_GAPS:
       icon = "security-medium-symbolic";
       klass = "warning";
       break;

@@ -118,6 +118,12 @@ pd_verify_page_status_icon (PdCheckStatus status, gboolean trust_only)
       gtk_widget_add_css_class (image, trust_only ? "warning" : "error");
       gtk_widget_set_tooltip_text (image, _("Failed"));
       break;
+    case PD_CHECK_GAP:
+      image = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+      gtk_widget_add_css_class (image, "warning");
+      /* Translators: accessible name of a check that names a gap in the real-time proof. */
+      gtk_widget_set_tooltip_text (image, _("Gap"));
+      break;
     case PD_CHECK_INFO:
     default:
       image = gtk_image_new_from_icon_name ("dialog-information-symbolic");

@@ -59,7 +59,8 @@ print_human (PdVerifyResult *result)
     {
       const PdVerifyCheck *check = g_ptr_array_index (checks, i);
       const char *mark = check->status == PD_CHECK_PASSED ? "✓"
-                         : check->status == PD_CHECK_FAILED ? "✗" : "·";
+                         : check->status == PD_CHECK_FAILED ? "✗"
+                         : check->status == PD_CHECK_GAP ? "!" : "·";
 
       printf ("%s %s: %s\n", mark, check->subject ? check->subject : "", check->message);
       if (check->detail && check->status != PD_CHECK_INFO)
@@ -98,7 +99,7 @@ pctl_verify (int argc, char **argv)
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
                                 _("Verify a file against its RFC 3161 token or certificate, or a whole evidence package.\n"
-                                  "Exit status: 0 valid (practice included), 1 invalid, 2 error, 3 intact but authority untrusted."));
+                                  "Exit status: 0 valid (practice included), 1 invalid, 2 error, 3 intact but authority untrusted, 4 valid with named gaps in the real-time proof."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return pctl_fail ("%s", error->message);
@@ -145,6 +146,8 @@ pctl_verify (int argc, char **argv)
       return PCTL_EXIT_OK;
     case PD_VERDICT_UNTRUSTED_AUTHORITY:
       return PCTL_EXIT_UNTRUSTED;
+    case PD_VERDICT_VALID_WITH_GAPS:
+      return PCTL_EXIT_GAPS;
     case PD_VERDICT_INVALID:
       return PCTL_EXIT_INVALID;
     case PD_VERDICT_ERROR:

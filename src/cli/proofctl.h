@@ -12,6 +12,7 @@ enum {
   PCTL_EXIT_INVALID = 1,     /* verification failed */
   PCTL_EXIT_ERROR = 2,       /* usage or I/O error */
   PCTL_EXIT_UNTRUSTED = 3,   /* intact, but the authority is not trusted */
+  PCTL_EXIT_GAPS = 4,        /* valid, but with named gaps in the real-time proof */
 };
 
 int pctl_audit (int argc, char **argv);

@@ -293,7 +293,8 @@ audit_verify_stamp_signature (PdAuditReport *report, gint64 seq, GBytes *der, Pd
     return TRUE;
   result = pd_verify_token_bytes (der, "SHA256", digest, sizeof digest, trust, &local);
   verdict = result ? pd_verify_result_get_verdict (result) : PD_VERDICT_ERROR;
-  if (verdict == PD_VERDICT_VALID || verdict == PD_VERDICT_VALID_PRACTICE)
+  if (verdict == PD_VERDICT_VALID || verdict == PD_VERDICT_VALID_PRACTICE ||
+      verdict == PD_VERDICT_VALID_WITH_GAPS)
     {
       report->n_stamps_trusted++;
       return TRUE;

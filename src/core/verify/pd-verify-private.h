@@ -41,6 +41,7 @@ struct _PdVerifyResult
   guint           tamper_checkpoint;
   char           *tamper_stream_time;
   char           *tamper_sentence;
+  GPtrArray      *spans;      /* of PdVerifySpan */
 };
 typedef struct
 {
@@ -112,6 +113,13 @@ PdVerifyCheck *pd_verify_add_check (PdVerifyResult *r, const char *id, const cha
                                     const char *detail, const char *format, ...) G_GNUC_PRINTF (6, 7);
 
 void pd_verify_result_finish (PdVerifyResult *r);
+
+/* Records a span covered only by a later token; `degrades` spans also add a PD_CHECK_GAP check
+ * (id `id`) so that the verdict becomes valid-with-gaps. */
+PdVerifySpan *pd_verify_add_span (PdVerifyResult *r, const char *id, const char *kind, gboolean degrades,
+                                  guint64 from_offset, guint64 to_offset, gint64 from_stream_ns,
+                                  gint64 to_stream_ns, const char *detail, const char *format, ...)
+  G_GNUC_PRINTF (10, 11);
 
 gboolean pd_verify_token_parse (PdVerifyResult *r, const char *subject, GBytes *tsr, ParsedToken *pt);
 

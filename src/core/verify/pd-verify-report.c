@@ -44,6 +44,8 @@ pd_verify_outcome_from_result (PdVerifyResult *result)
       return PD_VERIFY_OUTCOME_VALID;
     case PD_VERDICT_VALID_PRACTICE:
       return PD_VERIFY_OUTCOME_VALID_PRACTICE;
+    case PD_VERDICT_VALID_WITH_GAPS:
+      return PD_VERIFY_OUTCOME_VALID_WITH_GAPS;
     case PD_VERDICT_UNTRUSTED_AUTHORITY:
       return PD_VERIFY_OUTCOME_UNTRUSTED;
     case PD_VERDICT_ERROR:
@@ -86,6 +88,8 @@ pd_verify_outcome_get_title (PdVerifyOutcome outcome)
       return _("Valid");
     case PD_VERIFY_OUTCOME_VALID_PRACTICE:
       return _("Valid, practice authority");
+    case PD_VERIFY_OUTCOME_VALID_WITH_GAPS:
+      return _("Valid, with gaps in the real-time proof");
     case PD_VERIFY_OUTCOME_UNTRUSTED:
       return _("Intact, but authority not trusted");
     case PD_VERIFY_OUTCOME_CHANGED:
@@ -224,6 +228,7 @@ outcome_color (PdVerifyOutcome outcome)
     case PD_VERIFY_OUTCOME_VALID:
       return COLOR_GOOD;
     case PD_VERIFY_OUTCOME_VALID_PRACTICE:
+    case PD_VERIFY_OUTCOME_VALID_WITH_GAPS:
     case PD_VERIFY_OUTCOME_UNTRUSTED:
       return COLOR_WARN;
     default:

@@ -17,6 +17,7 @@ typedef enum {
   PD_VERIFY_OUTCOME_CHANGED,
   PD_VERIFY_OUTCOME_NOT_VALID,
   PD_VERIFY_OUTCOME_CANNOT_VERIFY,
+  PD_VERIFY_OUTCOME_VALID_WITH_GAPS,
 } PdVerifyOutcome;
 
 /* The facts of the main token (the recording's, or the single token checked). */

@@ -44,6 +44,14 @@ pd_verify_check_free (PdVerifyCheck *check)
   g_free (check);
 }
 
+static void
+pd_verify_span_free (PdVerifySpan *span)
+{
+  g_free (span->kind);
+  g_free (span->message);
+  g_free (span);
+}
+
 PdVerifyResult *
 pd_verify_result_new (void)
 {
@@ -52,6 +60,7 @@ pd_verify_result_new (void)
   g_atomic_ref_count_init (&self->ref);
   self->verdict = PD_VERDICT_INVALID;
   self->checks = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_verify_check_free);
+  self->spans = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_verify_span_free);
   return self;
 }
 
@@ -70,6 +79,7 @@ pd_verify_result_unref (PdVerifyResult *self)
   if (!g_atomic_ref_count_dec (&self->ref))
     return;
   g_ptr_array_unref (self->checks);
+  g_ptr_array_unref (self->spans);
   g_free (self->summary);
   g_clear_pointer (&self->gen_time, g_date_time_unref);
   g_free (self->tamper_stream_time);
@@ -119,6 +129,13 @@ pd_verify_result_count_failed (PdVerifyResult *self)
   return n;
 }
 
+GPtrArray *
+pd_verify_result_get_spans (PdVerifyResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->spans;
+}
+
 const char *
 pd_verify_result_get_summary (PdVerifyResult *self)
 {
@@ -157,6 +174,7 @@ pd_verdict_to_string (PdVerdict verdict)
     {
     case PD_VERDICT_VALID:               return "valid";
     case PD_VERDICT_VALID_PRACTICE:      return "valid-practice";
+    case PD_VERDICT_VALID_WITH_GAPS:     return "valid-with-gaps";
     case PD_VERDICT_UNTRUSTED_AUTHORITY: return "untrusted-authority";
     case PD_VERDICT_INVALID:             return "invalid";
     case PD_VERDICT_ERROR:
@@ -173,6 +191,8 @@ pd_verdict_describe (PdVerdict verdict)
       return _("valid");
     case PD_VERDICT_VALID_PRACTICE:
       return _("valid — practice authority, not for court");
+    case PD_VERDICT_VALID_WITH_GAPS:
+      return _("valid, with gaps in the real-time proof");
     case PD_VERDICT_UNTRUSTED_AUTHORITY:
       return _("intact, but the timestamp authority is not trusted");
     case PD_VERDICT_INVALID:
@@ -201,11 +221,34 @@ pd_verify_add_check (PdVerifyResult *r, const char *id, const char *subject, PdC
   return check;
 }
 
+PdVerifySpan *
+pd_verify_add_span (PdVerifyResult *r, const char *id, const char *kind, gboolean degrades,
+                    guint64 from_offset, guint64 to_offset, gint64 from_stream_ns, gint64 to_stream_ns,
+                    const char *detail, const char *format, ...)
+{
+  PdVerifySpan *span = g_new0 (PdVerifySpan, 1);
+  va_list args;
+
+  span->kind = g_strdup (kind);
+  span->degrades = degrades;
+  span->from_offset = from_offset;
+  span->to_offset = to_offset;
+  span->from_stream_ns = from_stream_ns;
+  span->to_stream_ns = to_stream_ns;
+  va_start (args, format);
+  span->message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_ptr_array_add (r->spans, span);
+  pd_verify_add_check (r, id, PD_RECORDING_NAME, degrades ? PD_CHECK_GAP : PD_CHECK_INFO, detail, "%s",
+                       span->message);
+  return span;
+}
+
 /* The verdict follows from the checks alone: VALID only when every check passed. */
 void
 pd_verify_result_finish (PdVerifyResult *r)
 {
-  gboolean failed = FALSE, untrusted = FALSE, passed = FALSE;
+  gboolean failed = FALSE, untrusted = FALSE, passed = FALSE, gaps = FALSE;
   guint n_failed = 0;
 
   for (guint i = 0; i < r->checks->len; i++)
@@ -214,6 +257,8 @@ pd_verify_result_finish (PdVerifyResult *r)
 
       if (check->status == PD_CHECK_PASSED)
         passed = TRUE;
+      else if (check->status == PD_CHECK_GAP)
+        gaps = TRUE;
       else if (check->status == PD_CHECK_FAILED)
         {
           n_failed++;
@@ -231,6 +276,8 @@ pd_verify_result_finish (PdVerifyResult *r)
     r->verdict = PD_VERDICT_UNTRUSTED_AUTHORITY;
   else if (r->practice)
     r->verdict = PD_VERDICT_VALID_PRACTICE;
+  else if (gaps)
+    r->verdict = PD_VERDICT_VALID_WITH_GAPS;
   else
     r->verdict = PD_VERDICT_VALID;
 
@@ -242,6 +289,9 @@ pd_verify_result_finish (PdVerifyResult *r)
       break;
     case PD_VERDICT_VALID_PRACTICE:
       r->summary = g_strdup (_("Every check passed, but the timestamps come from the built-in practice authority: valid for practice, not for court."));
+      break;
+    case PD_VERDICT_VALID_WITH_GAPS:
+      r->summary = g_strdup (_("Nothing was changed and the authority is trusted, but part of the recording is not proven to have been recorded in real time; the gaps are named below."));
       break;
     case PD_VERDICT_UNTRUSTED_AUTHORITY:
       r->summary = g_strdup (_("The data is intact and the signatures are correct, but the timestamp authority does not chain to a trusted certificate authority on this computer."));
@@ -274,6 +324,7 @@ check_status_to_string (PdCheckStatus status)
     {
     case PD_CHECK_PASSED: return "passed";
     case PD_CHECK_FAILED: return "failed";
+    case PD_CHECK_GAP:    return "gap";
     case PD_CHECK_INFO:
     default:              return "info";
     }
@@ -314,6 +365,30 @@ pd_verify_result_to_json (PdVerifyResult *self)
       json_builder_add_string_value (b, self->tamper_sentence);
       json_builder_end_object (b);
     }
+  json_builder_set_member_name (b, "spans");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < self->spans->len; i++)
+    {
+      PdVerifySpan *span = g_ptr_array_index (self->spans, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "kind");
+      json_builder_add_string_value (b, span->kind);
+      json_builder_set_member_name (b, "gap");
+      json_builder_add_boolean_value (b, span->degrades);
+      json_builder_set_member_name (b, "from_offset");
+      json_builder_add_int_value (b, (gint64) span->from_offset);
+      json_builder_set_member_name (b, "to_offset");
+      json_builder_add_int_value (b, (gint64) span->to_offset);
+      json_builder_set_member_name (b, "from_stream_ns");
+      json_builder_add_int_value (b, span->from_stream_ns);
+      json_builder_set_member_name (b, "to_stream_ns");
+      json_builder_add_int_value (b, span->to_stream_ns);
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, span->message);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
   json_builder_set_member_name (b, "checks");
   json_builder_begin_array (b);
   for (guint i = 0; i < self->checks->len; i++)

@@ -14,13 +14,33 @@ typedef enum {
   PD_VERDICT_UNTRUSTED_AUTHORITY, /* data and signatures intact, no chain to a trusted anchor */
   PD_VERDICT_INVALID,             /* at least one check failed */
   PD_VERDICT_ERROR,               /* the input could not be read (callers map a GError to it) */
+  PD_VERDICT_VALID_WITH_GAPS,     /* nothing failed, trusted, but part of the recording's
+                                   * real-time proof is missing: named gaps (PD_CHECK_GAP) */
 } PdVerdict;
 
 typedef enum {
   PD_CHECK_PASSED,
   PD_CHECK_FAILED,
   PD_CHECK_INFO,
+  PD_CHECK_GAP,     /* nothing is wrong, but a span of the recording is not proven in real
+                     * time (a checkpoint not stamped, a late stamp, no checkpoints at all) */
 } PdCheckStatus;
+
+/* A span of the recording whose real-time proof is weaker than the rest: the bytes are covered
+ * by a later token only. Offsets are bytes of the recording; stream times nanoseconds since the
+ * start (-1 when unknown). */
+typedef struct
+{
+  char    *kind;            /* "unstamped-checkpoint", "late-stamp", "no-checkpoints",
+                             * "final-token-only", "interval-unknown" */
+  guint64  from_offset;
+  guint64  to_offset;
+  gint64   from_stream_ns;
+  gint64   to_stream_ns;
+  gboolean degrades;        /* TRUE: a gap in the real-time proof (verdict valid-with-gaps);
+                             * FALSE: the normal tail after the last checkpoint */
+  char    *message;         /* one translated sentence */
+} PdVerifySpan;
 
 /* One named check. Owned by its PdVerifyResult; read-only for callers. */
 typedef struct
@@ -73,6 +93,8 @@ GPtrArray       *pd_verify_result_get_checks      (PdVerifyResult *self);
 const PdVerifyCheck *pd_verify_result_find_check  (PdVerifyResult *self, const char *id,
                                                    const char *subject);
 guint            pd_verify_result_count_failed    (PdVerifyResult *self);
+/* Borrowed array of PdVerifySpan*: the spans covered only by a later token, in file order. */
+GPtrArray       *pd_verify_result_get_spans       (PdVerifyResult *self);
 /* One translated sentence saying what the verdict means (with the tamper location if any). */
 const char      *pd_verify_result_get_summary     (PdVerifyResult *self);
 /* genTime of the main token (the recording's, or the single token's), or NULL. */
@@ -85,7 +107,7 @@ gboolean         pd_verify_result_get_tamper_location (PdVerifyResult *self,
 JsonNode        *pd_verify_result_to_json         (PdVerifyResult *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdVerifyResult, pd_verify_result_unref)
 
-/* "valid", "valid-practice", "untrusted-authority", "invalid", "error" */
+/* "valid", "valid-practice", "valid-with-gaps", "untrusted-authority", "invalid", "error" */
 const char      *pd_verdict_to_string             (PdVerdict verdict);
 /* A short translated phrase, e.g. "valid — practice authority, not for court". */
 const char      *pd_verdict_describe              (PdVerdict verdict);
