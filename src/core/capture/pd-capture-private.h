@@ -26,7 +26,13 @@ typedef struct
   gint64  wall_time_us;
   PdTsaToken *token;       /* NULL until stamped, or if stamping failed */
   char       *stamp_error;
+  gboolean    no_data_before; /* more than an interval (+ slack) since the one before: the
+                               * source sent nothing in between (a still phone screen) */
 } Checkpoint;
+
+/* How much later than its interval a checkpoint may come before the capture records that no
+ * data came in between; the verifier's slack (PD_TIME_SLACK_S) is the same. */
+#define PD_CAPTURE_CHECKPOINT_SLACK_NS (10 * GST_SECOND)
 
 typedef struct
 {
@@ -43,6 +49,7 @@ typedef struct
 struct _PdCapture
 {
   GObject parent_instance;
+  char   *recording_stamp_error; /* why the recording's token could not be had */
 
   /* Owned references */
   PdSourceSpec *source;
