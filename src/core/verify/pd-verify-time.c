@@ -494,13 +494,15 @@ report_tail (TimeModel *m)
   g_autofree char *a = format_stream (from_ns);
   g_autofree char *b = format_stream (to_ns);
   g_autofree char *detail = NULL;
+  g_autofree char *bytes = NULL;
 
   if (!w->recording_outcome.ok || !w->rec_read || from >= w->rec_actual)
     return;
   detail = g_strdup_printf ("bytes %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT ", %s–%s", from, w->rec_actual, a, b);
+  bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, w->rec_actual - from);
   pd_verify_add_span (w->r, "time.final-only", "final-token-only", FALSE, from, w->rec_actual, from_ns, to_ns, detail,
-                      _("The last part of the recording (%s to %s, %" G_GUINT64_FORMAT " bytes) is covered by the final token only."),
-                      a, b, w->rec_actual - from);
+                      _("The last part of the recording (%s to %s, %s bytes) is covered by the final token only."),
+                      a, b, bytes);
 }
 
 void
@@ -635,8 +637,6 @@ journal_disagreement (PackageWalk *w, GPtrArray *events, guint skipped)
                                       c->label);
           }
     }
-  if (w->recovered && stopped)
-    return g_strdup ("the journal records a normal stop, yet the package says it was recovered after a crash");
   if (!w->recovered && !stopped)
     return g_strdup ("the journal has no stop: the capture did not end normally, yet the package is not marked recovered");
   if (!w->recovered && skipped > 0)
