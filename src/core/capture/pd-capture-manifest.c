@@ -88,7 +88,7 @@ pd_capture_encoder_to_json (PdCapture *self)
     json_object_set_string_member (settings, key, value);
   json_object_set_object_member (enc, "settings", settings);
   json_object_set_string_member (enc, "muxer", "mp4mux");
-  json_object_set_int_member (enc, "fragment_duration_ms", 1000);
+  json_object_set_int_member (enc, "fragment_duration_ms", PD_FRAGMENT_DURATION_MS);
   json_object_set_int_member (enc, "width", self->width);
   json_object_set_int_member (enc, "height", self->height);
   json_object_set_string_member (enc, "framerate", framerate);

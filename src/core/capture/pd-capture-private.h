@@ -30,9 +30,6 @@ typedef struct
                                * source sent nothing in between (a still phone screen) */
 } Checkpoint;
 
-/* How much later than its interval a checkpoint may come before the capture records that no
- * data came in between; the verifier's slack (PD_TIME_SLACK_S) is the same. */
-#define PD_CAPTURE_CHECKPOINT_SLACK_NS (10 * GST_SECOND)
 
 typedef struct
 {

@@ -368,7 +368,8 @@ on_checkpoint (PdCapture *self, const GstStructure *s)
     /* proofhash checkpoints on buffers: a source that sends nothing (adb on a still screen)
      * makes no checkpoint. Said here, so the verifier can tell it from a deleted one. */
     cp.no_data_before = self->checkpoint_interval > 0 && cp.running_time > prev &&
-                        cp.running_time - prev > self->checkpoint_interval + PD_CAPTURE_CHECKPOINT_SLACK_NS;
+                        (cp.running_time - prev) / 1e9 >
+                          PD_CHECKPOINT_MAX_SPACING (self->checkpoint_interval / 1e9, PD_FRAGMENT_DURATION_MS / 1e3);
   }
   g_array_append_val (self->checkpoints, cp);
 

@@ -74,6 +74,15 @@ typedef struct
   gboolean         outage_recorded; /* the capture recorded that the TSA could not be reached */
 } PackageWalk;
 
+/* pd-verify-media.c: one complete fragment of a fragmented MP4. */
+typedef struct
+{
+  guint64 end_offset; /* where its mdat ends */
+  double  media_time; /* seconds of video from the first fragment's start to its end */
+} PdMediaFragment;
+
+gboolean pd_verify_media_fragments (int fd, guint64 file_size, GArray *out);
+
 /* pd-verify-time.c: the tokens judged together — order, pace, start and stop, gaps and the
  * tail covered by the final token only; completeness of the checkpoint list; the state and
  * the journal against what the files show. Runs after every token was verified. */

@@ -256,7 +256,6 @@ static gboolean
 check_manifest (PackageWalk *w, GBytes *manifest_bytes, PdManifest **pm)
 {
   g_autoptr (GError) local_error = NULL;
-  const char *state;
 
   {
     guint8 digest[PD_SHA256_LEN];
@@ -292,9 +291,7 @@ check_manifest (PackageWalk *w, GBytes *manifest_bytes, PdManifest **pm)
         return FALSE;
       }
   }
-  state = w->state = pd_json_string (w->manifest, "state");
-  pd_verify_add_check (w->r, "package.state", PD_MANIFEST_NAME, PD_CHECK_INFO, state,
-                       _("Package state: %s."), state ? state : "?");
+  w->state = pd_json_string (w->manifest, "state");
   {
     JsonObject *ts = pd_json_object (w->manifest, "timestamps");
     JsonObject *authority = pd_json_object (ts, "authority");

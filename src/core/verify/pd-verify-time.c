@@ -14,6 +14,7 @@
 #include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "evidence/pd-evidence-file.h"
 #include "evidence/pd-manifest.h"
@@ -86,6 +87,7 @@ typedef struct
   double       start;        /* unix seconds (TSA clock) the tokens imply the recording began */
   gboolean     start_known;
   JsonArray   *source_gaps;  /* source.gaps: screenrecord restarts, or NULL */
+  double       fragment;     /* seconds per MP4 fragment */
 } TimeModel;
 
 static double
@@ -120,6 +122,10 @@ model_init (TimeModel *m, PackageWalk *w)
   if (!m->skew_known)
     m->skew = 0;
   m->source_gaps = pd_json_array (pd_json_object (w->manifest, "source"), "gaps");
+  if (json_double (pd_json_object (w->manifest, "encoder"), "fragment_duration_ms", &m->fragment))
+    m->fragment = CLAMP (m->fragment / 1000.0, 0.1, 60.0);
+  else
+    m->fragment = PD_FRAGMENT_DURATION_MS / 1000.0;
   m->stamped = g_ptr_array_new ();
   for (guint i = 0; i < w->sorted->len; i++)
     {
@@ -360,7 +366,7 @@ static void
 rule_spacing (TimeModel *m)
 {
   PackageWalk *w = m->w;
-  double limit = m->interval + PD_TIME_SLACK_S;
+  double limit = PD_CHECKPOINT_MAX_SPACING (m->interval, m->fragment);
   gint64 prev_ns = 0;
   guint64 prev_off = 0;
   guint problems = 0;
@@ -505,6 +511,73 @@ report_tail (TimeModel *m)
                       a, b, bytes);
 }
 
+/* The stream time the manifest gives each checkpoint is the media time inside the file up to
+ * its offset: an adversary who re-stamps a spliced recording and rewrites the stream times to
+ * fit the new genTimes moves them away from the recording's own timestamps. */
+static void
+rule_media_time (TimeModel *m)
+{
+  PackageWalk *w = m->w;
+  g_autoptr (GArray) frags = g_array_new (FALSE, FALSE, sizeof (PdMediaFragment));
+  double frag_s = m->fragment, tol, first_media = -1, first_stream = 0;
+  guint problems = 0, compared = 0;
+  int fd = pd_evidence_open_at (w->dirfd, w->rec_name, NULL);
+  gboolean parsed;
+
+  if (fd < 0)
+    return;
+  if (m->source_gaps && json_array_get_length (m->source_gaps) > 0)
+    {
+      /* A restarted phone recorder may start its timestamps again. */
+      close (fd);
+      pd_verify_add_check (w->r, "recording.media-time", w->rec_name, PD_CHECK_INFO, NULL,
+                           _("The source restarted during the recording, so its media times were not compared with the checkpoints."));
+      return;
+    }
+  parsed = pd_verify_media_fragments (fd, w->rec_actual, frags);
+  close (fd);
+  if (!parsed)
+    {
+      pd_verify_add_check (w->r, "recording.media-time", w->rec_name, PD_CHECK_INFO, NULL,
+                           _("The recording is not a fragmented MP4 this verifier reads, so its media times were not compared with the checkpoints."));
+      return;
+    }
+  tol = 3.0 + 2 * frag_s;
+  for (guint i = 0; i < w->sorted->len; i++)
+    {
+      Checkpoint *c = g_ptr_array_index (w->sorted, i);
+      double media = -1;
+
+      if (c->running_ns < 0)
+        continue;
+      for (guint k = 0; k < frags->len && g_array_index (frags, PdMediaFragment, k).end_offset <= (guint64) c->offset; k++)
+        media = g_array_index (frags, PdMediaFragment, k).media_time;
+      if (media < 0)
+        continue;
+      if (first_media < 0)
+        {
+          first_media = media;
+          first_stream = stream_s (c);
+          continue;
+        }
+      compared++;
+      if (fabs ((media - first_media) - (stream_s (c) - first_stream)) > tol + PD_TIME_DRIFT * stream_s (c) &&
+          problems++ < MAX_REPORTED)
+        {
+          g_autofree char *detail = g_strdup_printf ("%s: manifest says %.1f s after the first checkpoint, the file's video %.1f s (tolerance %.1f s)",
+                                                     c->label, stream_s (c) - first_stream, media - first_media, tol);
+          pd_verify_add_check (w->r, "recording.media-time", c->label, PD_CHECK_FAILED, detail,
+                               _("The stream time the manifest gives this checkpoint is not the time of the video in the file up to it: the manifest's times were rewritten."));
+        }
+    }
+  if (problems == 0 && compared > 0)
+    {
+      g_autofree char *detail = g_strdup_printf ("%u fragments, %u checkpoints compared", frags->len, compared);
+      pd_verify_add_check (w->r, "recording.media-time", w->rec_name, PD_CHECK_PASSED, detail,
+                           _("The checkpoints' stream times are the video's own timestamps in the file."));
+    }
+}
+
 void
 pd_verify_package_time_rules (PackageWalk *w)
 {
@@ -514,6 +587,7 @@ pd_verify_package_time_rules (PackageWalk *w)
     return;
   model_init (&m, w);
   rule_order (&m);
+  rule_media_time (&m);
   rule_pace (&m);
   rule_start (&m);
   rule_final_token (&m);
