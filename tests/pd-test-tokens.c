@@ -105,6 +105,8 @@ pd_test_cert_new_full (const PdTestCertOptions *o)
     add_ext (cert, o->issuer, NID_ext_key_usage, eku);
   if (o->kind == PD_TEST_CERT_CA)
     add_ext (cert, o->issuer, NID_subject_key_identifier, "hash");
+  if (o->akid)
+    add_ext (cert, o->issuer, NID_authority_key_identifier, "keyid:always");
   g_assert_true (X509_sign (cert, o->issuer_key ? o->issuer_key : o->key,
                             o->md ? o->md : EVP_sha256 ()) > 0);
   return cert;
@@ -253,13 +255,13 @@ add_signer (PKCS7 *p7, const PdTestTokenOptions *o, X509 *signer, EVP_PKEY *key)
   return si;
 }
 
-GBytes *
-pd_test_token_forge (const PdTestTokenOptions *o, X509 *signer, EVP_PKEY *key)
+/* The TSTInfo of a forged token: policy, imprint, serial, nonce, genTime, accuracy 1 s, TSA
+ * name = the signer. */
+static TS_TST_INFO *
+forge_tst_info (const PdTestTokenOptions *o, X509 *signer)
 {
   static gint serial = 1;
   int nid = o->imprint_nid ? o->imprint_nid : NID_sha256;
-  TS_RESP *resp = TS_RESP_new ();
-  TS_STATUS_INFO *status = TS_STATUS_INFO_new ();
   TS_TST_INFO *tst;
   TS_MSG_IMPRINT *mi;
   X509_ALGOR *alg;
@@ -268,20 +270,6 @@ pd_test_token_forge (const PdTestTokenOptions *o, X509 *signer, EVP_PKEY *key)
   ASN1_GENERALIZEDTIME *t;
   TS_ACCURACY *acc;
   GENERAL_NAME *gn;
-  PKCS7 *p7, *inner;
-  PKCS7_SIGNER_INFO *si;
-  BIO *bio;
-  GBytes *bytes;
-
-  TS_STATUS_INFO_set_status (status, (int) o->status);
-  TS_RESP_set_status_info (resp, status);
-  TS_STATUS_INFO_free (status);
-  if (o->status != 0 && o->status != 1)
-    {
-      bytes = resp_to_bytes (resp);
-      TS_RESP_free (resp);
-      return bytes;
-    }
 
   tst = TS_TST_INFO_new ();
   TS_TST_INFO_set_version (tst, 1);
@@ -325,6 +313,31 @@ pd_test_token_forge (const PdTestTokenOptions *o, X509 *signer, EVP_PKEY *key)
   gn->d.directoryName = X509_NAME_dup (X509_get_subject_name (signer));
   TS_TST_INFO_set_tsa (tst, gn);
   GENERAL_NAME_free (gn);
+
+  return tst;
+}
+
+GBytes *
+pd_test_token_forge (const PdTestTokenOptions *o, X509 *signer, EVP_PKEY *key)
+{
+  TS_RESP *resp = TS_RESP_new ();
+  TS_STATUS_INFO *status = TS_STATUS_INFO_new ();
+  TS_TST_INFO *tst;
+  PKCS7 *p7, *inner;
+  PKCS7_SIGNER_INFO *si;
+  BIO *bio;
+  GBytes *bytes;
+
+  TS_STATUS_INFO_set_status (status, (int) o->status);
+  TS_RESP_set_status_info (resp, status);
+  TS_STATUS_INFO_free (status);
+  if (o->status != 0 && o->status != 1)
+    {
+      bytes = resp_to_bytes (resp);
+      TS_RESP_free (resp);
+      return bytes;
+    }
+  tst = forge_tst_info (o, signer);
 
   /* SignedData with eContentType id-ct-TSTInfo, as ts_rsp_sign.c builds it. */
   p7 = PKCS7_new ();

@@ -40,6 +40,7 @@ typedef struct
   const EVP_MD   *md;                 /* the certificate's signature digest; NULL: SHA-256 */
   const char     *basic_constraints;  /* replaces the kind's, e.g. "critical,CA:TRUE,pathlen:0" */
   const char     *key_usage;          /* replaces the kind's, e.g. "critical,digitalSignature" */
+  gboolean        akid;               /* authorityKeyIdentifier from the issuer's key id */
 } PdTestCertOptions;
 
 X509     *pd_test_cert_new_full (const PdTestCertOptions *options);

@@ -52,27 +52,6 @@ pd_verify_chain_get (PdChain *c)
   return c->chain;
 }
 
-/* Some certificate we were given carries the missing issuer's name: then the issuer is not
- * absent but refused (its signature does not verify, or its key identifier does not match),
- * which is a broken chain, not merely an unknown authority. */
-static gboolean
-issuer_named_but_refused (X509_STORE_CTX *ctx, X509 *cert)
-{
-  X509_NAME *issuer = X509_get_issuer_name (cert);
-  STACK_OF (X509) *untrusted = X509_STORE_CTX_get0_untrusted (ctx);
-  g_autoptr (PdX509Stack) trusted = X509_STORE_CTX_get1_certs (ctx, issuer);
-  gboolean named = trusted != NULL && sk_X509_num (trusted) > 0;
-
-  if (X509_self_signed (cert, 0) == 1)
-    return FALSE;
-  for (int i = 0; !named && untrusted && i < sk_X509_num (untrusted); i++)
-    if (X509_cmp (sk_X509_value (untrusted, i), cert) != 0 &&
-        X509_NAME_cmp (X509_get_subject_name (sk_X509_value (untrusted, i)), issuer) == 0)
-      named = TRUE;
-  ERR_clear_error ();
-  return named;
-}
-
 static int
 chain_verify_cb (int ok, X509_STORE_CTX *ctx)
 {
@@ -87,19 +66,20 @@ chain_verify_cb (int ok, X509_STORE_CTX *ctx)
   /* The signer's EKU/KU is its own check (token.signer-eku); do not report it twice. */
   if (e.error == X509_V_ERR_INVALID_PURPOSE && e.depth == 0)
     return 1;
+  for (guint i = 0; i < errors->len; i++)
+    if (g_array_index (errors, ChainError, i).error == e.error &&
+        g_array_index (errors, ChainError, i).depth == e.depth)
+      return 1;
   cert = X509_STORE_CTX_get_current_cert (ctx);
-  if ((e.error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
-       e.error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
-       e.error == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE) &&
-      cert != NULL && issuer_named_but_refused (ctx, cert))
-    e.error = X509_V_ERR_CERT_SIGNATURE_FAILURE;
   e.subject = cert ? pd_verify_name_to_string (X509_get_subject_name (cert)) : g_strdup ("?");
   g_array_append_val (errors, e);
   /* Go on, so that every problem is recorded; any recorded error fails a check. */
   return 1;
 }
 
-/* Only these mean "no path to an anchor we trust". Everything else — a non-CA issuer, a bad
+/* Only these mean "no path to an anchor we trust". An authority key identifier naming a key
+ * no certificate we have carries is one of them: it may be a forgery under a look-alike name,
+ * or a CA's new key after a rollover, and only the authority's own root can tell. Everything else — a non-CA issuer, a bad
  * signature, a path length or key usage violation — is a broken chain (tests/core/verify/
  * test-verify-crypto.c has one case each). */
 static gboolean

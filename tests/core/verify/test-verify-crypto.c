@@ -550,6 +550,28 @@ test_chain_bad_issuer_signature (Fixture *f, gconstpointer unused)
   assert_chain_broken (r);
 }
 
+/* Its key identifier names a key the trusted root of that name does not have. OpenSSL finds no
+ * issuer: a forgery under a look-alike name and a CA's new key after a rollover look the same
+ * without the authority's own root, so this is an unknown authority — never valid. */
+static void
+test_chain_issuer_key_mismatch (Fixture *f, gconstpointer unused)
+{
+  g_autoptr (X509) lookalike = pd_test_cert_new ("Crypto Root CA", pki.other_key, NULL, NULL,
+                                                 -YEAR, YEAR, PD_TEST_CERT_CA);
+  PdTestCertOptions tsa_o = { .cn = "TSA of a look-alike root", .key = pki.tsa_key,
+                              .issuer = lookalike, .issuer_key = pki.other_key,
+                              .not_before_s = -YEAR, .not_after_s = YEAR,
+                              .kind = PD_TEST_CERT_TSA, .akid = TRUE };
+  g_autoptr (X509) tsa = pd_test_cert_new_full (&tsa_o);
+  g_autoptr (PdTrustStore) trust = trust_with (pki.ca_pem, NULL);
+  PdTestTokenOptions o = { 0 };
+  g_autoptr (PdVerifyResult) r = verify_forged (f, &o, tsa, pki.tsa_key, trust);
+
+  g_assert_cmpint (check_of (r, "token.chain")->status, ==, PD_CHECK_FAILED);
+  g_assert_true (check_of (r, "token.chain")->trust_only);
+  g_assert_cmpint (pd_verify_result_get_verdict (r), ==, PD_VERDICT_UNTRUSTED_AUTHORITY);
+}
+
 static void
 test_chain_path_length (Fixture *f, gconstpointer unused)
 {
@@ -953,6 +975,7 @@ main (int argc, char **argv)
   TEST ("gen-time/outside-validity", test_gen_time_outside_validity);
   TEST ("chain/issuer-not-ca", test_chain_issuer_not_ca);
   TEST ("chain/bad-issuer-signature", test_chain_bad_issuer_signature);
+  TEST ("chain/issuer-key-mismatch", test_chain_issuer_key_mismatch);
   TEST ("chain/path-length", test_chain_path_length);
   TEST ("chain/issuer-no-keycertsign", test_chain_issuer_no_keycertsign);
   TEST ("revocation/none", test_revocation_none);
