@@ -300,7 +300,10 @@ pd_verify_result_finish (PdVerifyResult *r)
       r->summary = g_strdup (_("Every check passed: the data is unchanged since the time a trusted authority stamped it."));
       break;
     case PD_VERDICT_VALID_PRACTICE:
-      r->summary = g_strdup (_("Every check passed, but the timestamps come from the built-in practice authority: valid for practice, not for court."));
+      if (gaps)
+        r->summary = g_strdup (_("Nothing failed, but the timestamps come from the built-in practice authority (valid for practice, not for court), and part of the recording is not proven to have been recorded in real time; the gaps are named below."));
+      else
+        r->summary = g_strdup (_("Every check passed, but the timestamps come from the built-in practice authority: valid for practice, not for court."));
       break;
     case PD_VERDICT_VALID_WITH_GAPS:
       r->summary = g_strdup (_("Nothing was changed and the authority is trusted, but part of the recording is not proven to have been recorded in real time; the gaps are named below."));
