@@ -249,6 +249,7 @@ void
 pd_verify_result_finish (PdVerifyResult *r)
 {
   gboolean failed = FALSE, untrusted = FALSE, passed = FALSE, gaps = FALSE;
+  gboolean only_certificate = TRUE, certificate_missing = FALSE;
   guint n_failed = 0;
 
   for (guint i = 0; i < r->checks->len; i++)
@@ -262,6 +263,12 @@ pd_verify_result_finish (PdVerifyResult *r)
       else if (check->status == PD_CHECK_FAILED)
         {
           n_failed++;
+          /* Which part is which: a certificate that is missing or edited does not make the
+           * recording's proof wrong, and the summary says so. */
+          if (!g_str_has_prefix (check->id, "certificate."))
+            only_certificate = FALSE;
+          else if (g_str_equal (check->id, "certificate.present"))
+            certificate_missing = TRUE;
           if (check->trust_only)
             untrusted = TRUE;
           else
@@ -301,6 +308,10 @@ pd_verify_result_finish (PdVerifyResult *r)
     default:
       if (!passed && n_failed == 0)
         r->summary = g_strdup (_("Verification failed: nothing could be checked."));
+      else if (passed && only_certificate && certificate_missing)
+        r->summary = g_strdup (_("The recording, the manifest and the timestamps verify, but the certificate (certificate.pdf) is missing or unreadable: the package is not complete as sealed."));
+      else if (passed && only_certificate)
+        r->summary = g_strdup (_("The recording, the manifest and the timestamps verify, but the certificate (certificate.pdf) does not match them: it was edited or belongs to another package. Do not rely on what it prints."));
       else if (r->tamper_sentence)
         r->summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                                    "Verification failed (%u check failed). %s",
