@@ -340,7 +340,9 @@ content_failed (Content *c, const char *field, const char *detail, const char *f
 static void
 content_digest (Content *c)
 {
-  const char *want = c->e->recording_sha256 ? c->e->recording_sha256 : c->info->sha256;
+  /* The digest the certificate was sealed with is the stamped manifest's; whether the recording
+   * still has it is recording.digest's to say (which part is which). */
+  const char *want = c->info->sha256 ? c->info->sha256 : c->e->recording_sha256;
   g_autofree char *lower = NULL;
   g_autofree char *printed = NULL;
 
@@ -406,7 +408,7 @@ content_stamp (Content *c, int dirfd)
   if (c->e->recording_gen_time == NULL)
     return;
   utc = pd_page_format_utc (c->e->recording_gen_time);
-  sha = g_ascii_strdown (c->e->recording_sha256 ? c->e->recording_sha256 : c->info->sha256 ? c->info->sha256 : "", -1);
+  sha = g_ascii_strdown (c->info->sha256 ? c->info->sha256 : c->e->recording_sha256 ? c->e->recording_sha256 : "", -1);
   printed = printed_stamp_time (c->text, *sha ? sha : NULL);
   if (printed == NULL || strcmp (printed, utc) != 0)
     content_failed (c, "time", printed,
@@ -575,8 +577,16 @@ check_content (PdVerifyResult *r, int dirfd, const char *pdf_path, const PdCerti
   cert_text_init (&text, raw);
   info = pd_certificate_info_new_from_manifest (pd_manifest_get_object (e->manifest));
   c.info = info;
-  content_digest (&c);
   content_stamp (&c, dirfd);
+  if (e->manifest_gen_time == NULL)
+    {
+      /* A manifest whose token failed (named already) is no measure for what is printed. */
+      pd_verify_add_check (r, "certificate.content", CERTIFICATE_NAME, PD_CHECK_INFO, NULL,
+                           _("The certificate's evidence, checkpoints and marks were not compared: the manifest's token did not verify."));
+      cert_text_clear (&text);
+      return;
+    }
+  content_digest (&c);
   content_evidence (&c);
   content_checkpoints (&c);
   content_coverage (&c);
