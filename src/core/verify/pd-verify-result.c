@@ -244,6 +244,30 @@ pd_verify_add_span (PdVerifyResult *r, const char *id, const char *kind, gboolea
   return span;
 }
 
+/* Why the verdict is invalid, saying which part is which when only the certificate failed. */
+static char *
+failure_summary (PdVerifyResult *r, gboolean passed, guint n_failed, gboolean only_certificate,
+                 gboolean certificate_missing)
+{
+  if (!passed && n_failed == 0)
+    return g_strdup (_("Verification failed: nothing could be checked."));
+  if (passed && only_certificate && certificate_missing)
+    return g_strdup (_("The recording, the manifest and the timestamps verify, but the certificate (certificate.pdf) is missing or unreadable: the package is not complete as sealed."));
+  if (passed && only_certificate)
+    return g_strdup (_("The recording, the manifest and the timestamps verify, but the certificate (certificate.pdf) does not match them: it was edited or belongs to another package. Do not rely on what it prints."));
+  if (r->tamper_sentence)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "Verification failed (%u check failed). %s",
+                                         "Verification failed (%u checks failed). %s",
+                                         n_failed),
+                            n_failed, r->tamper_sentence);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "Verification failed: %u check failed.",
+                                       "Verification failed: %u checks failed.",
+                                       n_failed),
+                          n_failed);
+}
+
 /* The verdict follows from the checks alone: VALID only when every check passed. */
 void
 pd_verify_result_finish (PdVerifyResult *r)
@@ -306,24 +330,7 @@ pd_verify_result_finish (PdVerifyResult *r)
     case PD_VERDICT_INVALID:
     case PD_VERDICT_ERROR:
     default:
-      if (!passed && n_failed == 0)
-        r->summary = g_strdup (_("Verification failed: nothing could be checked."));
-      else if (passed && only_certificate && certificate_missing)
-        r->summary = g_strdup (_("The recording, the manifest and the timestamps verify, but the certificate (certificate.pdf) is missing or unreadable: the package is not complete as sealed."));
-      else if (passed && only_certificate)
-        r->summary = g_strdup (_("The recording, the manifest and the timestamps verify, but the certificate (certificate.pdf) does not match them: it was edited or belongs to another package. Do not rely on what it prints."));
-      else if (r->tamper_sentence)
-        r->summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                   "Verification failed (%u check failed). %s",
-                                                   "Verification failed (%u checks failed). %s",
-                                                   n_failed),
-                                      n_failed, r->tamper_sentence);
-      else
-        r->summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                   "Verification failed: %u check failed.",
-                                                   "Verification failed: %u checks failed.",
-                                                   n_failed),
-                                      n_failed);
+      r->summary = failure_summary (r, passed, n_failed, only_certificate, certificate_missing);
       break;
     }
 }
