@@ -38,6 +38,7 @@ typedef struct
   char   *dir;
   guint8 *rec;
   char   *rec_sha;
+  gboolean awaiting;  /* sealed without a recording token ("awaiting-stamp") */
 } Fixture;
 
 static char *
@@ -148,7 +149,7 @@ write_manifest (Fixture *f)
   json_builder_begin_object (b);
   MEMBER_S (b, "format", PD_MANIFEST_FORMAT);
   MEMBER_I (b, "format_version", PD_MANIFEST_FORMAT_VERSION);
-  MEMBER_S (b, "state", "stamped");
+  MEMBER_S (b, "state", f->awaiting ? "awaiting-stamp" : "stamped");
   MEMBER_S (b, "case", "Zhang v. Li");
   MEMBER_S (b, "parties", "张三 v. 李四");
   MEMBER_S (b, "operator", "Wang Wu");
@@ -162,14 +163,16 @@ write_manifest (Fixture *f)
   MEMBER_S (b, "name", "recording.mp4");
   MEMBER_I (b, "size", REC_SIZE);
   MEMBER_S (b, "sha256", f->rec_sha);
-  MEMBER_S (b, "token", "recording.mp4.tsr");
+  if (!f->awaiting)
+    MEMBER_S (b, "token", "recording.mp4.tsr");
   json_builder_end_object (b);
   build_checkpoints (b, f);
   build_marks (b);
   json_builder_set_member_name (b, "files");
   json_builder_begin_array (b);
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    add_file (b, f, files[i]);
+    if (!f->awaiting || !g_str_equal (files[i], "recording.mp4.tsr"))
+      add_file (b, f, files[i]);
   json_builder_end_array (b);
   json_builder_end_object (b);
 
@@ -382,6 +385,28 @@ test_missing (Fixture *f, gconstpointer data)
   assert_check (r2, "certificate.present", PD_CERTIFICATE_NAME, PD_CHECK_FAILED);
 }
 
+/* Sealed while the authority was unreachable: the certificate comes with the late stamp, so
+ * its absence is no failure yet. */
+static void
+test_awaiting_stamp (Fixture *f, gconstpointer data)
+{
+  g_autofree char *pdf = path_in (f, PD_CERTIFICATE_NAME);
+  g_autofree char *tsr = path_in (f, "recording.mp4.tsr");
+  g_autofree char *mtsr = path_in (f, "manifest.json.tsr");
+  g_autofree char *manifest = path_in (f, "manifest.json");
+  g_autoptr (PdVerifyResult) r = NULL;
+
+  g_assert_cmpint (g_unlink (pdf), ==, 0);
+  g_assert_cmpint (g_unlink (tsr), ==, 0);
+  g_assert_cmpint (g_unlink (mtsr), ==, 0);
+  g_assert_cmpint (g_unlink (manifest), ==, 0);
+  f->awaiting = TRUE;
+  write_manifest (f);
+  r = verify (f);
+  assert_check (r, "certificate.present", PD_CERTIFICATE_NAME, PD_CHECK_INFO);
+  g_assert_null (pd_verify_result_find_check (r, "certificate.tokens", NULL));
+}
+
 /* A certificate rendered from facts that are not the package's, carrying the package's own
  * tokens: only what it prints is false. */
 static PdVerifyResult *
@@ -574,6 +599,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add ("/core/verify/certificate/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("genuine", test_genuine);
   ADD ("missing", test_missing);
+  ADD ("awaiting-stamp", test_awaiting_stamp);
   ADD ("digest-edited", test_digest_edited);
   ADD ("amount-edited", test_amount_edited);
   ADD ("case-edited", test_case_edited);
