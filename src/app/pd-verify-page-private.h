@@ -46,6 +46,7 @@ struct _PdVerifyPage
   AdwActionRow        *policy_row;
   AdwActionRow        *accuracy_row;
   AdwActionRow        *digest_row;
+  AdwPreferencesGroup *spans_group;
   AdwPreferencesGroup *checks_group;
   AdwPreferencesGroup *files_group;
   AdwPreferencesGroup *checkpoints_group;

@@ -117,6 +117,55 @@ fill_checks (PdVerifyPage *self)
   adw_preferences_group_set_description (self->checks_group, description);
 }
 
+/* "00:00:10–00:00:30 · bytes 262,144–786,432" (stream times only when known). */
+static char *
+span_subtitle (const PdVerifySpan *span)
+{
+  g_autofree char *from = pd_verify_page_format_thousands (span->from_offset);
+  g_autofree char *to = pd_verify_page_format_thousands (span->to_offset);
+  /* Translators: a byte range of the recording, "bytes 1,024–2,048". */
+  g_autofree char *bytes = g_strdup_printf (_("bytes %s–%s"), from, to);
+
+  if (span->from_stream_ns >= 0 && span->to_stream_ns >= 0)
+    {
+      g_autofree char *t0 = pd_format_stream_time ((guint64) span->from_stream_ns);
+      g_autofree char *t1 = pd_format_stream_time ((guint64) span->to_stream_ns);
+
+      return g_strdup_printf ("%s–%s · %s", t0, t1, bytes);
+    }
+  return g_steal_pointer (&bytes);
+}
+
+/* The spans of the recording covered only by a later token, above the checks: a gap (warning)
+ * or the normal tail after the last checkpoint (note). */
+static void
+fill_spans (PdVerifyPage *self)
+{
+  GPtrArray *spans = pd_verify_result_get_spans (self->result);
+  guint n_gaps = 0;
+  g_autofree char *description = NULL;
+
+  for (guint i = 0; i < spans->len; i++)
+    {
+      const PdVerifySpan *span = g_ptr_array_index (spans, i);
+      g_autofree char *subtitle = span_subtitle (span);
+      AdwActionRow *row;
+
+      n_gaps += span->degrades;
+      row = add_plain_row (self, self->spans_group, span->message, subtitle,
+                           pd_verify_page_status_icon (span->degrades ? PD_CHECK_GAP : PD_CHECK_INFO, FALSE));
+      adw_action_row_set_title_lines (row, 0);
+      gtk_widget_set_name (GTK_WIDGET (row), span->degrades ? "gap" : "span");
+    }
+  description = n_gaps > 0
+                  ? g_strdup_printf (ngettext ("%u gap in the real-time proof: this span is covered only by a later token.",
+                                               "%u gaps in the real-time proof: these spans are covered only by a later token.",
+                                               n_gaps), n_gaps)
+                  : g_strdup (_("No gaps in the real-time proof."));
+  adw_preferences_group_set_description (self->spans_group, description);
+  gtk_widget_set_visible (GTK_WIDGET (self->spans_group), spans->len > 0);
+}
+
 static void
 fill_timestamp (PdVerifyPage *self)
 {
@@ -408,6 +457,7 @@ show_result (PdVerifyPage *self, PdVerifyResult *result, const GError *error)
     {
       fill_tamper (self);
       fill_timestamp (self);
+      fill_spans (self);
       fill_checks (self);
       fill_package_lists (self);
     }
@@ -415,6 +465,7 @@ show_result (PdVerifyPage *self, PdVerifyResult *result, const GError *error)
     {
       gtk_widget_set_visible (GTK_WIDGET (self->tamper_list), FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->timestamp_group), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->spans_group), FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->files_group), FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->checkpoints_group), FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->marks_group), FALSE);
@@ -422,6 +473,21 @@ show_result (PdVerifyPage *self, PdVerifyResult *result, const GError *error)
   gtk_widget_set_visible (GTK_WIDGET (self->checks_group), result != NULL);
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->result_scroll), 0);
   pd_verify_page_set_state (self, PD_VERIFY_PAGE_RESULT);
+}
+
+void
+pd_verify_page_show_result (PdVerifyPage *self, PdVerifyResult *result, const char *inputs)
+{
+  g_return_if_fail (PD_IS_VERIFY_PAGE (self));
+  g_return_if_fail (result != NULL);
+
+  if (self->cancellable != NULL)
+    return;
+  pd_verify_page_forget_pending (self);
+  g_clear_object (&self->package_dir);
+  g_free (self->inputs);
+  self->inputs = g_strdup (inputs);
+  show_result (self, result, NULL);
 }
 
 /* ------------------------------------------------------------------------------------------ */

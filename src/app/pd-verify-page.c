@@ -717,6 +717,7 @@ pd_verify_page_class_init (PdVerifyPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PdVerifyPage, policy_row);
   gtk_widget_class_bind_template_child (widget_class, PdVerifyPage, accuracy_row);
   gtk_widget_class_bind_template_child (widget_class, PdVerifyPage, digest_row);
+  gtk_widget_class_bind_template_child (widget_class, PdVerifyPage, spans_group);
   gtk_widget_class_bind_template_child (widget_class, PdVerifyPage, checks_group);
   gtk_widget_class_bind_template_child (widget_class, PdVerifyPage, files_group);
   gtk_widget_class_bind_template_child (widget_class, PdVerifyPage, checkpoints_group);

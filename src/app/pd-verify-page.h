@@ -37,6 +37,12 @@ gboolean           pd_verify_page_save_report  (PdVerifyPage *self,
                                                 const char   *path,
                                                 GError      **error);
 
+/* Shows `result` as the outcome of verifying `inputs` (a result made elsewhere, e.g. by the
+ * catalog, or by a test). Ignored while a verification is running. */
+void               pd_verify_page_show_result  (PdVerifyPage   *self,
+                                                PdVerifyResult *result,
+                                                const char     *inputs);
+
 PdVerifyPageState  pd_verify_page_get_state    (PdVerifyPage *self);
 /* The result shown, or NULL (nothing yet, or the input could not be read). */
 PdVerifyResult    *pd_verify_page_get_result   (PdVerifyPage *self);

@@ -12,6 +12,13 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  if (argc == 4 && g_str_equal (argv[1], "--text"))
+    {
+      guint64 pages = g_ascii_strtoull (argv[2], NULL, 10);
+
+      pd_core_init_minimal ();
+      return pd_certificate_text_reader_main (STDOUT_FILENO, argv[3], (guint) CLAMP (pages, 1, 10000));
+    }
   if (argc != 2)
     return 2;
   pd_core_init_minimal ();

@@ -10,6 +10,7 @@
 
 #include "pd-core.h"
 #include "pd-verify-page.h"
+#include "verify/pd-verify-private.h" /* pd_verify_add_span: results with gaps, before real packages have them */
 #include "verify/pd-verify-report.h"
 #include "test-common.h"
 #include "test-common-gtk.h"
@@ -548,6 +549,100 @@ test_cancel (Fixture *f, gconstpointer data)
   g_assert_cmpint (pd_verify_page_get_verdict (f->page), ==, PD_VERDICT_VALID_PRACTICE);
 }
 
+/* The first widget below `w` that is an AdwActionRow titled `title` (or, with `title` NULL, a
+ * GtkLabel showing `text`). */
+static GtkWidget *
+find_widget (GtkWidget *w, const char *title, const char *text)
+{
+  if (title && ADW_IS_ACTION_ROW (w) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (w)), title) == 0)
+    return w;
+  if (text && GTK_IS_LABEL (w) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (w)), text) == 0)
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_widget (c, title, text);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* A real package's result with a checkpoint that was not stamped: the gap has its own row, above
+ * the checks, with its stream times and bytes. */
+static void
+test_gap_row (Fixture *f, gconstpointer data)
+{
+  g_autoptr (PdTrustStore) trust = NULL;
+  g_autoptr (PdVerifyResult) r = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *stream_time = NULL;
+  const char *message = "Checkpoint 2 was not stamped (TSA unreachable); this span is covered only by a later token.";
+  GtkWidget *row, *tail, *checks_title;
+  guint index = 0;
+  guint64 offset = last_checkpoint (package_dir, &index, &stream_time);
+  graphene_point_t p_row, p_checks;
+
+  trust = pd_trust_store_new_default (&error);
+  g_assert_no_error (error);
+  r = pd_verify_package (package_dir, trust, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  pd_verify_add_span (r, "checkpoint.unstamped", "unstamped-checkpoint", TRUE, 1000, offset,
+                      G_GINT64_CONSTANT (1000000000), G_GINT64_CONSTANT (2000000000),
+                      "TSA unreachable", "%s", message);
+  pd_verify_add_span (r, "time.final-only", "final-token-only", FALSE, offset, offset + 10, -1, -1,
+                      NULL, "%s", "The end is covered by the final token only.");
+  pd_verify_result_finish (r);
+
+  pd_verify_page_show_result (f->page, r, package_dir);
+  pd_test_wait_for_frames (GTK_WIDGET (f->window), 3);
+  g_assert_cmpint (pd_verify_page_get_state (f->page), ==, PD_VERIFY_PAGE_RESULT);
+  row = find_widget (GTK_WIDGET (f->page), message, NULL);
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_is_visible (row));
+  g_assert_cmpstr (gtk_widget_get_name (row), ==, "gap");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "00:00:01–00:00:02"));
+  tail = find_widget (GTK_WIDGET (f->page), "The end is covered by the final token only.", NULL);
+  g_assert_nonnull (tail);
+  g_assert_cmpstr (gtk_widget_get_name (tail), ==, "span");
+  /* Above the checks. */
+  checks_title = find_widget (GTK_WIDGET (f->page), NULL, _("Checks"));
+  g_assert_nonnull (checks_title);
+  g_assert_true (gtk_widget_compute_point (row, GTK_WIDGET (f->page), &GRAPHENE_POINT_INIT (0, 0), &p_row));
+  g_assert_true (gtk_widget_compute_point (checks_title, GTK_WIDGET (f->page), &GRAPHENE_POINT_INIT (0, 0), &p_checks));
+  g_assert_cmpfloat (p_row.y, <, p_checks.y);
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "verify-gaps", test_language, 3);
+
+  /* Verify Another forgets the spans with the result. */
+  pd_verify_page_reset (f->page);
+  g_assert_null (find_widget (GTK_WIDGET (f->page), message, NULL));
+}
+
+/* Nothing failed, a gap named: the verdict reads as a warning, not as success. */
+static void
+test_valid_with_gaps (Fixture *f, gconstpointer data)
+{
+  g_autoptr (PdVerifyResult) r = pd_verify_result_new ();
+  GtkWidget *title;
+
+  pd_verify_add_check (r, "recording.digest", "recording.mp4", PD_CHECK_PASSED, NULL, "%s", "ok");
+  pd_verify_add_span (r, "checkpoint.unstamped", "unstamped-checkpoint", TRUE, 0, 100, 0,
+                      G_GINT64_CONSTANT (1000000000), NULL, "%s", "A gap.");
+  pd_verify_result_finish (r);
+  g_assert_cmpint (pd_verify_result_get_verdict (r), ==, PD_VERDICT_VALID_WITH_GAPS);
+
+  pd_verify_page_show_result (f->page, r, "recording.mp4");
+  pd_test_iterate ();
+  g_assert_cmpint (pd_verify_page_get_verdict (f->page), ==, PD_VERDICT_VALID_WITH_GAPS);
+  assert_headline (f, PD_VERIFY_OUTCOME_VALID_WITH_GAPS);
+  title = find_widget (GTK_WIDGET (f->page), NULL, pd_verify_page_get_headline (f->page));
+  g_assert_nonnull (title);
+  g_assert_true (gtk_widget_has_css_class (title, "warning"));
+  g_assert_false (gtk_widget_has_css_class (title, "success"));
+  g_assert_nonnull (find_widget (GTK_WIDGET (f->page), "A gap.", NULL));
+}
+
 static void
 test_empty_screenshot (Fixture *f, gconstpointer data)
 {
@@ -638,6 +733,8 @@ main (int argc, char **argv)
   ADD ("/app/verify-page/untrusted-authority", test_untrusted);
   ADD ("/app/verify-page/bad-drops", test_bad_drops);
   ADD ("/app/verify-page/cancel", test_cancel);
+  ADD ("/app/verify-page/gap-row", test_gap_row);
+  ADD ("/app/verify-page/valid-with-gaps", test_valid_with_gaps);
 #undef ADD
   status = g_test_run ();
   pd_test_rm_rf (tmp_dir);

@@ -166,6 +166,131 @@ read_attachments_in_process (const char *pdf_path, GError **error)
   return g_steal_pointer (&result);
 }
 
+/* ---- Text, as physical lines ------------------------------------------------------------
+ * poppler's own text order follows its guess at reading flow and may give a table column by
+ * column; the certificate's checks want each table row on one line. So every character is
+ * placed by its box: characters whose vertical centres lie within half a line of each other
+ * form one line, read left to right, with a space where the gap is wider than a quarter of the
+ * line's height (between cells, between words). */
+
+typedef struct
+{
+  double   x, x2, y, h; /* left and right edge, vertical centre, height */
+  gunichar c;
+} Glyph;
+
+static int
+compare_glyph_y (gconstpointer a, gconstpointer b)
+{
+  const Glyph *ga = a, *gb = b;
+
+  return ga->y < gb->y ? -1 : ga->y > gb->y;
+}
+
+static int
+compare_glyph_x (gconstpointer a, gconstpointer b)
+{
+  const Glyph *ga = a, *gb = b;
+
+  return ga->x < gb->x ? -1 : ga->x > gb->x;
+}
+
+static void
+append_line (GString *out, Glyph *glyphs, guint n)
+{
+  qsort (glyphs, n, sizeof *glyphs, compare_glyph_x);
+  for (guint i = 0; i < n; i++)
+    {
+      if (i > 0 && glyphs[i].x - glyphs[i - 1].x2 > glyphs[i - 1].h * 0.25)
+        g_string_append_c (out, ' ');
+      g_string_append_unichar (out, glyphs[i].c);
+    }
+  g_string_append_c (out, '\n');
+}
+
+/* One page's text as physical lines, appended to `out`. */
+static void
+page_lines (PopplerPage *page, GString *out)
+{
+  g_autofree char *text = poppler_page_get_text (page);
+  PopplerRectangle *rects = NULL;
+  guint n_rects = 0;
+  g_autoptr (GArray) glyphs = g_array_new (FALSE, FALSE, sizeof (Glyph));
+  const char *p = text;
+  guint start = 0;
+
+  if (text == NULL || !poppler_page_get_text_layout (page, &rects, &n_rects))
+    {
+      g_free (rects);
+      return;
+    }
+  for (guint i = 0; *p != '\0' && i < n_rects; i++, p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      Glyph g = { rects[i].x1, rects[i].x2, (rects[i].y1 + rects[i].y2) / 2,
+                  ABS (rects[i].y2 - rects[i].y1), c };
+
+      if (!g_unichar_isspace (c) && g.h > 0)
+        g_array_append_val (glyphs, g);
+    }
+  g_free (rects);
+  g_array_sort (glyphs, compare_glyph_y);
+  for (guint i = 1; i <= glyphs->len; i++)
+    {
+      Glyph *first = &g_array_index (glyphs, Glyph, start);
+
+      if (i == glyphs->len || g_array_index (glyphs, Glyph, i).y - first->y > first->h / 2)
+        {
+          append_line (out, first, i - start);
+          start = i;
+        }
+    }
+}
+
+static char *
+read_text_in_process (const char *pdf_path, guint max_pages, GError **error)
+{
+  g_autoptr (GObject) doc = NULL; /* a PopplerDocument */
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
+  int n_pages;
+
+  if ((bytes = read_pdf_file (pdf_path, error)) == NULL)
+    return NULL;
+  doc = G_OBJECT (poppler_document_new_from_bytes (bytes, NULL, &local_error));
+  if (doc == NULL)
+    {
+      g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_DAMAGED,
+                   _("“%s” is a damaged PDF: %s"), pdf_path, local_error->message);
+      return NULL;
+    }
+  n_pages = poppler_document_get_n_pages (POPPLER_DOCUMENT (doc));
+  if (n_pages < 0 || (guint) n_pages > max_pages)
+    {
+      g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_TOO_LARGE,
+                   _("“%s” has %d pages, more than a certificate has (at most %u)."), pdf_path,
+                   n_pages, max_pages);
+      return NULL;
+    }
+  for (int i = 0; i < n_pages; i++)
+    {
+      g_autoptr (GObject) page = G_OBJECT (poppler_document_get_page (POPPLER_DOCUMENT (doc), i));
+
+      if (i > 0)
+        g_string_append_c (out, '\f');
+      if (page != NULL)
+        page_lines (POPPLER_PAGE (page), out);
+      if (out->len > PD_CERTIFICATE_MAX_TEXT)
+        {
+          g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_TOO_LARGE,
+                       _("“%s” holds more text than a certificate has."), pdf_path);
+          return NULL;
+        }
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 /* ---- Crash isolation --------------------------------------------------------------------
  * poppler parses hostile PDFs in C++; the fuzzer found a file on which
  * poppler_document_get_attachments() crashes (tests/fuzz/regressions/certificate). A dropped
@@ -200,6 +325,23 @@ static gboolean
 write_chunk (int fd, const void *data, guint32 len)
 {
   return write_all (fd, &len, sizeof len) && write_all (fd, data, len);
+}
+
+/* The text reader's reply: "T" u32 length text, or the error as above. */
+int
+pd_certificate_text_reader_main (int fd, const char *pdf_path, guint max_pages)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = read_text_in_process (pdf_path, max_pages, &error);
+
+  if (text == NULL)
+    {
+      guint32 code = (guint32) error->code;
+
+      return write_all (fd, "E", 1) && write_all (fd, &code, sizeof code) &&
+             write_chunk (fd, error->message, (guint32) strlen (error->message)) ? 0 : 3;
+    }
+  return write_all (fd, "T", 1) && write_chunk (fd, text, (guint32) strlen (text)) ? 0 : 3;
 }
 
 int
@@ -298,9 +440,12 @@ take_chunk (const guint8 **p, const guint8 *end, const guint8 **data, guint32 *l
 
 /* A fresh process (fork + exec at once): nothing of this multi-threaded one is inherited. */
 static GSubprocess *
-spawn_reader (const char *reader, const char *pdf_path, GError **error)
+spawn_reader (const char *reader, const char *pdf_path, guint text_pages, GError **error)
 {
-  const char *argv[] = { reader, pdf_path, NULL };
+  g_autofree char *pages = g_strdup_printf ("%u", text_pages);
+  const char *argv_attachments[] = { reader, pdf_path, NULL };
+  const char *argv_text[] = { reader, "--text", pages, pdf_path, NULL };
+  const char *const *argv = text_pages > 0 ? argv_text : argv_attachments;
   g_autoptr (GError) spawn_error = NULL;
   GSubprocess *proc;
 
@@ -379,7 +524,7 @@ pd_certificate_read_attachments (const char *pdf_path, GError **error)
                    _("The PDF reader helper (proofdesk-pdf-reader) is not installed."));
       return NULL;
     }
-  if ((proc = spawn_reader (reader, pdf_path, error)) == NULL)
+  if ((proc = spawn_reader (reader, pdf_path, 0, error)) == NULL)
     return NULL;
   reply = read_child (g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stdout_pipe (proc))),
                       PD_CERTIFICATE_MAX_FILE + (gsize) PD_CERTIFICATE_MAX_ATTACHMENTS * 1024);
@@ -393,4 +538,56 @@ pd_certificate_read_attachments (const char *pdf_path, GError **error)
       return NULL;
     }
   return parse_reply (reply, pdf_path, error);
+}
+
+/* Runs the reader in text mode and takes its reply apart. */
+char *
+pd_certificate_read_text (const char *pdf_path, guint max_pages, GError **error)
+{
+  g_autoptr (GByteArray) reply = NULL;
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autofree char *reader = NULL;
+  const guint8 *p, *end, *data;
+  guint32 len;
+
+  g_return_val_if_fail (pdf_path != NULL, NULL);
+  g_return_val_if_fail (max_pages > 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_getenv ("PROOFDESK_PDF_IN_PROCESS") != NULL)
+    return read_text_in_process (pdf_path, max_pages, error);
+  reader = find_reader ();
+  if (reader == NULL)
+    {
+      g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_IO,
+                   _("The PDF reader helper (proofdesk-pdf-reader) is not installed."));
+      return NULL;
+    }
+  if ((proc = spawn_reader (reader, pdf_path, max_pages, error)) == NULL)
+    return NULL;
+  reply = read_child (g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stdout_pipe (proc))),
+                      PD_CERTIFICATE_MAX_TEXT + 1024);
+  if (reply == NULL)
+    g_subprocess_force_exit (proc);
+  g_subprocess_wait (proc, NULL, NULL);
+  if (reply != NULL && g_subprocess_get_if_exited (proc) && g_subprocess_get_exit_status (proc) == 0 &&
+      reply->len > 0)
+    {
+      p = reply->data + 1;
+      end = reply->data + reply->len;
+      if (reply->data[0] == 'T' && take_chunk (&p, end, &data, &len) && p == end &&
+          g_utf8_validate ((const char *) data, len, NULL))
+        return g_strndup ((const char *) data, len);
+      if (reply->data[0] == 'E')
+        {
+          g_autoptr (GError) child_error = NULL;
+          g_autoptr (GPtrArray) none = parse_reply (reply, pdf_path, &child_error);
+
+          g_propagate_error (error, g_steal_pointer (&child_error));
+          return NULL;
+        }
+    }
+  g_set_error (error, PD_CERTIFICATE_ERROR, PD_CERTIFICATE_ERROR_DAMAGED,
+               _("“%s” is a damaged PDF: reading it failed."), pdf_path);
+  return NULL;
 }

@@ -24,7 +24,7 @@
 /* ------------------------------------------------------------------------------------------ */
 
 #define QR_SIZE        96.0
-#define MAX_TABLE_ROWS 20 /* rows per table; more become "… and N more" (keeps ≤ 3 pages) */
+#define MAX_TABLE_ROWS PD_CERTIFICATE_TABLE_ROWS
 
 #define COLOR_SHADE  0xf2f4f7
 #define COLOR_WARN   0xb3261e
@@ -129,23 +129,6 @@ table (Doc *d, const double *widths, const char *const *header, guint n, char **
       pd_page_paragraph_here (&d->pg, "Sans Italic 8.5", PD_PAGE_COLOR_MUTED, 0, more, 0);
     }
   d->pg.y += 4;
-}
-
-/* "12,345,678" — grouping without depending on the locale's printf. */
-static char *
-format_thousands (guint64 n)
-{
-  g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT, n);
-  GString *out = g_string_new (NULL);
-  gsize len = strlen (digits);
-
-  for (gsize i = 0; i < len; i++)
-    {
-      if (i > 0 && (len - i) % 3 == 0)
-        g_string_append_c (out, ',');
-      g_string_append_c (out, digits[i]);
-    }
-  return g_string_free (out, FALSE);
 }
 
 #if HAVE_QRENCODE
@@ -263,7 +246,7 @@ static void
 draw_evidence (Doc *d)
 {
   const PdCertificateInfo *info = d->info;
-  g_autofree char *grouped = format_thousands (info->file_size);
+  g_autofree char *grouped = pd_certificate_format_thousands (info->file_size);
   g_autofree char *human = g_format_size (info->file_size);
   g_autofree char *size = g_strdup_printf (tr (d, N_("%s bytes (%s)")), grouped, human);
 
@@ -334,10 +317,77 @@ draw_checkpoints (Doc *d)
 
       g_ptr_array_add (cells, g_strdup_printf ("%u", cp->index));
       g_ptr_array_add (cells, g_strdup (cp->stream_time));
-      g_ptr_array_add (cells, format_thousands (cp->offset));
+      g_ptr_array_add (cells, pd_certificate_format_thousands (cp->offset));
       g_ptr_array_add (cells, when ? when : g_strdup (tr (d, N_("not stamped"))));
     }
   table (d, widths, header, G_N_ELEMENTS (widths), (char **) cells->pdata, n, cps->len);
+}
+
+/* Start, stop, duration and interval, each gap by name, a late recording token, and what the
+ * final token alone covers. Values are language-free so certificate.content can find them. */
+static void
+draw_coverage (Doc *d)
+{
+  const PdCertificateInfo *info = d->info;
+  g_autoptr (GPtrArray) gaps = pd_certificate_info_get_gaps (info);
+  g_autofree char *started = pd_page_format_utc (info->started);
+  g_autofree char *stopped = pd_page_format_utc (info->stopped);
+  g_autofree char *duration = info->duration_ns >= 0 ? pd_format_stream_time ((guint64) info->duration_ns) : NULL;
+  g_autofree char *interval = NULL, *count = NULL, *bytes = NULL, *tail = NULL;
+
+  pd_page_heading (&d->pg, tr (d, N_("Real-time coverage")), 1);
+  pd_page_row (&d->pg, tr (d, N_("Started")), started, NULL, 1);
+  pd_page_row (&d->pg, tr (d, N_("Stopped")), stopped, NULL, 1);
+  pd_page_row (&d->pg, tr (d, N_("Duration")), duration, NULL, 1);
+  if (info->interval_ns > 0)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_ascii_formatd (buf, sizeof buf, "%.1f", info->interval_ns / 1e9);
+      interval = g_strdup_printf ("%s s", buf);
+    }
+  /* Translators: "12 stamped of 12, every 10 s". */
+  count = g_strdup_printf (tr (d, N_("%u stamped of %u, every %s")),
+                           info->checkpoints->len - gaps->len, info->checkpoints->len,
+                           interval ? interval : "?");
+  pd_page_row (&d->pg, tr (d, N_("Checkpoints")), count, NULL, 2);
+  if (info->gen_time != NULL && info->stopped != NULL &&
+      g_date_time_difference (info->gen_time, info->stopped) > PD_CERTIFICATE_LATE_STAMP_S * G_USEC_PER_SEC)
+    {
+      g_autofree char *late = g_strdup_printf (
+        tr (d, N_("The recording’s token was taken %lld s after the recording stopped: the end of the recording is proven only from that time.")),
+        (long long) (g_date_time_difference (info->gen_time, info->stopped) / G_USEC_PER_SEC));
+
+      pd_page_row (&d->pg, tr (d, N_("Stamped late")), late, NULL, 3);
+    }
+  if (pd_certificate_info_final_only (info, &bytes, &tail))
+    {
+      g_autofree char *text = g_strdup_printf (
+        tr (d, N_("The last %s (bytes %s) are covered by the final token only.")), tail, bytes);
+
+      pd_page_row (&d->pg, tr (d, N_("Final token only")), text, NULL, 3);
+    }
+  if (gaps->len > 0)
+    {
+      const double widths[] = { 40, 130, 170, PD_PAGE_CONTENT_W - 340 };
+      const char *header[] = { "#", tr (d, N_("Stream time")), tr (d, N_("Bytes")), tr (d, N_("Reason")) };
+      g_autoptr (GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+      guint n = MIN (gaps->len, MAX_TABLE_ROWS);
+
+      pd_page_paragraph_here (&d->pg, "Sans Bold 9", COLOR_WARN, 0,
+                 tr (d, N_("Gaps: checkpoints that were not stamped while recording. These spans are covered only by a later token.")),
+                 6);
+      for (guint i = 0; i < n; i++)
+        {
+          PdCertificateGap *gap = g_ptr_array_index (gaps, i);
+
+          g_ptr_array_add (cells, g_strdup_printf ("%u", gap->index));
+          g_ptr_array_add (cells, g_strdup (gap->stream_range));
+          g_ptr_array_add (cells, g_strdup (gap->byte_range));
+          g_ptr_array_add (cells, g_strdup (gap->reason));
+        }
+      table (d, widths, header, G_N_ELEMENTS (widths), (char **) cells->pdata, n, gaps->len);
+    }
 }
 
 static void
@@ -629,6 +679,7 @@ render (Doc *d)
   draw_evidence (d);
   draw_timestamp (d);
   draw_checkpoints (d);
+  draw_coverage (d);
   draw_marks (d);
   draw_environment (d);
   draw_attachments (d);

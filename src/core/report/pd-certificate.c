@@ -24,6 +24,7 @@ static void
 checkpoint_free (PdCertificateCheckpoint *cp)
 {
   g_free (cp->stream_time);
+  g_free (cp->stamp_error);
   g_clear_pointer (&cp->gen_time, g_date_time_unref);
   g_free (cp);
 }
@@ -71,6 +72,8 @@ pd_certificate_info_new (void)
   info->marks = g_ptr_array_new_with_free_func ((GDestroyNotify) mark_free);
   info->attachments =
     g_ptr_array_new_with_free_func ((GDestroyNotify) pd_certificate_attachment_free);
+  info->duration_ns = -1;
+  info->interval_ns = -1;
   return info;
 }
 
@@ -97,6 +100,8 @@ pd_certificate_info_free (PdCertificateInfo *info)
   g_clear_pointer (&info->marks, g_ptr_array_unref);
   g_clear_pointer (&info->environment, json_object_unref);
   g_clear_pointer (&info->attachments, g_ptr_array_unref);
+  g_clear_pointer (&info->started, g_date_time_unref);
+  g_clear_pointer (&info->stopped, g_date_time_unref);
   g_free (info);
 }
 
@@ -113,6 +118,8 @@ pd_certificate_info_add_checkpoint (PdCertificateInfo *info, guint index, const 
   cp->stream_time = g_strdup (stream_time);
   cp->offset = offset;
   cp->gen_time = gen_time ? g_date_time_ref (gen_time) : NULL;
+  cp->stamped = gen_time != NULL;
+  cp->running_time_ns = -1;
   g_ptr_array_add (info->checkpoints, cp);
 }
 
@@ -156,6 +163,178 @@ pd_certificate_member_uint (JsonObject *o, const char *key, guint64 *out)
       json_node_get_int (n) < 0)
     return FALSE;
   *out = (guint64) json_node_get_int (n);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Real-time coverage                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+char *
+pd_certificate_format_thousands (guint64 n)
+{
+  g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT, n);
+  GString *out = g_string_new (NULL);
+  gsize len = strlen (digits);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (i > 0 && (len - i) % 3 == 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, digits[i]);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static int
+compare_gint64 (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Start, stop and duration as the manifest records them, and the checkpoint interval: the
+ * manifest's "checkpoint_interval_seconds" when it has one, else the median spacing of the
+ * checkpoints' stream times. */
+static void
+fill_coverage (PdCertificateInfo *info, JsonObject *manifest)
+{
+  JsonNode *duration = pd_certificate_member (manifest, "duration_seconds");
+  guint64 interval = 0;
+  g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 prev = 0;
+
+  if (pd_json_string (manifest, "started"))
+    info->started = pd_time_parse (pd_json_string (manifest, "started"));
+  if (pd_json_string (manifest, "stopped"))
+    info->stopped = pd_time_parse (pd_json_string (manifest, "stopped"));
+  if (duration != NULL && JSON_NODE_HOLDS_VALUE (duration) &&
+      (json_node_get_value_type (duration) == G_TYPE_DOUBLE ||
+       json_node_get_value_type (duration) == G_TYPE_INT64))
+    {
+      double d = json_node_get_double (duration);
+
+      if (d >= 0 && d < 1e9)
+        info->duration_ns = (gint64) (d * 1e9);
+    }
+  {
+    JsonNode *iv = pd_certificate_member (manifest, "checkpoint_interval_seconds");
+
+    if (iv != NULL && JSON_NODE_HOLDS_VALUE (iv) &&
+        (json_node_get_value_type (iv) == G_TYPE_DOUBLE || json_node_get_value_type (iv) == G_TYPE_INT64))
+      interval = (guint64) CLAMP (json_node_get_double (iv) * 1e9, 0, 1e15);
+  }
+  if (interval > 0)
+    {
+      info->interval_ns = (gint64) interval;
+      return;
+    }
+  for (guint i = 0; i < info->checkpoints->len; i++)
+    {
+      PdCertificateCheckpoint *cp = g_ptr_array_index (info->checkpoints, i);
+      gint64 step;
+
+      if (cp->running_time_ns < 0)
+        return;
+      step = cp->running_time_ns - prev;
+      g_array_append_val (steps, step);
+      prev = cp->running_time_ns;
+    }
+  if (steps->len > 0)
+    {
+      g_array_sort (steps, compare_gint64);
+      info->interval_ns = g_array_index (steps, gint64, steps->len / 2);
+    }
+}
+
+void
+pd_certificate_gap_free (PdCertificateGap *gap)
+{
+  if (gap == NULL)
+    return;
+  g_free (gap->stream_range);
+  g_free (gap->byte_range);
+  g_free (gap->reason);
+  g_free (gap);
+}
+
+static char *
+stream_time_of (gint64 ns, const char *fallback)
+{
+  return ns >= 0 ? pd_format_stream_time ((guint64) ns) : g_strdup (fallback ? fallback : "?");
+}
+
+GPtrArray *
+pd_certificate_info_get_gaps (const PdCertificateInfo *info)
+{
+  GPtrArray *gaps = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_certificate_gap_free);
+  GPtrArray *cps;
+
+  g_return_val_if_fail (info != NULL, gaps);
+  cps = info->checkpoints;
+  for (guint i = 0; i < cps->len; i++)
+    {
+      PdCertificateCheckpoint *cp = g_ptr_array_index (cps, i);
+      PdCertificateCheckpoint *before = NULL, *after = NULL;
+      PdCertificateGap *gap;
+      g_autofree char *from_t = NULL, *to_t = NULL, *from_b = NULL, *to_b = NULL;
+
+      if (cp->stamped)
+        continue;
+      for (guint j = i; j > 0 && before == NULL; j--)
+        if (((PdCertificateCheckpoint *) g_ptr_array_index (cps, j - 1))->stamped)
+          before = g_ptr_array_index (cps, j - 1);
+      for (guint j = i + 1; j < cps->len && after == NULL; j++)
+        if (((PdCertificateCheckpoint *) g_ptr_array_index (cps, j))->stamped)
+          after = g_ptr_array_index (cps, j);
+      from_t = before ? stream_time_of (before->running_time_ns, before->stream_time)
+                      : pd_format_stream_time (0);
+      from_b = pd_certificate_format_thousands (before ? before->offset : 0);
+      to_t = after ? stream_time_of (after->running_time_ns, after->stream_time)
+                   : stream_time_of (info->duration_ns, NULL);
+      to_b = pd_certificate_format_thousands (after ? after->offset : info->file_size);
+      gap = g_new0 (PdCertificateGap, 1);
+      gap->index = cp->index;
+      gap->stream_range = g_strdup_printf ("%s–%s", from_t, to_t);
+      gap->byte_range = g_strdup_printf ("%s–%s", from_b, to_b);
+      gap->reason = g_strdup (cp->stamp_error ? cp->stamp_error : "not stamped");
+      g_ptr_array_add (gaps, gap);
+    }
+  return gaps;
+}
+
+gboolean
+pd_certificate_info_final_only (const PdCertificateInfo *info, char **byte_range, char **duration)
+{
+  PdCertificateCheckpoint *last = NULL;
+  g_autofree char *from = NULL, *to = NULL;
+  guint64 offset = 0;
+  gint64 t0 = 0;
+
+  g_return_val_if_fail (info != NULL, FALSE);
+  if (info->checkpoints->len > 0)
+    {
+      last = g_ptr_array_index (info->checkpoints, info->checkpoints->len - 1);
+      offset = last->offset;
+      t0 = last->running_time_ns;
+    }
+  if (info->file_size == 0 || offset >= info->file_size)
+    return FALSE;
+  from = pd_certificate_format_thousands (offset);
+  to = pd_certificate_format_thousands (info->file_size);
+  if (byte_range)
+    *byte_range = g_strdup_printf ("%s–%s", from, to);
+  if (duration && info->duration_ns >= 0 && t0 >= 0)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+      /* Seconds with one decimal, '.' in every locale: the tail is often under a second. */
+      g_ascii_formatd (buf, sizeof buf, "%.1f", MAX (info->duration_ns - t0, 0) / 1e9);
+      *duration = g_strdup_printf ("%s s", buf);
+    }
+  else if (duration)
+    *duration = g_strdup ("?");
   return TRUE;
 }
 
@@ -206,7 +385,16 @@ pd_certificate_info_new_from_manifest (JsonObject *manifest)
         stream_time = pd_format_stream_time (running);
       pd_certificate_info_add_checkpoint (info, (guint) MIN (index, G_MAXUINT), stream_time, offset,
                                           NULL);
+      {
+        PdCertificateCheckpoint *cp = g_ptr_array_index (info->checkpoints, info->checkpoints->len - 1);
+
+        cp->running_time_ns = pd_certificate_member_uint (o, "running_time_ns", &running)
+                                ? (gint64) MIN (running, (guint64) G_MAXINT64) : -1;
+        cp->stamped = pd_json_string (o, "token") != NULL;
+        cp->stamp_error = cp->stamped ? NULL : g_strdup (pd_json_string (o, "stamp_error"));
+      }
     }
+  fill_coverage (info, manifest);
 
   for (guint i = 0; marks != NULL && i < json_array_get_length (marks); i++)
     {

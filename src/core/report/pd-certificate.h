@@ -20,7 +20,26 @@ typedef struct
   char      *stream_time;  /* "HH:MM:SS" into the recording */
   guint64    offset;       /* bytes of the file covered by this checkpoint */
   GDateTime *gen_time;     /* the token's genTime, or NULL if not stamped (yet) */
+  gint64     running_time_ns; /* stream time in ns, -1 when unknown */
+  gboolean   stamped;      /* the manifest names its token */
+  char      *stamp_error;  /* why it was not stamped (manifest "stamp_error"), or NULL */
 } PdCertificateCheckpoint;
+
+/* A span of the recording not proven in real time, as the certificate prints it: a checkpoint
+ * that was not stamped, from the stamped checkpoint before it (or the start) to the one after
+ * it (or the end). The cells are language-free so the verifier can find them again. */
+typedef struct
+{
+  guint  index;            /* the unstamped checkpoint */
+  char  *stream_range;     /* "00:00:02–00:00:04" */
+  char  *byte_range;       /* "1,403,820–4,169,851" */
+  char  *reason;           /* the manifest's stamp_error */
+} PdCertificateGap;
+
+/* Rows per certificate table; more become "… and N more" (keeps the certificate short). */
+#define PD_CERTIFICATE_TABLE_ROWS 20
+/* A recording token taken more than this after the recording stopped is printed as late. */
+#define PD_CERTIFICATE_LATE_STAMP_S 120
 
 typedef struct
 {
@@ -60,6 +79,10 @@ typedef struct
   GPtrArray *marks;         /* of PdCertificateMark */
   JsonObject *environment;  /* the phone's environment report before recording, or NULL */
   GPtrArray *attachments;   /* of PdCertificateAttachment, embedded in the PDF */
+  GDateTime *started;       /* the workstation's clock at start / stop (manifest), or NULL */
+  GDateTime *stopped;
+  gint64     duration_ns;   /* -1 when unknown */
+  gint64     interval_ns;   /* checkpoint interval; -1 when unknown */
 } PdCertificateInfo;
 
 PdCertificateInfo       *pd_certificate_info_new            (void);
@@ -73,6 +96,17 @@ void                     pd_certificate_info_add_checkpoint (PdCertificateInfo *
                                                              const char        *stream_time,
                                                              guint64            offset,
                                                              GDateTime         *gen_time);
+/* The gaps of `info` (PdCertificateGap, in checkpoint order). */
+GPtrArray               *pd_certificate_info_get_gaps       (const PdCertificateInfo *info);
+/* What the final token alone covers: the bytes after the last checkpoint ("2,807,540–4,169,851")
+ * and their duration ("1.4 s"); FALSE when the recording ends at its last checkpoint or the
+ * size is unknown. Without checkpoints that is the whole recording. */
+gboolean                 pd_certificate_info_final_only     (const PdCertificateInfo *info,
+                                                             char                   **byte_range,
+                                                             char                   **duration);
+/* "1,234,567": grouping without the locale's printf. */
+char                    *pd_certificate_format_thousands    (guint64 n);
+void                     pd_certificate_gap_free            (PdCertificateGap *gap);
 void                     pd_certificate_info_add_mark       (PdCertificateInfo *info,
                                                              const char        *item,
                                                              const char        *stream_time,
@@ -98,11 +132,26 @@ gboolean                 pd_certificate_write               (const PdCertificate
 GPtrArray               *pd_certificate_read_attachments    (const char *pdf_path,
                                                              GError    **error);
 
+/* Most pages and text read back from one certificate (a hostile file may have millions). */
+#define PD_CERTIFICATE_MAX_TEXT_PAGES 200
+#define PD_CERTIFICATE_MAX_TEXT (8 * 1024 * 1024)
+/* The text a person reads on the certificate (read with poppler in the helper process), as
+ * physical lines: characters on one baseline joined left to right, a space between words and
+ * table cells, '\n' after each line and '\f' between pages. NULL and a PD_CERTIFICATE_ERROR
+ * on a damaged PDF, or one with more than `max_pages` pages or PD_CERTIFICATE_MAX_TEXT bytes. */
+char                    *pd_certificate_read_text           (const char *pdf_path,
+                                                             guint       max_pages,
+                                                             GError    **error);
+
 /* The body of the proofdesk-pdf-reader helper: parses `pdf_path` with poppler and writes its
  * attachments (or the error) to `fd` for pd_certificate_read_attachments(). */
 int                      pd_certificate_reader_main         (int fd, const char *pdf_path);
+/* `proofdesk-pdf-reader --text MAX_PAGES PDF`: the text for pd_certificate_read_text(). */
+int                      pd_certificate_text_reader_main    (int fd, const char *pdf_path,
+                                                             guint max_pages);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdCertificateInfo, pd_certificate_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdCertificateAttachment, pd_certificate_attachment_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdCertificateGap, pd_certificate_gap_free)
 
 G_END_DECLS

@@ -750,59 +750,18 @@ check_other_files (PackageWalk *w, GError **error)
   return TRUE;
 }
 
-/* The certificate a court receives must carry the very tokens of this package. */
+/* The certificate is evidence too: pd-verify-certificate.c. */
 static void
-check_certificate (PackageWalk *w)
+check_certificate (PackageWalk *w, PdManifest *pm)
 {
-  g_autoptr (GError) local_error = NULL;
-  int fd;
+  g_autofree char *hex = w->rec_read ? pd_hex_encode (w->rec_digest, w->rec_digest_len) : NULL;
+  PdCertificateExpect expect = {
+    .manifest = pm, .recording_sha256 = hex, .recording_token = w->rec_token,
+    .recording_gen_time = w->recording_outcome.ok ? w->recording_outcome.gen_time : NULL,
+    .manifest_gen_time = w->manifest_outcome.ok ? w->manifest_outcome.gen_time : NULL,
+  };
 
-  fd = pd_evidence_open_at (w->dirfd, CERTIFICATE_NAME, &local_error);
-  if (fd >= 0)
-    {
-      g_autofree char *pdf_path = g_build_filename (w->dir, CERTIFICATE_NAME, NULL);
-      g_autoptr (GPtrArray) attachments = NULL;
-
-      close (fd);
-      attachments = pd_verify_pdf_tokens (pdf_path, &local_error);
-      if (attachments == NULL)
-        pd_verify_add_check (w->r, "certificate.tokens", CERTIFICATE_NAME, PD_CHECK_FAILED,
-                             local_error->message, _("The certificate's attached tokens cannot be read."));
-      for (guint i = 0; attachments && i < attachments->len; i++)
-        {
-          NamedToken *t = g_ptr_array_index (attachments, i);
-          g_autofree char *subject = g_strdup_printf ("%s: %s", CERTIFICATE_NAME, t->name);
-          g_autoptr (GBytes) ours = pd_evidence_name_is_safe (t->name)
-                                      ? pd_evidence_read_at (w->dirfd, t->name, TOKEN_MAX_SIZE, NULL) : NULL;
-
-          if (ours && g_bytes_equal (ours, t->data))
-            pd_verify_add_check (w->r, "certificate.tokens", subject, PD_CHECK_PASSED, NULL,
-                                 _("The certificate carries the same token as the package."));
-          else
-            pd_verify_add_check (w->r, "certificate.tokens", subject, PD_CHECK_FAILED, NULL,
-                                 _("The certificate carries a token that is not the package's."));
-        }
-      /* And it must carry them all: a certificate that lost the recording's or the manifest's
-       * token (e.g. a damaged attachment list) is not the certificate of this package. */
-      for (guint k = 0; attachments && k < 2; k++)
-        {
-          const char *want = k == 0 ? w->rec_token : MANIFEST_TSR_NAME;
-          struct stat st;
-          gboolean carried = FALSE;
-
-          if (want == NULL || fstatat (w->dirfd, want, &st, AT_SYMLINK_NOFOLLOW) != 0)
-            continue;
-          for (guint i = 0; i < attachments->len; i++)
-            carried |= g_str_equal (((NamedToken *) g_ptr_array_index (attachments, i))->name, want);
-          if (!carried)
-            pd_verify_add_check (w->r, "certificate.tokens", want, PD_CHECK_FAILED, NULL,
-                                 _("The certificate does not carry this token of the package."));
-        }
-    }
-  else if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    pd_verify_add_check (w->r, "certificate.tokens", CERTIFICATE_NAME, PD_CHECK_FAILED, local_error->message,
-                         _("The certificate cannot be read safely."));
-  g_clear_error (&local_error);
+  pd_verify_certificate_check (w->r, w->dirfd, w->dir, &expect);
 }
 
 static PdVerifyResult *
@@ -882,7 +841,7 @@ verify_package (const char *path, PdTrustStore *trust, Progress *progress,
         }
       if (ok)
         {
-          check_certificate (w);
+          check_certificate (w, pm);
           /* Anything in the folder that nobody listed. */
           walk_extra (r, dirfd, known);
         }

@@ -5,6 +5,7 @@
 #include <openssl/ess.h>
 #include <openssl/ts.h>
 
+#include "evidence/pd-manifest.h"
 #include "util/pd-private.h"
 #include "verify/pd-verify.h"
 
@@ -188,3 +189,26 @@ gboolean pd_verify_digest_fd (int fd, const EVP_MD *md, PrefixMark *marks, guint
                               guint64 *size_out, const char *name, GError **error);
 
 GPtrArray *pd_verify_pdf_tokens (const char *path, GError **error);
+
+/* What the verified package says, for its certificate's checks (pd-verify-certificate.c).
+ * Borrowed; NULL where the package does not say or a check failed. */
+typedef struct
+{
+  PdManifest  *manifest;             /* the manifest, its token checked */
+  const char  *recording_sha256;     /* lower-case hex of the recording as read */
+  const char  *recording_token;      /* the recording token's name in the package */
+  GDateTime   *recording_gen_time;   /* the recording token's genTime, as verified */
+  GDateTime   *manifest_gen_time;    /* the manifest token's genTime, as verified */
+  const char  *tsa_name;             /* the authority named by the recording token; NULL: read
+                                      * from the token file */
+  GDateTime  **checkpoint_gen_times; /* per manifest checkpoint, as verified (NULL entries: not
+                                      * stamped or not verified); NULL: the manifest's gen_time */
+  guint        n_checkpoint_times;
+} PdCertificateExpect;
+
+/* certificate.present (a sealed package has one), certificate.tokens (its attachments are the
+ * package's tokens, recording's and manifest's included) and certificate.content (what it
+ * prints — digest, stamp time, authority, evidence, checkpoints, gaps, final-token-only span,
+ * marks — is what `expect` says). `dir` is the folder `dirfd` opens. */
+void pd_verify_certificate_check (PdVerifyResult *r, int dirfd, const char *dir,
+                                  const PdCertificateExpect *expect);

@@ -256,11 +256,36 @@ pd_verify_add_span (PdVerifyResult *r, const char *id, const char *kind, gboolea
   return span;
 }
 
+/* Why the verdict is invalid, saying which part is which when only the certificate failed. */
+static char *
+failure_summary (PdVerifyResult *r, gboolean passed, guint n_failed, gboolean only_certificate,
+                 gboolean certificate_missing)
+{
+  if (!passed && n_failed == 0)
+    return g_strdup (_("Verification failed: nothing could be checked."));
+  if (passed && only_certificate && certificate_missing)
+    return g_strdup (_("The recording, the manifest and the timestamps verify, but the certificate (certificate.pdf) is missing or unreadable: the package is not complete as sealed."));
+  if (passed && only_certificate)
+    return g_strdup (_("The recording, the manifest and the timestamps verify, but the certificate (certificate.pdf) does not match them: it was edited or belongs to another package. Do not rely on what it prints."));
+  if (r->tamper_sentence)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "Verification failed (%u check failed). %s",
+                                         "Verification failed (%u checks failed). %s",
+                                         n_failed),
+                            n_failed, r->tamper_sentence);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "Verification failed: %u check failed.",
+                                       "Verification failed: %u checks failed.",
+                                       n_failed),
+                          n_failed);
+}
+
 /* The verdict follows from the checks alone: VALID only when every check passed. */
 void
 pd_verify_result_finish (PdVerifyResult *r)
 {
   gboolean failed = FALSE, untrusted = FALSE, passed = FALSE, gaps = FALSE;
+  gboolean only_certificate = TRUE, certificate_missing = FALSE;
   guint n_failed = 0;
 
   for (guint i = 0; i < r->checks->len; i++)
@@ -274,6 +299,12 @@ pd_verify_result_finish (PdVerifyResult *r)
       else if (check->status == PD_CHECK_FAILED)
         {
           n_failed++;
+          /* Which part is which: a certificate that is missing or edited does not make the
+           * recording's proof wrong, and the summary says so. */
+          if (!g_str_has_prefix (check->id, "certificate."))
+            only_certificate = FALSE;
+          else if (g_str_equal (check->id, "certificate.present"))
+            certificate_missing = TRUE;
           if (check->trust_only)
             untrusted = TRUE;
           else
@@ -314,20 +345,7 @@ pd_verify_result_finish (PdVerifyResult *r)
     case PD_VERDICT_INVALID:
     case PD_VERDICT_ERROR:
     default:
-      if (!passed && n_failed == 0)
-        r->summary = g_strdup (_("Verification failed: nothing could be checked."));
-      else if (r->tamper_sentence)
-        r->summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                   "Verification failed (%u check failed). %s",
-                                                   "Verification failed (%u checks failed). %s",
-                                                   n_failed),
-                                      n_failed, r->tamper_sentence);
-      else
-        r->summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                   "Verification failed: %u check failed.",
-                                                   "Verification failed: %u checks failed.",
-                                                   n_failed),
-                                      n_failed);
+      r->summary = failure_summary (r, passed, n_failed, only_certificate, certificate_missing);
       break;
     }
 }

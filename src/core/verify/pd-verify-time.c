@@ -13,6 +13,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -487,6 +488,52 @@ rule_listed (TimeModel *m)
     }
 }
 
+/* The stamp times the manifest records (and the certificate prints) are its tokens' own. */
+static void
+rule_claimed_times (TimeModel *m)
+{
+  PackageWalk *w = m->w;
+  JsonArray *array = pd_json_array (w->manifest, "checkpoints");
+  const char *rec_claim = pd_json_string (pd_json_object (pd_json_object (w->manifest, "recording"), "timestamp"),
+                                          "gen_time");
+  guint problems = 0;
+
+  for (guint i = 0; array && i < json_array_get_length (array) && i < w->checkpoints->len; i++)
+    {
+      Checkpoint *c = g_ptr_array_index (w->checkpoints, i);
+      const char *claim = pd_json_string (json_array_get_object_element (array, i), "gen_time");
+      g_autoptr (GDateTime) dt = claim ? pd_time_parse (claim) : NULL;
+
+      if (claim == NULL || !c->token_ok || c->gen_usec == 0)
+        continue;
+      if (dt == NULL || llabs (g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt) - c->gen_usec) >
+                          G_USEC_PER_SEC)
+        {
+          g_autofree char *token_time = format_usec (c->gen_usec);
+          g_autofree char *detail = g_strdup_printf ("manifest %s, token %s", claim, token_time);
+
+          problems++;
+          pd_verify_add_check (w->r, "checkpoint.gen-time", c->label, PD_CHECK_FAILED, detail,
+                               _("The manifest records another stamp time for this checkpoint than its token states."));
+        }
+    }
+  if (rec_claim && w->recording_outcome.ok && w->recording_outcome.gen_usec)
+    {
+      g_autoptr (GDateTime) dt = pd_time_parse (rec_claim);
+
+      if (dt == NULL || llabs (g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt) -
+                               w->recording_outcome.gen_usec) > G_USEC_PER_SEC)
+        {
+          problems++;
+          pd_verify_add_check (w->r, "checkpoint.gen-time", w->rec_token, PD_CHECK_FAILED, rec_claim,
+                               _("The manifest records another stamp time for the recording than its token states."));
+        }
+    }
+  if (problems == 0 && m->stamped->len > 0)
+    pd_verify_add_check (w->r, "checkpoint.gen-time", PD_MANIFEST_NAME, PD_CHECK_PASSED, NULL,
+                         _("The stamp times the manifest records are its tokens' own."));
+}
+
 /* The tail after the last stamped checkpoint is covered by the final token only: said, with
  * its size and duration. */
 static void
@@ -593,6 +640,7 @@ pd_verify_package_time_rules (PackageWalk *w)
   rule_final_token (&m);
   rule_manifest_token (&m);
   rule_listed (&m);
+  rule_claimed_times (&m);
   if (w->rec_token != NULL)
     rule_completeness (&m);
   report_tail (&m);
