@@ -39,6 +39,7 @@ typedef struct
   guint8 *rec;
   char   *rec_sha;
   gboolean awaiting;  /* sealed without a recording token ("awaiting-stamp") */
+  gint64   t0;        /* when the recording started: checkpoint k is stamped at t0 + 10 k */
 } Fixture;
 
 static char *
@@ -143,7 +144,7 @@ write_manifest (Fixture *f)
   g_autofree char *text = NULL;
   g_autoptr (GBytes) tsr = NULL;
   guint8 digest[32];
-  const char *files[] = { "recording.mp4", "recording.mp4.tsr", "tsa-chain.pem",
+  const char *files[] = { "recording.mp4", "recording.mp4.tsr", "tsa-chain.pem", "journal.jsonl",
                           "checkpoints/000001.tsr", "checkpoints/000003.tsr", "checkpoints/000004.tsr" };
 
   json_builder_begin_object (b);
@@ -154,10 +155,32 @@ write_manifest (Fixture *f)
   MEMBER_S (b, "parties", "张三 v. 李四");
   MEMBER_S (b, "operator", "Wang Wu");
   MEMBER_S (b, "scenario", "wechat-transfer");
-  MEMBER_S (b, "started", "2026-01-01T00:00:00.000Z");
-  MEMBER_S (b, "stopped", "2026-01-01T00:00:45.000Z");
+  {
+    g_autoptr (GDateTime) t0 = g_date_time_new_from_unix_utc (f->t0);
+    g_autoptr (GDateTime) t1 = g_date_time_add_seconds (t0, 45);
+    g_autofree char *started = pd_time_format_utc (t0);
+    g_autofree char *stopped = pd_time_format_utc (t1);
+    g_autoptr (GString) journal = g_string_new ("{\"event\":\"start\",\"session\":\"cert-1\"}\n");
+
+    MEMBER_S (b, "session", "cert-1");
+    MEMBER_S (b, "started", started);
+    MEMBER_S (b, "stopped", stopped);
+    /* The journal as the capture wrote it: each checkpoint, its stamp or its failure, the stop. */
+    for (guint k = 1; k <= N_CP; k++)
+      {
+        g_autofree char *sha = pd_sha256_bytes (f->rec, (gsize) k * CP_INTERVAL);
+        g_string_append_printf (journal, "{\"event\":\"checkpoint\",\"index\":%u,\"offset\":%u,\"sha256\":\"%s\"}\n",
+                                k, k * CP_INTERVAL, sha);
+        g_string_append_printf (journal, "{\"event\":\"%s\",\"index\":%u}\n",
+                                k == GAP_CP ? "stamp-failed" : "stamped", k);
+      }
+    g_string_append (journal, "{\"event\":\"stop\"}\n");
+    put (f, "journal.jsonl", journal->str, journal->len);
+  }
   json_builder_set_member_name (b, "duration_seconds");
   json_builder_add_double_value (b, 45.0);
+  json_builder_set_member_name (b, "checkpoint_interval_seconds");
+  json_builder_add_double_value (b, 10.0);
   json_builder_set_member_name (b, "recording");
   json_builder_begin_object (b);
   MEMBER_S (b, "name", "recording.mp4");
@@ -180,7 +203,7 @@ write_manifest (Fixture *f)
   text = json_to_string (root, TRUE);
   put (f, "manifest.json", text, strlen (text));
   pd_test_sha256 (text, strlen (text), digest);
-  tsr = pd_test_token_respond (digest, time (NULL), pki.tsa, pki.tsa_key, NULL, TRUE);
+  tsr = pd_test_token_respond (digest, f->t0 + 46, pki.tsa, pki.tsa_key, NULL, TRUE);
   put (f, "manifest.json.tsr", g_bytes_get_data (tsr, NULL), g_bytes_get_size (tsr));
 }
 
@@ -237,9 +260,10 @@ fixture_setup (Fixture *f, gconstpointer data)
   for (gsize i = 0; i < REC_SIZE; i++)
     f->rec[i] = (guint8) g_rand_int (rand);
   f->rec_sha = pd_sha256_bytes (f->rec, REC_SIZE);
+  f->t0 = (gint64) time (NULL) - 100;
   put (f, "recording.mp4", f->rec, REC_SIZE);
   pd_test_sha256 (f->rec, REC_SIZE, digest);
-  tsr = pd_test_token_respond (digest, time (NULL), pki.tsa, pki.tsa_key, NULL, TRUE);
+  tsr = pd_test_token_respond (digest, f->t0 + 45, pki.tsa, pki.tsa_key, NULL, TRUE);
   put (f, "recording.mp4.tsr", g_bytes_get_data (tsr, NULL), g_bytes_get_size (tsr));
   for (guint k = 1; k <= N_CP; k++)
     {
@@ -249,7 +273,7 @@ fixture_setup (Fixture *f, gconstpointer data)
       if (k == GAP_CP)
         continue;
       pd_test_sha256 (f->rec, (gsize) k * CP_INTERVAL, digest);
-      cp = pd_test_token_respond (digest, time (NULL) - 60 + k * 10, pki.tsa, pki.tsa_key, NULL, TRUE);
+      cp = pd_test_token_respond (digest, f->t0 + k * 10, pki.tsa, pki.tsa_key, NULL, TRUE);
       put (f, name, g_bytes_get_data (cp, NULL), g_bytes_get_size (cp));
     }
   g_assert_true (g_file_get_contents (pki.chain_pem, &chain, &chain_len, NULL));

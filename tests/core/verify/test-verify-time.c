@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "pd-core.h"
+#include "capture/pd-seal.h"
 #include "evidence/pd-manifest.h"
+#include "evidence/pd-package.h"
 #include "timestamp/pd-tsa.h"
 #include "util/pd-util.h"
 #include "verify/pd-verify.h"
@@ -297,6 +299,33 @@ write_manifest (Pkg *p, const Spec *s, gint64 rec_gen)
   write_file (p, "manifest.json.tsr", g_bytes_get_data (tsr, NULL), g_bytes_get_size (tsr));
 }
 
+static PdTsaToken *
+token_at (Pkg *p, const char *rel)
+{
+  g_autoptr (GBytes) der = read_file (p, rel);
+  g_autoptr (GError) error = NULL;
+  PdTsaToken *t = pd_tsa_token_new_from_der (der, &error);
+
+  g_assert_no_error (error);
+  return t;
+}
+
+/* certificate.pdf as sealing (or stamp --pending) writes it. */
+static void
+write_certificate (Pkg *p)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PdPackage) package = pd_package_open (p->dir, &error);
+  g_autoptr (PdTsaToken) rec = NULL;
+  g_autoptr (PdTsaToken) man = NULL;
+
+  g_assert_no_error (error);
+  rec = token_at (p, "recording.mp4.tsr");
+  man = token_at (p, "manifest.json.tsr");
+  g_assert_true (pd_seal_write_certificate (package, rec, man, &error));
+  g_assert_no_error (error);
+}
+
 static Pkg *
 pkg_new (const Spec *s)
 {
@@ -334,6 +363,7 @@ pkg_new (const Spec *s)
   if (!s->no_journal)
     write_journal (p, s);
   write_manifest (p, s, rec_gen);
+  write_certificate (p);
   return p;
 }
 
