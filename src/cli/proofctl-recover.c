@@ -109,7 +109,7 @@ pctl_recover (int argc, char **argv)
 
       if (capture == NULL)
         {
-          g_printerr ("proofctl: %s\n", error->message);
+          pctl_warn ("%s", error->message);
           /* A capture still running is not a failure: it will seal itself. */
           if (!g_error_matches (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE))
             failed++;
@@ -121,14 +121,20 @@ pctl_recover (int argc, char **argv)
       g_main_loop_run (loop);
       if (run.package == NULL)
         {
-          g_printerr (_("proofctl: cannot recover %s: %s\n"), dirs[i], run.error->message);
+          g_autofree char *dir = pctl_safe (dirs[i]);
+          g_autofree char *message = pd_text_sanitize_terminal (run.error->message);
+
+          g_printerr (_("proofctl: cannot recover %s: %s\n"), dir, message);
           g_clear_error (&run.error);
           failed++;
           continue;
         }
       for (const char * const *w = pd_capture_get_warnings (capture); *w; w++)
-        g_printerr ("proofctl: %s\n", *w);
-      g_print ("%s\n", pd_package_get_path (run.package));
+        pctl_warn ("%s", *w);
+      {
+        g_autofree char *path = pctl_safe (pd_package_get_path (run.package));
+        g_print ("%s\n", path);
+      }
       g_clear_object (&run.package);
       done++;
     }

@@ -31,13 +31,16 @@ stamp_pending (PdTsaClient *client, const char *root, const char *catalog_path, 
     {
       g_autoptr (GError) error = NULL;
 
+      g_autofree char *dir = NULL;
+
       if (!pd_seal_stamp_pending (dirs[i], client, catalog, NULL, &error))
         {
-          g_printerr ("proofctl: %s\n", error->message);
+          pctl_warn ("%s", error->message);
           failed++;
           continue;
         }
-      printf ("%s\n", dirs[i]);
+      dir = pctl_safe (dirs[i]);
+      printf ("%s\n", dir);
       done++;
     }
   g_printerr (ngettext ("%u package stamped", "%u packages stamped", done), done);
@@ -73,6 +76,8 @@ pctl_stamp (int argc, char **argv)
   g_autoptr (PdTsaToken) token = NULL;
   g_autofree char *hex = NULL;
   g_autofree char *when = NULL;
+  g_autofree char *safe_file = NULL, *safe_out = NULL, *authority = NULL, *serial = NULL;
+  g_autofree char *policy_text = NULL, *status = NULL;
   guint8 digest[PD_SHA256_LEN];
   GBytes *der;
   const char *file;
@@ -122,16 +127,22 @@ pctl_stamp (int argc, char **argv)
     return pctl_fail ("%s", error->message);
 
   when = pd_time_format_utc (pd_tsa_token_get_gen_time (token));
-  printf (_("Timestamped %s\n"), file);
+  /* The authority's name, serial, policy and status text come from its reply. */
+  safe_file = pctl_safe (file);
+  safe_out = pctl_safe (out);
+  authority = pctl_safe (pd_tsa_token_get_tsa_name (token));
+  serial = pctl_safe (pd_tsa_token_get_serial (token));
+  policy_text = pctl_safe (pd_tsa_token_get_policy (token));
+  status = pctl_safe (pd_tsa_token_get_status_text (token));
+  printf (_("Timestamped %s\n"), safe_file);
   printf ("  %-10s %s\n", _("SHA-256:"), hex);
   printf ("  %-10s %s\n", _("Time:"), when);
-  printf ("  %-10s %s\n", _("Authority:"), pd_tsa_token_get_tsa_name (token));
-  printf ("  %-10s %s\n", _("Serial:"), pd_tsa_token_get_serial (token));
-  printf ("  %-10s %s\n", _("Policy:"), pd_tsa_token_get_policy (token));
-  printf ("  %-10s %s\n", _("Token:"), out);
+  printf ("  %-10s %s\n", _("Authority:"), authority);
+  printf ("  %-10s %s\n", _("Serial:"), serial);
+  printf ("  %-10s %s\n", _("Policy:"), policy_text);
+  printf ("  %-10s %s\n", _("Token:"), safe_out);
   if (pd_tsa_token_get_granted_with_mods (token))
-    printf (_("Note: the authority changed the request: %s\n"),
-            pd_tsa_token_get_status_text (token) ? pd_tsa_token_get_status_text (token) : "-");
+    printf (_("Note: the authority changed the request: %s\n"), status);
   if (pd_tsa_token_is_practice (token))
     printf ("%s\n", _("Warning: stamped by the practice authority, not for court."));
   return PCTL_EXIT_OK;
