@@ -524,8 +524,9 @@ pctl_import (int argc, char **argv)
   catalog = open_catalog (catalog_path, &error);
   if (catalog == NULL)
     return pctl_fail ("%s", error->message);
-  if (!pd_catalog_import_package (catalog, args[0], pd_verdict_to_string (verdict), &already,
-                                  &uuid, &error))
+  /* What is recorded is what was verified: the manifest is compared with the bytes the verdict
+   * is about, and the stamp time is the verified genTime. */
+  if (!pd_catalog_import_verified (catalog, args[0], result, &already, &uuid, &error))
     return pctl_fail ("%s", error->message);
 
   safe_uuid = safe_text (uuid);

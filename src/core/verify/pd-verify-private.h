@@ -42,6 +42,7 @@ struct _PdVerifyResult
   char           *tamper_stream_time;
   char           *tamper_sentence;
   GPtrArray      *spans;      /* of PdVerifySpan */
+  char           *manifest_sha256; /* of the manifest bytes the package verdict is about */
 };
 typedef struct
 {
