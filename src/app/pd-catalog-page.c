@@ -102,7 +102,10 @@ set_message (PdCatalogPage *self, const char *message)
 void
 pd_catalog_page_toast (PdCatalogPage *self, const char *text)
 {
-  AdwToast *t = adw_toast_new (text);
+  /* A toast's title is Pango markup in libadwaita 1.2; the text (often naming a package) is
+   * plain. */
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+  AdwToast *t = adw_toast_new (escaped);
 
   adw_toast_set_timeout (t, 4);
   adw_toast_overlay_add_toast (self->toasts, t);
@@ -454,7 +457,11 @@ reload (PdCatalogPage *self, gboolean cases_too)
 
 failed:
   g_warning ("Cannot read the catalog: %s", error->message);
-  adw_status_page_set_description (self->error_status, error->message);
+  {
+    /* A status page's description is Pango markup. */
+    g_autofree char *escaped = g_markup_escape_text (error->message, -1);
+    adw_status_page_set_description (self->error_status, escaped);
+  }
   gtk_stack_set_visible_child_name (self->stack, "error");
   return FALSE;
 }

@@ -174,9 +174,9 @@ check_file (Pending *p, const char *name, gint64 size, const char *sha256, GErro
     {
       close (fd);
       g_set_error (error, PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_BAD_MANIFEST,
-                   _("“%s” in “%s” no longer matches its manifest: %" G_GINT64_FORMAT
-                     " bytes, sealed as %" G_GINT64_FORMAT "; refusing to timestamp it."),
-                   name, p->dir, (gint64) st.st_size, size);
+                   _("“%s” in “%s” no longer matches its manifest: %lld bytes, sealed as "
+                     "%lld; refusing to timestamp it."),
+                   name, p->dir, (long long) st.st_size, (long long) size);
       return FALSE;
     }
   actual = pd_sha256_fd (fd, name, &read_size, p->cancellable, error);
