@@ -112,6 +112,7 @@ fifo_recover "recover: a FIFO for checkpoints/000001.tsr is named, nothing chang
 fifo_recover "recover: a FIFO for journal.jsonl is named, nothing changes" journal.jsonl
 
 # ---------------------------------------------------------------- 4. edited after sealing
+dup_wait="$tmp/dup-wait"; cp -a "$wait_pkg" "$dup_wait"
 edit_stamp() {
   local desc=$1 name=$2 pattern=$3 dir="$tmp/edit-$RANDOM"
   cp -a "$wait_pkg" "$dir"; chmod u+w "$dir/$name"
@@ -134,6 +135,24 @@ check_if "stamp --pending stamps the genuine package (exit $rc)" '[ $rc -eq 0 ] 
 "$PROOFCTL" verify "$wait_pkg" --no-system-ca >"$tmp/genuine.out" 2>&1
 rc=$?
 check_if "the late-stamped package verifies, manifest.sha256 included (exit $rc)" '[ $rc -eq 0 ] || [ $rc -eq 4 ]'
+
+# ---------------------------------------------------------------- 4b. duplicate JSON keys
+# A key twice means different things to different readers: every path refuses it.
+dup_key() { /usr/bin/python3 -c 'import sys; p=sys.argv[1]; t=open(p).read(); i=t.index("{"); open(p,"w").write(t[:i+1]+"\"%s\": \"forged\", " % sys.argv[2]+t[i+1:])' "$1" "$2"; }
+# (The copy is taken before section 4 stamped the original: see dup_wait below.)
+dup="$dup_wait"; chmod u+w "$dup/manifest.json"; dup_key "$dup/manifest.json" format
+before=$(fingerprint "$dup")
+"$PROOFCTL" stamp --pending --tsa local --catalog "$tmp/none.db" "$dup" >/dev/null 2>"$dup.err"
+rc=$?
+check_if "stamp --pending refuses a manifest with a duplicate key (exit $rc)" '[ $rc -eq 2 ] && grep -q "twice" "$dup.err" && [ "$before" = "$(fingerprint "$dup")" ]'
+dup="$tmp/dup-import"; cp -a "$pkg" "$dup"; chmod u+w "$dup/manifest.json"; dup_key "$dup/manifest.json" case
+"$PROOFCTL" import "$dup" --catalog "$tmp/dup.db" >/dev/null 2>"$dup.err"
+rc=$?
+check_if "import refuses a manifest with a duplicate key (exit $rc)" '[ $rc -ne 0 ] && [ "$("$PROOFCTL" list --json --catalog "$tmp/dup.db")" = "[]" ]'
+dup="$tmp/dup-recover"; cp -a "$killed" "$dup"; chmod u+w "$dup/journal.jsonl"; dup_key "$dup/journal.jsonl" session
+timeout 5 "$PROOFCTL" recover --tsa local --catalog "$tmp/none.db" "$dup" >/dev/null 2>"$dup.err"
+rc=$?
+check_if "recover does not take a journal start line with a duplicate key (exit $rc)" '[ $rc -eq 2 ] && [ ! -e "$dup/manifest.json" ]'
 
 # ---------------------------------------------------------------- 5. times come from tokens
 token_time=$(openssl ts -reply -in "$pkg/recording.mp4.tsr" -text 2>/dev/null | sed -n 's/^Time stamp: //p')
