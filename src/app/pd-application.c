@@ -28,8 +28,11 @@ toast (PdApplication *self, const char *title)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
+  g_autofree char *escaped = g_markup_escape_text (title, -1);
+
+  /* A toast's title is Pango markup in libadwaita 1.2; the text is plain. */
   if (PD_IS_WINDOW (window))
-    pd_window_add_toast (PD_WINDOW (window), adw_toast_new (title));
+    pd_window_add_toast (PD_WINDOW (window), adw_toast_new (escaped));
 }
 
 static void

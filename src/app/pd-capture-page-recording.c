@@ -542,7 +542,7 @@ void
 pd_capture_page_on_marked (PdCapturePage *self, PdChecklistItem *item, guint mark_id, PdChecklistPanel *panel)
 {
   /* Translators: %s is a checklist item's title. */
-  g_autofree char *text = g_strdup_printf (_("Marked “%s”"), pd_checklist_item_get_display_title (item));
+  g_autofree char *text = g_markup_printf_escaped (_("Marked “%s”"), pd_checklist_item_get_display_title (item));
   AdwToast *t = adw_toast_new (text);
 
   adw_toast_set_button_label (t, _("_Undo"));
@@ -555,7 +555,7 @@ void
 pd_capture_page_on_unmarked (PdCapturePage *self, PdChecklistItem *item, guint mark_id, PdChecklistPanel *panel)
 {
   /* Translators: %s is a checklist item's title. */
-  g_autofree char *text = g_strdup_printf (_("Mark on “%s” undone"), pd_checklist_item_get_display_title (item));
+  g_autofree char *text = g_markup_printf_escaped (_("Mark on “%s” undone"), pd_checklist_item_get_display_title (item));
 
   replace_mark_toast (self, adw_toast_new (text));
 }
@@ -743,7 +743,8 @@ start_recording (PdCapturePage *self)
     pd_checklist_reset (checklist);
   if (!pd_capture_start (capture, &error))
     {
-      AdwToast *t = adw_toast_new (error->message);
+      g_autofree char *escaped = g_markup_escape_text (error->message, -1);
+      AdwToast *t = adw_toast_new (escaped);
 
       adw_toast_overlay_add_toast (self->toast_overlay, t);
       return;

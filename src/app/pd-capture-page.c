@@ -25,7 +25,9 @@ G_DEFINE_FINAL_TYPE (PdCapturePage, pd_capture_page, GTK_TYPE_WIDGET)
 void
 pd_capture_page_toast (PdCapturePage *self, const char *text)
 {
-  AdwToast *t = adw_toast_new (text);
+  /* A toast's title is Pango markup in libadwaita 1.2; the text is plain. */
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+  AdwToast *t = adw_toast_new (escaped);
 
   adw_toast_set_timeout (t, 3);
   adw_toast_overlay_add_toast (self->toast_overlay, t);

@@ -3,10 +3,14 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
+#include <unistd.h>
 
+#include "evidence/pd-evidence-file.h"
 #include "evidence/pd-manifest.h"
+#include "evidence/pd-package.h"
 #include "pd-catalog-page-private.h"
 #include "pd-resources.h"
 #include "ocr/pd-ocr.h"
@@ -102,7 +106,10 @@ set_message (PdCatalogPage *self, const char *message)
 void
 pd_catalog_page_toast (PdCatalogPage *self, const char *text)
 {
-  AdwToast *t = adw_toast_new (text);
+  /* A toast's title is Pango markup in libadwaita 1.2; the text (often naming a package) is
+   * plain. */
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+  AdwToast *t = adw_toast_new (escaped);
 
   adw_toast_set_timeout (t, 4);
   adw_toast_overlay_add_toast (self->toasts, t);
@@ -175,18 +182,19 @@ PdTsaToken *
 pd_catalog_page_read_recording_token (PdCatalogSession *session)
 {
   const char *dir = pd_catalog_session_get_package_path (session);
-  g_autofree char *path = NULL;
-  g_autofree char *data = NULL;
   g_autoptr (GBytes) bytes = NULL;
-  gsize len = 0;
+  int dirfd;
 
   if (dir == NULL)
     return NULL;
-  path = g_build_filename (dir, "recording.mp4.tsr", NULL);
-  if (!g_file_get_contents (path, &data, &len, NULL) || len > 1024 * 1024)
+  /* Through the evidence reader: a FIFO or a huge file in the token's place must not hang or
+   * swamp the page. */
+  dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
     return NULL;
-  bytes = g_bytes_new_take (g_steal_pointer (&data), len);
-  return pd_tsa_token_new_from_der (bytes, NULL);
+  bytes = pd_evidence_read_at (dirfd, PD_RECORDING_TOKEN_NAME, 1024 * 1024, NULL);
+  close (dirfd);
+  return bytes ? pd_tsa_token_new_from_der (bytes, NULL) : NULL;
 }
 
 static const char *
@@ -454,7 +462,11 @@ reload (PdCatalogPage *self, gboolean cases_too)
 
 failed:
   g_warning ("Cannot read the catalog: %s", error->message);
-  adw_status_page_set_description (self->error_status, error->message);
+  {
+    /* A status page's description is Pango markup. */
+    g_autofree char *escaped = g_markup_escape_text (error->message, -1);
+    adw_status_page_set_description (self->error_status, escaped);
+  }
   gtk_stack_set_visible_child_name (self->stack, "error");
   return FALSE;
 }

@@ -474,8 +474,10 @@ rebuild (PdChecklistPanel *self)
       GListModel *items = pd_checklist_section_get_items (section);
       GtkWidget  *group = adw_preferences_group_new ();
 
-      adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group),
-                                       pd_checklist_section_get_display_title (section));
+      g_autofree char *title = g_markup_escape_text (pd_checklist_section_get_display_title (section), -1);
+
+      /* A group's title is Pango markup; a template's section title is plain text. */
+      adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title);
       if (pd_checklist_section_get_optional (section))
         adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
                                                _("Optional — mark what the case needs"));

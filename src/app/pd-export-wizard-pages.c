@@ -84,6 +84,7 @@ pd_export_wizard_rebuild_sessions (PdExportWizard *self)
       /* Translators: "<case> · <state>". */
       subtitle = g_strdup_printf (_("%s · %s"), case_name ? case_name : _("No case"), describe_state (s));
       row = adw_action_row_new ();
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       check = gtk_check_button_new ();

@@ -80,6 +80,8 @@ add_package_row (PdExportWizard *self, const char *title, const char *subtitle, 
 {
   GtkWidget *row = adw_action_row_new ();
 
+  /* Package folders and file names: plain text, never Pango markup. */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
@@ -133,6 +135,7 @@ add_file_row (PdExportWizard *self, const PdExportFile *f)
   /* Translators: "<read-back status> · <size>" or "… · <what is wrong>". */
   subtitle = g_strdup_printf (_("%s · %s"), file_status_text (f->status),
                               f->problem && !good ? f->problem : size);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), f->path);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row),

@@ -187,7 +187,11 @@ fill_timestamp (PdVerifyPage *self)
   if (facts->digest)
     digest = g_strdup_printf ("%s %s", facts->digest_algorithm ? facts->digest_algorithm : "",
                               facts->digest);
-  adw_preferences_group_set_description (self->timestamp_group, facts->subject);
+  {
+    /* The TSA's subject is the token's; a group's description is Pango markup. */
+    g_autofree char *subject = facts->subject ? g_markup_escape_text (facts->subject, -1) : NULL;
+    adw_preferences_group_set_description (self->timestamp_group, subject);
+  }
   pd_verify_page_set_row_value (self->time_local_row, local);
   pd_verify_page_set_row_value (self->time_utc_row, utc);
   pd_verify_page_set_row_value (self->tsa_row, facts->tsa_name);
@@ -626,7 +630,11 @@ begin (PdVerifyPage *self, const char *title, const char *inputs)
   self->started_usec = g_get_monotonic_time ();
   self->label_usec = 0;
   adw_status_page_set_title (self->progress_status, title);
-  adw_status_page_set_description (self->progress_status, inputs);
+  {
+    /* File names; a status page's description is Pango markup. */
+    g_autofree char *escaped = inputs ? g_markup_escape_text (inputs, -1) : NULL;
+    adw_status_page_set_description (self->progress_status, escaped);
+  }
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   gtk_label_set_text (self->progress_label, "");
   pd_verify_page_set_state (self, PD_VERIFY_PAGE_VERIFYING);

@@ -571,7 +571,10 @@ on_save_response (GtkNativeDialog *dialog, int response, PdVerifyPage *self)
         adw_toast_overlay_add_toast (self->toasts,
                                      adw_toast_new (_("Reports can only be saved on this computer")));
       else if (!pd_verify_page_save_report (self, path, &error))
-        adw_toast_overlay_add_toast (self->toasts, adw_toast_new (error->message));
+        {
+          g_autofree char *escaped = g_markup_escape_text (error->message, -1);
+          adw_toast_overlay_add_toast (self->toasts, adw_toast_new (escaped));
+        }
       else
         adw_toast_overlay_add_toast (self->toasts, adw_toast_new (_("Report saved")));
     }

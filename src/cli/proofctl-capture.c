@@ -91,7 +91,12 @@ on_checkpoint_stamped (PdCapture *capture, guint index, GError *error, gpointer 
   if (error == NULL)
     g_printerr (_("checkpoint %u: timestamped\n"), index);
   else
-    g_printerr (_("checkpoint %u: not timestamped: %s (recording continues)\n"), index, error->message);
+    {
+      /* The authority's status text is the authority's, not ours. */
+      g_autofree char *message = pd_text_sanitize_terminal (error->message);
+
+      g_printerr (_("checkpoint %u: not timestamped: %s (recording continues)\n"), index, message);
+    }
 }
 
 /* What the command line asked for. */
@@ -324,15 +329,17 @@ report_result (CaptureRun *run)
       g_clear_error (&run->error);
       if (pkg && g_file_test (pd_package_get_path (pkg), G_FILE_TEST_IS_DIR))
         {
+          g_autofree char *safe = pd_text_sanitize_terminal (msg);
+
           g_printerr (_("proofctl: %s (what was recorded is sealed, marked failed, in %s)\n"),
-                      msg, pd_package_get_path (pkg));
+                      safe, pd_package_get_path (pkg));
           return PCTL_EXIT_ERROR;
         }
       return pctl_fail ("%s", msg);
     }
 
   for (const char * const *w = pd_capture_get_warnings (run->capture); *w; w++)
-    g_printerr ("proofctl: %s\n", *w);
+    pctl_warn ("%s", *w);
   g_print ("%s\n", pd_package_get_path (run->package));
   g_clear_object (&run->package);
   return PCTL_EXIT_OK;

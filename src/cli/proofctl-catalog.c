@@ -18,24 +18,7 @@
 static char *
 safe_text (const char *s)
 {
-  GString *out;
-
-  if (s == NULL)
-    return g_strdup ("-");
-  if (!g_utf8_validate (s, -1, NULL))
-    return g_strescape (s, NULL);
-  out = g_string_new (NULL);
-  for (const char *p = s; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x061c || c == 0x200e || c == 0x200f ||
-          (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
-        g_string_append_printf (out, "\\u{%04X}", c);
-      else
-        g_string_append_unichar (out, c);
-    }
-  return g_string_free (out, FALSE);
+  return pctl_safe (s);
 }
 
 static void
@@ -104,15 +87,20 @@ list_print_text (GPtrArray *sessions)
       printf ("%s\n", _("No sessions."));
       return;
     }
-  printf ("%-36s  %-14s  %-24s  %s\n", _("SESSION"), _("STATE"), _("STARTED"), _("CASE"));
+  /* STARTED is the desk's clock (the manifest's claim); STAMPED is the genTime of the
+   * recording's verified token, the only time a timestamp authority vouches for. */
+  printf ("%-36s  %-14s  %-24s  %-24s  %s\n", _("SESSION"), _("STATE"), _("STARTED (DESK CLOCK)"),
+          _("STAMPED (TOKEN)"), _("CASE"));
   for (guint i = 0; i < sessions->len; i++)
     {
       PdCatalogSession *s = g_ptr_array_index (sessions, i);
       g_autofree char *started = time_text (pd_catalog_session_get_started (s));
+      g_autofree char *stamped = time_text (pd_catalog_session_get_stamp_time (s));
+      g_autofree char *uuid = safe_text (pd_catalog_session_get_uuid (s));
+      g_autofree char *state = safe_text (pd_catalog_session_get_state (s));
       g_autofree char *case_text = safe_text (pd_catalog_session_get_case_name (s));
 
-      printf ("%-36s  %-14s  %-24s  %s%s\n", pd_catalog_session_get_uuid (s),
-              pd_catalog_session_get_state (s), started, case_text,
+      printf ("%-36s  %-14s  %-24s  %-24s  %s%s\n", uuid, state, started, stamped, case_text,
               pd_catalog_session_get_practice (s) ? _("  (practice stamps)") : "");
     }
 }
@@ -223,6 +211,20 @@ print_rows (const char *title, JsonArray *rows, const char *const *keys)
     }
 }
 
+/* Which clock a session time comes from: "started"/"stopped" are the desk's clock as the
+ * manifest records it, "stamp_time" is the genTime of the recording's verified token. */
+static const char *
+show_label (const char *key)
+{
+  if (g_str_equal (key, "started"))
+    return "started (desk)";
+  if (g_str_equal (key, "stopped"))
+    return "stopped (desk)";
+  if (g_str_equal (key, "stamp_time"))
+    return "stamp_time (TSA)";
+  return key;
+}
+
 int
 pctl_show (int argc, char **argv)
 {
@@ -284,7 +286,7 @@ pctl_show (int argc, char **argv)
     for (guint i = 0; session_keys[i]; i++)
       {
         char buf[64];
-        print_field (session_keys[i], member_text (s, session_keys[i], buf));
+        print_field (show_label (session_keys[i]), member_text (s, session_keys[i], buf));
       }
   }
   print_rows (_("Files"), json_object_get_array_member (o, "files"), file_keys);
@@ -357,7 +359,10 @@ audit_print_report (PdAuditReport *report)
   for (guint i = 0; i < problems->len; i++)
     {
       const PdAuditProblem *p = g_ptr_array_index (problems, i);
-      printf ("✗ [%s] %s\n", p->kind, p->message);
+      g_autofree char *kind = safe_text (p->kind);
+      g_autofree char *message = safe_text (p->message);
+
+      printf ("✗ [%s] %s\n", kind, message);
     }
   if (pd_audit_report_get_ok (report))
     printf (_("✓ Audit log intact: %u rows, %u timestamps (newest stamped row %lld, "
@@ -379,8 +384,11 @@ audit_print_text (GPtrArray *entries_list, PdAuditReport *report)
       g_autofree char *action = safe_text (e->action);
       g_autofree char *details = safe_text (e->details);
 
-      printf ("%6" G_GINT64_FORMAT "  %s  %-12s  %-16s  %s  %s\n", e->seq, e->time, actor,
-              action, e->session ? e->session : "-", details);
+      g_autofree char *time = safe_text (e->time);
+      g_autofree char *session = safe_text (e->session);
+
+      printf ("%6" G_GINT64_FORMAT "  %s  %-12s  %-16s  %s  %s\n", e->seq, time, actor, action,
+              session, details);
     }
   if (report)
     audit_print_report (report);
@@ -472,6 +480,7 @@ pctl_import (int argc, char **argv)
   g_autoptr (PdVerifyResult) result = NULL;
   g_autoptr (PdCatalog) catalog = NULL;
   g_autofree char *uuid = NULL;
+  g_autofree char *safe_uuid = NULL;
   PdVerdict verdict;
   gboolean already = FALSE;
 
@@ -498,10 +507,13 @@ pctl_import (int argc, char **argv)
         {
           const PdVerifyCheck *check = g_ptr_array_index (checks, i);
 
+          g_autofree char *subject = pd_text_sanitize_terminal (check->subject);
+          g_autofree char *message = pd_text_sanitize_terminal (check->message);
+
           if (check->status == PD_CHECK_FAILED)
-            g_printerr ("✗ %s: %s\n", check->subject ? check->subject : "", check->message);
+            g_printerr ("✗ %s: %s\n", subject, message);
         }
-      g_printerr ("proofctl: %s %s\n", _("not imported:"), pd_verify_result_get_summary (result));
+      pctl_warn ("%s %s", _("not imported:"), pd_verify_result_get_summary (result));
       return verdict == PD_VERDICT_INVALID ? PCTL_EXIT_INVALID : PCTL_EXIT_ERROR;
     }
   if (verdict == PD_VERDICT_UNTRUSTED_AUTHORITY)
@@ -512,17 +524,19 @@ pctl_import (int argc, char **argv)
   catalog = open_catalog (catalog_path, &error);
   if (catalog == NULL)
     return pctl_fail ("%s", error->message);
-  if (!pd_catalog_import_package (catalog, args[0], pd_verdict_to_string (verdict), &already,
-                                  &uuid, &error))
+  /* What is recorded is what was verified: the manifest is compared with the bytes the verdict
+   * is about, and the stamp time is the verified genTime. */
+  if (!pd_catalog_import_verified (catalog, args[0], result, &already, &uuid, &error))
     return pctl_fail ("%s", error->message);
 
+  safe_uuid = safe_text (uuid);
   if (already)
-    printf (_("Session %s is already in the catalog.\n"), uuid);
+    printf (_("Session %s is already in the catalog.\n"), safe_uuid);
   else
     {
       g_autoptr (PdCatalogSession) s = pd_catalog_get_session (catalog, uuid, NULL);
 
-      printf (_("Imported session %s (%s): %s.\n"), uuid,
+      printf (_("Imported session %s (%s): %s.\n"), safe_uuid,
               s ? pd_catalog_session_get_state (s) : "?", pd_verdict_describe (verdict));
     }
   return PCTL_EXIT_OK;

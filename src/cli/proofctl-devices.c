@@ -237,18 +237,23 @@ pctl_devices (int argc, char **argv)
   for (guint i = 0; i < json_array_get_length (sources); i++)
     {
       JsonObject *o = json_array_get_object_element (sources, i);
-      const char *source = pd_json_string (o, "source");
-      const char *detail = pd_json_string (o, "detail");
-      const char *explanation = pd_json_string (o, "explanation");
+      /* Names, models and serials are what the device says about itself. */
+      g_autofree char *source = pctl_safe (pd_json_string (o, "source"));
+      g_autofree char *title = pctl_safe (pd_json_string (o, "title"));
+      g_autofree char *detail = pctl_safe (pd_json_string (o, "detail"));
+      g_autofree char *explanation = pctl_safe (pd_json_string (o, "explanation"));
       const char *state = pd_json_string (o, "state");
 
-      printf ("  %-24s %s", source ? source : "-", pd_json_string (o, "title"));
+      printf ("  %-24s %s", source, title);
       if (state && !g_str_equal (state, "device"))
-        printf (" [%s]", state);
+        {
+          g_autofree char *safe_state = pctl_safe (state);
+          printf (" [%s]", safe_state);
+        }
       printf ("\n");
-      if (detail)
+      if (pd_json_string (o, "detail"))
         printf ("  %-24s   %s\n", "", detail);
-      if (explanation)
+      if (pd_json_string (o, "explanation"))
         printf ("  %-24s   %s\n", "", explanation);
     }
   printf ("\n%s\n", _("Helpers:"));
@@ -274,8 +279,12 @@ result_word (const char *result)
 static void
 print_fact (const char *label, const char *value)
 {
-  if (value != NULL)
-    printf ("  %-22s %s\n", label, value);
+  g_autofree char *safe = NULL;
+
+  if (value == NULL)
+    return;
+  safe = pctl_safe (value);
+  printf ("  %-22s %s\n", label, safe);
 }
 
 int
@@ -346,9 +355,10 @@ pctl_env (int argc, char **argv)
     for (guint i = 0; checks && i < json_array_get_length (checks); i++)
       {
         JsonObject *c = json_array_get_object_element (checks, i);
+        g_autofree char *id = pctl_safe (pd_json_string (c, "id"));
+        g_autofree char *message = pctl_safe (pd_json_string (c, "message"));
 
-        printf ("  %-8s %-12s %s\n", result_word (pd_json_string (c, "result")),
-                pd_json_string (c, "id"), pd_json_string (c, "message"));
+        printf ("  %-8s %-12s %s\n", result_word (pd_json_string (c, "result")), id, message);
       }
   }
   return failed ? PCTL_EXIT_INVALID : PCTL_EXIT_OK;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/pd-error.h"
+#include "util/pd-util.h"
 #include "export/pd-export-job.h"
 #include "verify/pd-verify.h"
 #include "proofctl.h"
@@ -56,27 +57,39 @@ static void
 print_summary (PdExportJob *job, const char *label_pdf)
 {
   PdExportResult *result = pd_export_job_get_result (job);
+  g_autofree char *label = NULL;
+  g_autofree char *volume_id = NULL;
+  g_autofree char *media = NULL;
 
   for (guint i = 0; i < result->files->len; i++)
     {
       PdExportFile *f = g_ptr_array_index (result->files, i);
 
-      if (f->status != PD_EXPORT_FILE_OK && f->status != PD_EXPORT_FILE_NOT_CHECKED)
-        printf ("✗ %s: %s\n", f->path, f->problem ? f->problem : "");
+      g_autofree char *path = NULL;
+      g_autofree char *problem = NULL;
+
+      if (f->status == PD_EXPORT_FILE_OK || f->status == PD_EXPORT_FILE_NOT_CHECKED)
+        continue;
+      path = pctl_safe (f->path);
+      problem = pd_text_sanitize_terminal (f->problem);
+      printf ("✗ %s: %s\n", path, problem);
     }
   for (guint i = 0; i < result->packages->len; i++)
     {
       PdExportPackage *p = g_ptr_array_index (result->packages, i);
+      g_autofree char *dir = pctl_safe (p->export_dir);
+      g_autofree char *sha = pctl_safe (p->recording_sha256);
 
-      printf ("%s  %s  %s\n", pd_verdict_to_string (p->verdict), p->export_dir,
-              p->recording_sha256 ? p->recording_sha256 : "-");
+      printf ("%s  %s  %s\n", pd_verdict_to_string (p->verdict), dir, sha);
     }
-  printf (_("Label: %s\n"), result->label);
+  label = pctl_safe (result->label);
+  volume_id = pctl_safe (result->volume_id);
+  media = result->media ? pctl_safe (result->media) : g_strdup ("?");
+  printf (_("Label: %s\n"), label);
   if (result->volume_id && result->kind != PD_EXPORT_TARGET_FOLDER)
-    printf (_("Volume id: %s\n"), result->volume_id);
+    printf (_("Volume id: %s\n"), volume_id);
   if (result->kind == PD_EXPORT_TARGET_DISC)
-    printf (_("Media: %s%s\n"), result->media ? result->media : "?",
-            result->closed ? _(", closed") : "");
+    printf (_("Media: %s%s\n"), media, result->closed ? _(", closed") : "");
   if (result->simulated)
     printf ("%s\n", _("Simulated burn: nothing was written and nothing read back."));
   else
@@ -198,7 +211,7 @@ write_label_pdf (PdExportJob *job, Options *o, int *exit_code)
   path = o->label_pdf ? g_strdup (o->label_pdf) : pd_export_job_default_label_path (job);
   if (pd_export_job_write_label (job, path, &error))
     return g_steal_pointer (&path);
-  g_printerr ("proofctl: %s\n", error->message);
+  pctl_warn ("%s", error->message);
   *exit_code = PCTL_EXIT_ERROR;
   return NULL;
 }
@@ -228,9 +241,8 @@ pctl_export (int argc, char **argv)
   if (result == NULL)
     {
       if (record_error != NULL)
-        g_printerr ("proofctl: %s %s\n", _("warning: the refusal was not logged:"),
-                    record_error->message);
-      g_printerr ("proofctl: %s\n", error->message);
+        pctl_warn ("%s %s", _("warning: the refusal was not logged:"), record_error->message);
+      pctl_warn ("%s", error->message);
       return pd_export_job_get_refused (job) ? PCTL_EXIT_INVALID : PCTL_EXIT_ERROR;
     }
 
@@ -238,9 +250,8 @@ pctl_export (int argc, char **argv)
   written_label = write_label_pdf (job, &o, &exit_code);
   if (record_error != NULL)
     {
-      g_printerr ("proofctl: %s %s\n",
-                  _("the export was written but could not be recorded in the catalog:"),
-                  record_error->message);
+      pctl_warn ("%s %s", _("the export was written but could not be recorded in the catalog:"),
+                 record_error->message);
       if (exit_code == PCTL_EXIT_OK)
         exit_code = PCTL_EXIT_ERROR;
     }

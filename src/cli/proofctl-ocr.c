@@ -30,11 +30,15 @@ print_human (GPtrArray *found)
       const PdOcrSuggestion *s = g_ptr_array_index (found, i);
       g_autofree char *at = pd_format_stream_time (s->stream_time);
       /* Template titles are English in the data and translated for display. */
-      const char      *title = s->item_title != NULL ? g_dgettext (GETTEXT_PACKAGE, s->item_title) : "";
+      g_autofree char *title = pd_text_sanitize_terminal (
+        s->item_title != NULL ? g_dgettext (GETTEXT_PACKAGE, s->item_title) : "");
+      g_autofree char *item = pd_text_sanitize_terminal (s->item_id);
+      /* What was on the screen: it may hold anything, escape sequences included. */
+      g_autofree char *text = pd_text_sanitize_terminal (s->text);
 
-      printf ("%s  %-20s %s\n", at, s->item_id, title);
+      printf ("%s  %-20s %s\n", at, item, title);
       /* Translators: the text OCR found on screen, then how sure it is (a percentage). */
-      printf (_("          “%s” · %.0f%%\n"), s->text ? s->text : "", s->confidence * 100.0);
+      printf (_("          “%s” · %.0f%%\n"), text, s->confidence * 100.0);
     }
 }
 

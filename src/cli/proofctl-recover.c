@@ -29,6 +29,38 @@ on_recovered (GObject *source, GAsyncResult *result, gpointer user_data)
   g_main_loop_quit (run->loop);
 }
 
+/* Unsealed packages under `root`, and those the catalog saw start but never end, wherever
+ * their package is (each once). */
+static GStrv
+find_unsealed (const char *root, PdCatalog *catalog)
+{
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_auto (GStrv) found = pd_capture_find_unsealed (root);
+  const char *left[] = { PD_SESSION_STATE_CREATED, PD_SESSION_STATE_RECORDING,
+                         PD_SESSION_STATE_SEALING, NULL };
+  g_autoptr (GPtrArray) sessions = NULL;
+
+  g_strv_builder_addv (b, (const char **) found);
+  if (catalog && (sessions = pd_catalog_sessions_in_states (catalog, left, NULL)) != NULL)
+    for (guint i = 0; i < sessions->len; i++)
+      {
+        const char *path = pd_catalog_session_get_package_path (g_ptr_array_index (sessions, i));
+        g_autofree char *manifest = path ? g_build_filename (path, PD_MANIFEST_NAME, NULL) : NULL;
+        g_autofree char *canon = path ? g_canonicalize_filename (path, NULL) : NULL;
+        gboolean dup = FALSE;
+
+        for (guint j = 0; found[j] && canon; j++)
+          {
+            g_autofree char *c2 = g_canonicalize_filename (found[j], NULL);
+            dup |= g_str_equal (c2, canon);
+          }
+        if (path && !dup && g_file_test (path, G_FILE_TEST_IS_DIR) &&
+            !g_file_test (manifest, G_FILE_TEST_EXISTS))
+          g_strv_builder_add (b, path);
+      }
+  return g_strv_builder_end (b);
+}
+
 int
 pctl_recover (int argc, char **argv)
 {
@@ -71,35 +103,9 @@ pctl_recover (int argc, char **argv)
     dirs = g_strdupv (argv + 1);
   else
     {
-      g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
-      g_auto (GStrv) found = NULL;
-      const char *left[] = { PD_SESSION_STATE_CREATED, PD_SESSION_STATE_RECORDING,
-                             PD_SESSION_STATE_SEALING, NULL };
-      g_autoptr (GPtrArray) sessions = NULL;
-
       if (out == NULL)
         out = pd_config_get_evidence_root ();
-      found = pd_capture_find_unsealed (out);
-      g_strv_builder_addv (b, (const char **) found);
-      /* Sessions the catalog saw start but never end, wherever their package is. */
-      if (catalog && (sessions = pd_catalog_sessions_in_states (catalog, left, NULL)) != NULL)
-        for (guint i = 0; i < sessions->len; i++)
-          {
-            const char *path = pd_catalog_session_get_package_path (g_ptr_array_index (sessions, i));
-            g_autofree char *manifest = path ? g_build_filename (path, PD_MANIFEST_NAME, NULL) : NULL;
-            g_autofree char *canon = path ? g_canonicalize_filename (path, NULL) : NULL;
-            gboolean dup = FALSE;
-
-            for (guint j = 0; found[j] && canon; j++)
-              {
-                g_autofree char *c2 = g_canonicalize_filename (found[j], NULL);
-                dup |= g_str_equal (c2, canon);
-              }
-            if (path && !dup && g_file_test (path, G_FILE_TEST_IS_DIR) &&
-                !g_file_test (manifest, G_FILE_TEST_EXISTS))
-              g_strv_builder_add (b, path);
-          }
-      dirs = g_strv_builder_end (b);
+      dirs = find_unsealed (out, catalog);
     }
 
   for (guint i = 0; dirs[i] != NULL; i++)
@@ -109,7 +115,7 @@ pctl_recover (int argc, char **argv)
 
       if (capture == NULL)
         {
-          g_printerr ("proofctl: %s\n", error->message);
+          pctl_warn ("%s", error->message);
           /* A capture still running is not a failure: it will seal itself. */
           if (!g_error_matches (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE))
             failed++;
@@ -121,14 +127,20 @@ pctl_recover (int argc, char **argv)
       g_main_loop_run (loop);
       if (run.package == NULL)
         {
-          g_printerr (_("proofctl: cannot recover %s: %s\n"), dirs[i], run.error->message);
+          g_autofree char *dir = pctl_safe (dirs[i]);
+          g_autofree char *message = pd_text_sanitize_terminal (run.error->message);
+
+          g_printerr (_("proofctl: cannot recover %s: %s\n"), dir, message);
           g_clear_error (&run.error);
           failed++;
           continue;
         }
       for (const char * const *w = pd_capture_get_warnings (capture); *w; w++)
-        g_printerr ("proofctl: %s\n", *w);
-      g_print ("%s\n", pd_package_get_path (run.package));
+        pctl_warn ("%s", *w);
+      {
+        g_autofree char *path = pctl_safe (pd_package_get_path (run.package));
+        g_print ("%s\n", path);
+      }
       g_clear_object (&run.package);
       done++;
     }

@@ -31,13 +31,16 @@ stamp_pending (PdTsaClient *client, const char *root, const char *catalog_path, 
     {
       g_autoptr (GError) error = NULL;
 
+      g_autofree char *dir = NULL;
+
       if (!pd_seal_stamp_pending (dirs[i], client, catalog, NULL, &error))
         {
-          g_printerr ("proofctl: %s\n", error->message);
+          pctl_warn ("%s", error->message);
           failed++;
           continue;
         }
-      printf ("%s\n", dirs[i]);
+      dir = pctl_safe (dirs[i]);
+      printf ("%s\n", dir);
       done++;
     }
   g_printerr (ngettext ("%u package stamped", "%u packages stamped", done), done);
@@ -45,6 +48,30 @@ stamp_pending (PdTsaClient *client, const char *root, const char *catalog_path, 
   if (pd_tsa_client_is_practice (client) && done > 0)
     g_printerr ("%s\n", _("Stamped by the built-in practice authority: practice, not for court."));
   return failed > 0 ? PCTL_EXIT_ERROR : PCTL_EXIT_OK;
+}
+
+/* What `proofctl stamp FILE` got back. The authority's name, serial, policy and status text
+ * come from its reply and are shown through pctl_safe. */
+static void
+print_stamped (const char *file, const char *out, const char *hex, PdTsaToken *token)
+{
+  g_autofree char *when = pd_time_format_utc (pd_tsa_token_get_gen_time (token));
+  g_autofree char *safe_file = pctl_safe (file);
+  g_autofree char *safe_out = pctl_safe (out);
+  g_autofree char *authority = pctl_safe (pd_tsa_token_get_tsa_name (token));
+  g_autofree char *serial = pctl_safe (pd_tsa_token_get_serial (token));
+  g_autofree char *policy = pctl_safe (pd_tsa_token_get_policy (token));
+  g_autofree char *status = pctl_safe (pd_tsa_token_get_status_text (token));
+
+  printf (_("Timestamped %s\n"), safe_file);
+  printf ("  %-10s %s\n", _("SHA-256:"), hex);
+  printf ("  %-10s %s\n", _("Time:"), when);
+  printf ("  %-10s %s\n", _("Authority:"), authority);
+  printf ("  %-10s %s\n", _("Serial:"), serial);
+  printf ("  %-10s %s\n", _("Policy:"), policy);
+  printf ("  %-10s %s\n", _("Token:"), safe_out);
+  if (pd_tsa_token_get_granted_with_mods (token))
+    printf (_("Note: the authority changed the request: %s\n"), status);
 }
 
 int
@@ -72,7 +99,6 @@ pctl_stamp (int argc, char **argv)
   g_autoptr (PdTsaClient) client = NULL;
   g_autoptr (PdTsaToken) token = NULL;
   g_autofree char *hex = NULL;
-  g_autofree char *when = NULL;
   guint8 digest[PD_SHA256_LEN];
   GBytes *der;
   const char *file;
@@ -121,17 +147,7 @@ pctl_stamp (int argc, char **argv)
   if (!pd_write_file_once (out, g_bytes_get_data (der, NULL), g_bytes_get_size (der), &error))
     return pctl_fail ("%s", error->message);
 
-  when = pd_time_format_utc (pd_tsa_token_get_gen_time (token));
-  printf (_("Timestamped %s\n"), file);
-  printf ("  %-10s %s\n", _("SHA-256:"), hex);
-  printf ("  %-10s %s\n", _("Time:"), when);
-  printf ("  %-10s %s\n", _("Authority:"), pd_tsa_token_get_tsa_name (token));
-  printf ("  %-10s %s\n", _("Serial:"), pd_tsa_token_get_serial (token));
-  printf ("  %-10s %s\n", _("Policy:"), pd_tsa_token_get_policy (token));
-  printf ("  %-10s %s\n", _("Token:"), out);
-  if (pd_tsa_token_get_granted_with_mods (token))
-    printf (_("Note: the authority changed the request: %s\n"),
-            pd_tsa_token_get_status_text (token) ? pd_tsa_token_get_status_text (token) : "-");
+  print_stamped (file, out, hex, token);
   if (pd_tsa_token_is_practice (token))
     printf ("%s\n", _("Warning: stamped by the practice authority, not for court."));
   return PCTL_EXIT_OK;

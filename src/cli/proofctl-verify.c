@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "util/pd-util.h"
 #include "verify/pd-verify.h"
 #include "proofctl.h"
 
@@ -54,6 +55,7 @@ print_human (PdVerifyResult *result)
 {
   GPtrArray *checks = pd_verify_result_get_checks (result);
   PdVerdict verdict = pd_verify_result_get_verdict (result);
+  g_autofree char *summary = NULL;
 
   for (guint i = 0; i < checks->len; i++)
     {
@@ -62,12 +64,18 @@ print_human (PdVerifyResult *result)
                          : check->status == PD_CHECK_FAILED ? "✗"
                          : check->status == PD_CHECK_GAP ? "!" : "·";
 
-      printf ("%s %s: %s\n", mark, check->subject ? check->subject : "", check->message);
+      /* Subjects, messages and details quote the package (file names, manifest strings). */
+      g_autofree char *subject = pd_text_sanitize_terminal (check->subject);
+      g_autofree char *message = pd_text_sanitize_terminal (check->message);
+      g_autofree char *detail = pd_text_sanitize_terminal (check->detail);
+
+      printf ("%s %s: %s\n", mark, subject, message);
       if (check->detail && check->status != PD_CHECK_INFO)
-        printf ("    [%s] %s\n", check->id, check->detail);
+        printf ("    [%s] %s\n", check->id, detail);
     }
+  summary = pd_text_sanitize_terminal (pd_verify_result_get_summary (result));
   printf ("\n%s %s\n", _("Verdict:"), pd_verdict_describe (verdict));
-  printf ("%s\n", pd_verify_result_get_summary (result));
+  printf ("%s\n", summary);
 }
 
 int

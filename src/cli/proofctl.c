@@ -10,6 +10,7 @@
 
 #include "catalog/pd-catalog.h"
 #include "pd-core.h"
+#include "util/pd-util.h"
 #include "proofctl.h"
 
 typedef struct
@@ -35,6 +36,22 @@ static const Command commands[] = {
   { "ocr", pctl_ocr, N_("List candidate marks for missing checklist items by reading a recording's text") },
 };
 
+char *
+pctl_safe (const char *text)
+{
+  return text ? pd_text_sanitize_terminal (text) : g_strdup ("-");
+}
+
+/* One line: a line break inside a message (a file name can hold one) is shown escaped too, so
+ * a package cannot print a line of its own. */
+static void
+print_message (const char *msg)
+{
+  g_autofree char *safe = pd_text_sanitize_terminal (msg);
+
+  g_printerr ("proofctl: %s\n", safe);
+}
+
 int
 pctl_fail (const char *format, ...)
 {
@@ -44,8 +61,20 @@ pctl_fail (const char *format, ...)
   va_start (args, format);
   msg = g_strdup_vprintf (format, args);
   va_end (args);
-  g_printerr ("proofctl: %s\n", msg);
+  print_message (msg);
   return PCTL_EXIT_ERROR;
+}
+
+void
+pctl_warn (const char *format, ...)
+{
+  va_list args;
+  g_autofree char *msg = NULL;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  print_message (msg);
 }
 
 void

@@ -36,7 +36,13 @@ struct _PdCatalog *pctl_open_catalog_for_recording (const char *path);
 /* Prints a JSON document (pretty) on stdout: every --json output. */
 void pctl_print_json (JsonNode *node);
 
-/* Prints "proofctl: MESSAGE" on stderr and returns PCTL_EXIT_ERROR. */
+/* Prints "proofctl: MESSAGE" on stderr and returns PCTL_EXIT_ERROR. MESSAGE (often an error
+ * naming a file of a package) is shown through pd_text_sanitize_terminal, line by line. */
 int pctl_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
+/* The same without the exit code: a warning or a failure that does not end the command. */
+void pctl_warn (const char *format, ...) G_GNUC_PRINTF (1, 2);
+/* Text from a package, the catalog or a device made safe for the terminal (see
+ * pd_text_sanitize_terminal); NULL gives "-". Free with g_free. */
+char *pctl_safe (const char *text);
 
 G_END_DECLS

@@ -274,6 +274,69 @@ test_empty (Fixture *f, gconstpointer data)
   g_setenv ("PROOFDESK_DATA_DIR", saved, TRUE);
 }
 
+/* A case name that looks like Pango markup is shown as it is (and, with G_DEBUG=fatal-warnings,
+ * a markup warning would abort); so is an error naming a folder that looks like markup. */
+#define MARKUP_CASE "<b>&amp;"
+
+static void
+test_markup (Fixture *f, gconstpointer data)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("PROOFDESK_DATA_DIR"));
+  g_autofree char *private = g_build_filename (tmp_dir, "markup-data", NULL);
+  g_autofree char *hostile = g_build_filename (tmp_dir, "<i>&bad", NULL);
+  g_autofree char *db = NULL;
+  g_autofree char *package = NULL;
+  GtkWindow *window = GTK_WINDOW (adw_window_new ());
+  PdCatalogPage *page;
+  GtkLabel *title;
+  const char *description;
+
+  g_setenv ("PROOFDESK_DATA_DIR", private, TRUE);
+  package = capture (MARKUP_CASE, PD_TSA_LOCAL);
+  page = pd_catalog_page_new ();
+  adw_window_set_content (ADW_WINDOW (window), GTK_WIDGET (page));
+  gtk_window_present (window);
+  pd_test_wait_for_frames (GTK_WIDGET (page), 3);
+  g_assert_true (pd_catalog_page_reload (page));
+  g_assert_true (g_strv_contains (pd_catalog_page_get_cases (page), MARKUP_CASE));
+  g_assert_true (pd_catalog_page_select_case (page, MARKUP_CASE));
+  pd_test_iterate ();
+  g_assert_cmpstr (pd_catalog_session_get_case_name (pd_catalog_page_get_selected (page)), ==,
+                   MARKUP_CASE);
+  title = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (page), PD_TYPE_CATALOG_PAGE,
+                                                    "details_title"));
+  g_assert_cmpstr (gtk_label_get_text (title), ==, MARKUP_CASE);
+  g_assert_cmpstr (gtk_label_get_label (title), ==, MARKUP_CASE);
+  pd_test_save_screenshot (GTK_WIDGET (window), "catalog-markup", test_language, 3);
+  gtk_window_destroy (window);
+  pd_test_iterate ();
+
+  /* A catalog that cannot be opened, in a folder whose name looks like markup: the error page
+   * says so literally. */
+  g_assert_cmpint (g_mkdir_with_parents (hostile, 0700), ==, 0);
+  g_setenv ("PROOFDESK_DATA_DIR", hostile, TRUE);
+  db = pd_catalog_default_path ();
+  g_assert_cmpint (g_mkdir_with_parents (db, 0700), ==, 0);
+  page = pd_catalog_page_new ();
+  g_object_ref_sink (page);
+  g_test_expect_message ("pd-catalog-page", G_LOG_LEVEL_WARNING, "Cannot read the catalog*");
+  g_assert_false (pd_catalog_page_reload (page));
+  g_test_assert_expected_messages ();
+  description = adw_status_page_get_description (
+    ADW_STATUS_PAGE (gtk_widget_get_template_child (GTK_WIDGET (page), PD_TYPE_CATALOG_PAGE,
+                                                    "error_status")));
+  g_assert_nonnull (strstr (description, "&lt;i&gt;&amp;bad"));
+  {
+    /* What the label shows once Pango has read the markup: the folder's name as it is. */
+    g_autofree char *text = NULL;
+
+    g_assert_true (pango_parse_markup (description, -1, 0, NULL, &text, NULL, NULL));
+    g_assert_nonnull (strstr (text, "<i>&bad"));
+  }
+  g_assert_finalize_object (page);
+  g_setenv ("PROOFDESK_DATA_DIR", saved, TRUE);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Preferences                                                                                */
 
@@ -455,6 +518,7 @@ main (int argc, char **argv)
   ADD ("/app/catalog-page/verify", test_verify);
   ADD ("/app/catalog-page/stamp-now", test_stamp_now);
   ADD ("/app/catalog-page/empty", test_empty);
+  ADD ("/app/catalog-page/markup", test_markup);
 #undef ADD
   g_test_add_func ("/app/preferences/tsa-preset", test_preferences_tsa);
   g_test_add_func ("/app/preferences/test-connection", test_preferences_test_connection);

@@ -4,13 +4,17 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "capture/pd-capture-private.h"
+#include "evidence/pd-evidence-file.h"
 #include "evidence/pd-manifest.h"
 #include "catalog/pd-catalog.h"
 #include "evidence/pd-package.h"
@@ -193,25 +197,58 @@ load_journal (PdCapture *self, GError **error)
   return TRUE;
 }
 
-/* Checkpoint tokens already on disk are kept when they are over the digest the journal gives
- * for that checkpoint; they are listed in files[] as they are. */
-static void
-load_checkpoint_tokens (PdCapture *self)
+/* Token files larger than this are not tokens. */
+#define TOKEN_MAX_SIZE (1024 * 1024)
+
+/* The package folder, for reading its files through the evidence reader. -1 and an error. */
+static int
+open_package_dir (PdCapture *self, GError **error)
 {
+  const char *dir = pd_package_get_path (self->package);
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot open “%s”: %s"),
+                   dir, g_strerror (saved));
+    }
+  return fd;
+}
+
+/* Checkpoint tokens already on disk are kept when they are over the digest the journal gives
+ * for that checkpoint; they are listed in files[] as they are. A token that never came is
+ * simply absent; anything else in its place (a FIFO, a device, a link, a huge file) stops the
+ * recovery with an error naming it, instead of hanging on it or listing it. */
+static gboolean
+load_checkpoint_tokens (PdCapture *self, GError **error)
+{
+  int dirfd = open_package_dir (self, error);
+
+  if (dirfd < 0)
+    return FALSE;
   for (guint i = 0; i < self->checkpoints->len; i++)
     {
       Checkpoint *cp = &g_array_index (self->checkpoints, Checkpoint, i);
       g_autofree char *name = g_strdup_printf (PD_CHECKPOINT_TOKEN_FORMAT, cp->index);
-      g_autofree char *path = g_build_filename (pd_package_get_path (self->package), name, NULL);
-      g_autofree char *data = NULL;
       g_autoptr (GBytes) bytes = NULL;
       g_autoptr (PdTsaToken) token = NULL;
+      g_autoptr (GError) local = NULL;
       g_autofree char *sha = NULL;
-      gsize len = 0;
+      gsize len;
 
-      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK) || !g_file_get_contents (path, &data, &len, NULL))
+      bytes = pd_evidence_read_at (dirfd, name, TOKEN_MAX_SIZE, &local);
+      if (bytes == NULL && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
         continue;
-      bytes = g_bytes_new_take (g_steal_pointer (&data), len);
+      if (bytes == NULL)
+        {
+          close (dirfd);
+          g_set_error (error, PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_IO,
+                       _("Cannot recover “%s”: %s"), pd_package_get_path (self->package),
+                       local->message);
+          return FALSE;
+        }
+      len = g_bytes_get_size (bytes);
       token = pd_tsa_token_new_from_der (bytes, NULL);
       sha = pd_sha256_bytes (g_bytes_get_data (bytes, NULL), len);
       pd_package_add_file_entry (self->package, name, len, sha);
@@ -222,6 +259,8 @@ load_checkpoint_tokens (PdCapture *self)
         }
       cp->token = g_steal_pointer (&token);
     }
+  close (dirfd);
+  return TRUE;
 }
 
 PdCapture *
@@ -245,7 +284,17 @@ pd_capture_new_for_recovery (const char *package_dir, GError **error)
   {
     g_autofree char *journal = g_build_filename (pd_package_get_path (self->package), PD_JOURNAL_NAME, NULL);
 
-    self->lock_fd = g_open (journal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+    struct stat st;
+
+    /* O_NONBLOCK: a FIFO in the journal's place must not hang the open. */
+    self->lock_fd = g_open (journal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0);
+    if (self->lock_fd >= 0 && (fstat (self->lock_fd, &st) != 0 || !S_ISREG (st.st_mode)))
+      {
+        g_set_error (error, PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_BAD_NAME,
+                     _("“%s” in “%s” is not a regular file; refusing to recover from it."),
+                     PD_JOURNAL_NAME, package_dir);
+        return NULL;
+      }
     if (self->lock_fd >= 0 && flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0)
       {
         g_set_error (error, PD_CAPTURE_ERROR, PD_CAPTURE_ERROR_STATE,
@@ -265,22 +314,36 @@ pd_capture_new_for_recovery (const char *package_dir, GError **error)
 static void
 list_stills (PdCapture *self)
 {
+  int dirfd = open_package_dir (self, NULL);
+
   for (guint i = 0; i < self->marks->len; i++)
     {
       Mark *mk = &g_array_index (self->marks, Mark, i);
-      g_autofree char *path = NULL;
+      g_autoptr (GError) local = NULL;
       g_autofree char *sha = NULL;
       guint64 size = 0;
+      int fd;
 
       if (mk->still == NULL)
         continue;
-      path = g_build_filename (pd_package_get_path (self->package), mk->still, NULL);
-      if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) &&
-          (sha = pd_sha256_file (path, &size, NULL, NULL)) != NULL)
+      if ((fd = pd_evidence_open_at (dirfd, mk->still, &local)) >= 0)
+        {
+          sha = pd_sha256_fd (fd, mk->still, &size, NULL, &local);
+          close (fd);
+        }
+      if (sha != NULL)
         pd_package_add_file_entry (self->package, mk->still, size, sha);
       else
-        g_clear_pointer (&mk->still, g_free);
+        {
+          /* Missing (the crash came first) or not a plain file: the mark stays, without it. */
+          if (!g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+            pd_capture_add_warning (self, _("The still “%s” is not listed: %s"), mk->still,
+                                    local->message);
+          g_clear_pointer (&mk->still, g_free);
+        }
     }
+  if (dirfd >= 0)
+    close (dirfd);
 }
 
 /* Hash the file exactly as it is on disk, in one pass, checking each journalled checkpoint
@@ -293,10 +356,19 @@ hash_recording (PdCapture *self, const char *rec, GCancellable *cancellable, gui
   g_autofree guint64 *offsets = g_new0 (guint64, self->checkpoints->len + 1);
   g_auto (GStrv) prefixes = NULL;
 
+  int dirfd, fd;
+
   for (guint i = 0; i < self->checkpoints->len; i++)
     offsets[i] = g_array_index (self->checkpoints, Checkpoint, i).offset;
-  self->final_sha256 = pd_sha256_file_prefixes (rec, offsets, self->checkpoints->len, &prefixes,
-                                                &self->final_size, cancellable, error);
+  if ((dirfd = open_package_dir (self, error)) < 0)
+    return FALSE;
+  fd = pd_evidence_open_at (dirfd, PD_RECORDING_NAME, error);
+  close (dirfd);
+  if (fd < 0)
+    return FALSE;
+  self->final_sha256 = pd_sha256_fd_prefixes (fd, rec, offsets, self->checkpoints->len, &prefixes,
+                                              &self->final_size, cancellable, error);
+  close (fd);
   if (self->final_sha256 == NULL)
     return FALSE;
   for (guint i = 0; i < self->checkpoints->len; i++)
@@ -373,8 +445,11 @@ pd_capture_recover_async (PdCapture *self, PdTsaClient *tsa, const char *reason,
   g_task_set_source_tag (self->stop_task, pd_capture_recover_async);
   g_set_object (&self->tsa, tsa);
   self->recovery_reason = g_strdup (reason ? reason : _("The capture did not finish (crash or power loss)."));
-  if (tsa)
-    load_checkpoint_tokens (self);
+  if (tsa && !load_checkpoint_tokens (self, &error))
+    {
+      pd_capture_seal_complete (self, g_steal_pointer (&error));
+      return;
+    }
   list_stills (self);
 
   rec = g_build_filename (pd_package_get_path (self->package), PD_RECORDING_NAME, NULL);

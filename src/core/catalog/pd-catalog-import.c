@@ -3,17 +3,21 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "catalog/pd-catalog-private.h"
+#include "evidence/pd-evidence-file.h"
 #include "evidence/pd-manifest.h"
 #include "util/pd-error.h"
 #include "evidence/pd-package.h"
 #include "timestamp/pd-tsa.h"
 #include "util/pd-util.h"
+#include "verify/pd-verify.h"
 
 /* Token files larger than this are not tokens; do not read them into memory. */
 #define MAX_TOKEN_SIZE    (1024 * 1024)
@@ -90,31 +94,30 @@ package_name_ok (const char *name)
   return g_utf8_validate (name, -1, NULL);
 }
 
-/* Reads a token file of the package for its serial, genTime and authority; NULL when the
- * folder or file is not at hand or not a token (the catalog indexes, the verifier judges). */
+/* Reads a token file of the package for its serial, genTime and authority through the evidence
+ * reader (no links, FIFOs or devices, at most MAX_TOKEN_SIZE); NULL when the folder or file is
+ * not at hand or not a token (the catalog indexes, the verifier judges). */
 static PdTsaToken *
 read_package_token (const char *package_path, const char *name)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *data = NULL;
   g_autoptr (GBytes) bytes = NULL;
-  GStatBuf st;
-  gsize len;
+  int dirfd;
 
   if (package_path == NULL || !package_name_ok (name))
     return NULL;
-  path = g_build_filename (package_path, name, NULL);
-  if (g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size > MAX_TOKEN_SIZE)
+  dirfd = open (package_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
     return NULL;
-  if (!g_file_get_contents (path, &data, &len, NULL))
-    return NULL;
-  bytes = g_bytes_new_take (g_steal_pointer (&data), len);
-  return pd_tsa_token_new_from_der (bytes, NULL);
+  bytes = pd_evidence_read_at (dirfd, name, MAX_TOKEN_SIZE, NULL);
+  close (dirfd);
+  return bytes ? pd_tsa_token_new_from_der (bytes, NULL) : NULL;
 }
 
+/* One row of tokens. Its time is the token's own genTime, never what the manifest says about
+ * it: NULL when the token cannot be read. *gen_time_out (if not NULL) gets that time. */
 static gboolean
 insert_token (PdCatalog *self, gint64 session, const char *package_path, const char *name,
-              const char *kind, const char *gen_time, gboolean practice, GError **error)
+              const char *kind, gboolean practice, char **gen_time_out, GError **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
   g_autoptr (PdTsaToken) token = read_package_token (package_path, name);
@@ -129,17 +132,20 @@ insert_token (PdCatalog *self, gint64 session, const char *package_path, const c
   if (token)
     {
       token_time = pd_time_format_utc (pd_tsa_token_get_gen_time (token));
-      gen_time = token_time;
       practice = practice || pd_tsa_token_is_practice (token);
     }
   sqlite3_bind_int64 (stmt, 1, session);
   bind_text (stmt, 2, name);
   bind_text (stmt, 3, kind);
-  bind_text (stmt, 4, gen_time);
+  bind_text (stmt, 4, token_time);
   bind_text (stmt, 5, token ? pd_tsa_token_get_serial (token) : NULL);
   bind_text (stmt, 6, token ? pd_tsa_token_get_tsa_name (token) : NULL);
   sqlite3_bind_int (stmt, 7, practice ? 1 : 0);
-  return step_done (self, stmt, error);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+  if (gen_time_out)
+    *gen_time_out = g_steal_pointer (&token_time);
+  return TRUE;
 }
 
 /* What must hold before a manifest is recorded for session `uuid`. */
@@ -216,25 +222,17 @@ record_files (PdCatalog *self, gint64 session, JsonArray *files, guint *n_files,
 }
 
 /* The recording's and the manifest's tokens. A package stamped after its capture has them in
- * the folder only: then *late_stamp_time is the recording token's genTime and *practice also
- * says whether that token came from the practice authority. */
+ * the folder only (the manifest cannot name tokens that came after it). *stamp_time is the
+ * recording token's own genTime (NULL when it cannot be read: the manifest's claim is not a
+ * stamp time), and *practice also says whether that token came from the practice authority. */
 static gboolean
 record_tokens (PdCatalog *self, gint64 session, const char *package_path, JsonObject *rec,
-               JsonObject *ts, gboolean *practice, char **late_stamp_time, GError **error)
+               JsonObject *ts, gboolean *practice, char **stamp_time, GError **error)
 {
-  JsonObject *rec_ts = pd_json_object (rec, "timestamp");
+  const char *rec_token = pd_json_string (rec, "token");
+  const char *manifest_token = pd_json_string (ts, "manifest_token");
 
-  if (pd_json_string (rec, "token") &&
-      !insert_token (self, session, package_path, pd_json_string (rec, "token"), "recording",
-                     pd_json_string (rec_ts, "gen_time"), *practice, error))
-    return FALSE;
-  if (pd_json_string (ts, "manifest_token") &&
-      !insert_token (self, session, package_path, pd_json_string (ts, "manifest_token"),
-                     "manifest", NULL, *practice, error))
-    return FALSE;
-  /* Stamped afterwards (the TSA was down at the end of the capture): the manifest cannot name
-   * tokens that came after it, so they are read from the package folder. */
-  if (pd_json_string (rec, "token") == NULL && package_path != NULL)
+  if (rec_token == NULL && package_path != NULL)
     {
       g_autoptr (PdTsaToken) late = read_package_token (package_path, PD_RECORDING_TOKEN_NAME);
 
@@ -243,16 +241,20 @@ record_tokens (PdCatalog *self, gint64 session, const char *package_path, JsonOb
           g_autoptr (PdTsaToken) late_manifest = read_package_token (package_path,
                                                                      PD_MANIFEST_TOKEN_NAME);
 
-          *late_stamp_time = pd_time_format_utc (pd_tsa_token_get_gen_time (late));
-          if (!insert_token (self, session, package_path, PD_RECORDING_TOKEN_NAME, "recording",
-                             *late_stamp_time, *practice, error) ||
-              (late_manifest != NULL &&
-               !insert_token (self, session, package_path, PD_MANIFEST_TOKEN_NAME, "manifest",
-                              NULL, *practice, error)))
-            return FALSE;
+          rec_token = PD_RECORDING_TOKEN_NAME;
+          if (manifest_token == NULL && late_manifest != NULL)
+            manifest_token = PD_MANIFEST_TOKEN_NAME;
           *practice = *practice || pd_tsa_token_is_practice (late);
         }
     }
+  if (rec_token &&
+      !insert_token (self, session, package_path, rec_token, "recording", *practice, stamp_time,
+                     error))
+    return FALSE;
+  if (manifest_token &&
+      !insert_token (self, session, package_path, manifest_token, "manifest", *practice, NULL,
+                     error))
+    return FALSE;
   return TRUE;
 }
 
@@ -266,6 +268,7 @@ record_checkpoints (PdCatalog *self, gint64 session, const char *package_path, J
       JsonObject *c = array_object (cps, i);
       const char *sha = pd_json_string (c, "sha256");
       const char *token = pd_json_string (c, "token");
+      g_autofree char *gen_time = NULL;
       gint64 idx, offset;
 
       if (sha == NULL || !obj_int (c, "index", &idx) || !obj_int (c, "offset", &offset) ||
@@ -281,12 +284,13 @@ record_checkpoints (PdCatalog *self, gint64 session, const char *package_path, J
       sqlite3_bind_int64 (stmt, 3, offset);
       bind_text (stmt, 4, sha);
       bind_text (stmt, 5, pd_json_string (c, "stream_time"));
-      bind_text (stmt, 6, token);
-      bind_text (stmt, 7, pd_json_string (c, "gen_time"));
-      if (!step_done (self, stmt, error))
+      /* The token first: the checkpoint's time is the token's, not the manifest's claim. */
+      if (token && !insert_token (self, session, package_path, token, "checkpoint", practice,
+                                  &gen_time, error))
         return FALSE;
-      if (token && !insert_token (self, session, package_path, token, "checkpoint",
-                                  pd_json_string (c, "gen_time"), practice, error))
+      bind_text (stmt, 6, token);
+      bind_text (stmt, 7, gen_time);
+      if (!step_done (self, stmt, error))
         return FALSE;
       (*n_cps)++;
     }
@@ -327,15 +331,14 @@ record_marks (PdCatalog *self, gint64 session, JsonArray *marks, guint *n_marks,
   return TRUE;
 }
 
-/* The session's own columns: times, recording, digests; `late_stamp_time` (if set) wins over
- * the manifest's genTime. */
+/* The session's own columns: times, recording, digests. "started" and "stopped" are the
+ * desk's clock as the manifest records it; `stamp_time` is the recording token's genTime. */
 static gboolean
-record_session_row (PdCatalog *self, gint64 session, JsonObject *m, const char *late_stamp_time,
+record_session_row (PdCatalog *self, gint64 session, JsonObject *m, const char *stamp_time,
                     const char *manifest_sha256, gboolean practice, GError **error)
 {
   g_autoptr (sqlite3_stmt) update = NULL;
   JsonObject *rec = pd_json_object (m, "recording");
-  JsonObject *rec_ts = pd_json_object (rec, "timestamp");
   gint64 rec_size = -1;
   double duration = -1;
 
@@ -354,7 +357,7 @@ record_session_row (PdCatalog *self, gint64 session, JsonObject *m, const char *
     sqlite3_bind_double (update, 3, duration);
   else
     sqlite3_bind_null (update, 3);
-  bind_text (update, 4, late_stamp_time ? late_stamp_time : pd_json_string (rec_ts, "gen_time"));
+  bind_text (update, 4, stamp_time);
   bind_text (update, 5, pd_json_string (rec, "sha256"));
   bind_int64_or_null (update, 6, rec_size, rec_size >= 0);
   bind_text (update, 7, manifest_sha256);
@@ -373,7 +376,7 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
   JsonObject *rec = pd_json_object (m, "recording");
   JsonObject *ts = pd_json_object (m, "timestamps");
   const char *package_path;
-  g_autofree char *late_stamp_time = NULL;
+  g_autofree char *stamp_time = NULL;
   gboolean practice = obj_bool (pd_json_object (ts, "authority"), "practice");
   guint n_files = 0, n_cps = 0, n_marks = 0;
 
@@ -391,13 +394,11 @@ record_package_locked (PdCatalog *self, const char *uuid, JsonObject *m,
 
   if (!record_clear (self, session->id, error) ||
       !record_files (self, session->id, pd_json_array (m, "files"), &n_files, error) ||
-      !record_tokens (self, session->id, package_path, rec, ts, &practice, &late_stamp_time,
-                      error) ||
+      !record_tokens (self, session->id, package_path, rec, ts, &practice, &stamp_time, error) ||
       !record_checkpoints (self, session->id, package_path, pd_json_array (m, "checkpoints"),
                            practice, &n_cps, error) ||
       !record_marks (self, session->id, pd_json_array (m, "marks"), &n_marks, error) ||
-      !record_session_row (self, session->id, m, late_stamp_time, manifest_sha256, practice,
-                           error) ||
+      !record_session_row (self, session->id, m, stamp_time, manifest_sha256, practice, error) ||
       !pd_catalog_search_index_update (self, session->id, 0, error))
     return FALSE;
 
@@ -541,9 +542,29 @@ import_locked (PdCatalog *self, JsonObject *m, const char *uuid, const char *dir
   return pd_catalog_audit_append_object (self, "import", uuid, details, error);
 }
 
-gboolean
-pd_catalog_import_package (PdCatalog *self, const char *package_dir, const char *verdict,
-                           gboolean *already, char **uuid_out, GError **error)
+/* The verified genTime as the session's stamp time (the caller holds the transaction). */
+static gboolean
+import_set_stamp_time (PdCatalog *self, const char *uuid, GDateTime *gen_time, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autofree char *when = NULL;
+
+  if (gen_time == NULL)
+    return TRUE;
+  when = pd_time_format_utc (gen_time);
+  stmt = prepare (self, "UPDATE sessions SET stamp_time = ?1 WHERE uuid = ?2", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, when);
+  bind_text (stmt, 2, uuid);
+  return step_done (self, stmt, error);
+}
+
+/* `verified_sha256` (when not NULL): the manifest bytes read here must be the ones verified. */
+static gboolean
+import_package (PdCatalog *self, const char *package_dir, const char *verdict,
+                const char *verified_sha256, GDateTime *verified_time, gboolean *already,
+                char **uuid_out, GError **error)
 {
   g_autofree char *dir = NULL;
   g_autofree char *sha = NULL;
@@ -553,15 +574,19 @@ pd_catalog_import_package (PdCatalog *self, const char *package_dir, const char 
   gboolean same;
   gboolean ok;
 
-  g_return_val_if_fail (PD_IS_CATALOG (self), FALSE);
-  g_return_val_if_fail (package_dir != NULL, FALSE);
-
   if (already)
     *already = FALSE;
   dir = import_package_dir (package_dir);
   manifest = import_read_manifest (dir, &sha, error);
   if (manifest == NULL)
     return FALSE;
+  if (verified_sha256 != NULL && g_ascii_strcasecmp (sha, verified_sha256) != 0)
+    {
+      g_set_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_INVALID,
+                   _("The manifest of “%s” changed while it was being verified (SHA-256 %s "
+                     "verified, %s now); nothing was imported."), dir, verified_sha256, sha);
+      return FALSE;
+    }
   m = pd_manifest_get_object (manifest);
   if (!pd_manifest_is_proofdesk (manifest))
     return bad_manifest (error, _("not a Proofdesk evidence manifest"));
@@ -582,12 +607,45 @@ pd_catalog_import_package (PdCatalog *self, const char *package_dir, const char 
 
   if (!pd_catalog_txn_begin (self, error))
     return FALSE;
-  ok = import_locked (self, m, uuid, dir, sha, verdict, error);
+  ok = import_locked (self, m, uuid, dir, sha, verdict, error) &&
+       import_set_stamp_time (self, uuid, verified_time, error);
   if (!pd_catalog_txn_end (self, ok, error))
     return FALSE;
   if (uuid_out)
     *uuid_out = g_strdup (uuid);
   return TRUE;
+}
+
+gboolean
+pd_catalog_import_package (PdCatalog *self, const char *package_dir, const char *verdict,
+                           gboolean *already, char **uuid_out, GError **error)
+{
+  g_return_val_if_fail (PD_IS_CATALOG (self), FALSE);
+  g_return_val_if_fail (package_dir != NULL, FALSE);
+
+  return import_package (self, package_dir, verdict, NULL, NULL, already, uuid_out, error);
+}
+
+gboolean
+pd_catalog_import_verified (PdCatalog *self, const char *package_dir, PdVerifyResult *result,
+                            gboolean *already, char **uuid_out, GError **error)
+{
+  const char *sha;
+
+  g_return_val_if_fail (PD_IS_CATALOG (self), FALSE);
+  g_return_val_if_fail (package_dir != NULL, FALSE);
+  g_return_val_if_fail (result != NULL, FALSE);
+
+  sha = pd_verify_result_get_manifest_sha256 (result);
+  if (sha == NULL)
+    {
+      g_set_error (error, PD_CATALOG_ERROR, PD_CATALOG_ERROR_INVALID,
+                   _("“%s” was not verified as a package; nothing was imported."), package_dir);
+      return FALSE;
+    }
+  return import_package (self, package_dir,
+                         pd_verdict_to_string (pd_verify_result_get_verdict (result)), sha,
+                         pd_verify_result_get_gen_time (result), already, uuid_out, error);
 }
 
 gint64

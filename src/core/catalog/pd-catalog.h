@@ -207,6 +207,13 @@ JsonNode      *pd_catalog_describe_session   (PdCatalog *self, const char *uuid_
 gboolean       pd_catalog_import_package     (PdCatalog *self, const char *package_dir,
                                               const char *verdict, gboolean *already,
                                               char **uuid_out, GError **error);
+/* The same for a package just verified into `result` (pd_verify_package): the manifest read
+ * for the record must have the SHA-256 of the bytes the verdict is about (else
+ * PD_CATALOG_ERROR_INVALID and nothing recorded: it was swapped while being verified), and the
+ * session's stamp time is the verified genTime. */
+gboolean       pd_catalog_import_verified    (PdCatalog *self, const char *package_dir,
+                                              PdVerifyResult *result, gboolean *already,
+                                              char **uuid_out, GError **error);
 
 /* Records an export of `session_uuids` (NULL-terminated) to `target` and appends an audit
  * row. `result` is "ok" or why it failed. Returns the export id, or -1. */

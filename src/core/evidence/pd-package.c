@@ -229,6 +229,21 @@ pd_package_get_manifest (PdPackage *self)
   return self->manifest;
 }
 
+/* manifest.sha256, before the manifest itself. One left without a manifest (the process died in
+ * between) vouches for nothing and is replaced; with a manifest, nothing is replaced. */
+static gboolean
+write_sealed_digest (PdPackage *self, const char *text, gsize len, GError **error)
+{
+  g_autofree char *manifest = g_build_filename (self->path, PD_MANIFEST_NAME, NULL);
+  g_autofree char *path = g_build_filename (self->path, PD_SEALED_DIGEST_NAME, NULL);
+  g_autofree char *sha = pd_sha256_bytes ((const guint8 *) text, len);
+  g_autofree char *line = g_strdup_printf ("%s  %s\n", sha, PD_MANIFEST_NAME);
+
+  if (!g_file_test (manifest, G_FILE_TEST_EXISTS) && !g_file_test (manifest, G_FILE_TEST_IS_SYMLINK))
+    g_unlink (path);
+  return pd_write_file_once (path, line, strlen (line), error);
+}
+
 GBytes *
 pd_package_write_manifest (PdPackage *self, GError **error)
 {
@@ -264,7 +279,7 @@ pd_package_write_manifest (PdPackage *self, GError **error)
   text[len] = '\0';
 
   path = g_build_filename (self->path, PD_MANIFEST_NAME, NULL);
-  if (!pd_write_file_once (path, text, len, error))
+  if (!write_sealed_digest (self, text, len, error) || !pd_write_file_once (path, text, len, error))
     {
       g_free (text);
       return NULL;

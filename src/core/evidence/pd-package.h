@@ -50,6 +50,10 @@ G_BEGIN_DECLS
 #define PD_CHECKPOINT_MAX_SPACING(interval, fragment) \
   MAX ((interval) * 1.5, (interval) + 2.0 * (fragment))
 #define PD_FRAGMENT_DURATION_MS    1000
+/* "<sha256>  manifest.json\n" (sha256sum's format), written once just before the manifest: the
+ * digest fixed at seal time, which `stamp --pending` compares before stamping a manifest that
+ * had no token yet. Listed nowhere (it is written after files[] is final). */
+#define PD_SEALED_DIGEST_NAME      "manifest.sha256"
 /* certificate.pdf: PD_CERTIFICATE_NAME in pd-certificate.h */
 
 #define PD_TYPE_PACKAGE (pd_package_get_type ())
@@ -76,8 +80,9 @@ void        pd_package_add_file_entry  (PdPackage *self, const char *relname, gu
                                         const char *sha256);
 /* The manifest object being built (owned by the package); callers set members on it. */
 JsonObject *pd_package_get_manifest    (PdPackage *self);
-/* Serialises the manifest (files[] from the recorded entries) and writes it once. Returns the
- * bytes written so they can be stamped without reading them back. */
+/* Serialises the manifest (files[] from the recorded entries) and writes it once, after its
+ * digest in PD_SEALED_DIGEST_NAME. Returns the bytes written so they can be stamped without
+ * reading them back. */
 GBytes     *pd_package_write_manifest  (PdPackage *self, GError **error);
 /* VERIFY.txt for a manifest: exact commands to check the package with sha256sum and openssl. */
 char       *pd_package_build_verify_text (JsonObject *manifest);

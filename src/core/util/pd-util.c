@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <openssl/evp.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/pd-error.h"
@@ -64,10 +65,65 @@ pd_sha256_file (const char *path, guint64 *size_out, GCancellable *cancellable, 
   return pd_sha256_file_prefixes (path, NULL, 0, NULL, size_out, cancellable, error);
 }
 
+/* Opens `path` for hashing without blocking on a FIFO or device, refusing anything that is not
+ * a regular file (a folder keeps G_IO_ERROR_IS_DIRECTORY). A descriptor or -1. */
+static int
+open_for_hash (const char *path, GError **error)
+{
+  struct stat st = { 0 };
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot open “%s”: %s"), path, g_strerror (saved));
+      return -1;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      if (S_ISDIR (st.st_mode))
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY, _("Cannot read “%s”: %s"), path,
+                     g_strerror (EISDIR));
+      else
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+                     _("“%s” is not a regular file."), path);
+      return -1;
+    }
+  return fd;
+}
+
 char *
 pd_sha256_file_prefixes (const char *path, const guint64 *offsets, guint n_offsets,
                          char ***prefix_out, guint64 *size_out, GCancellable *cancellable,
                          GError **error)
+{
+  char *hex;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  fd = open_for_hash (path, error);
+  if (fd < 0)
+    return NULL;
+  hex = pd_sha256_fd_prefixes (fd, path, offsets, n_offsets, prefix_out, size_out, cancellable,
+                               error);
+  close (fd);
+  return hex;
+}
+
+char *
+pd_sha256_fd (int fd, const char *name, guint64 *size_out, GCancellable *cancellable,
+              GError **error)
+{
+  return pd_sha256_fd_prefixes (fd, name, NULL, 0, NULL, size_out, cancellable, error);
+}
+
+char *
+pd_sha256_fd_prefixes (int fd, const char *name, const guint64 *offsets, guint n_offsets,
+                       char ***prefix_out, guint64 *size_out, GCancellable *cancellable,
+                       GError **error)
 {
   g_autoptr (EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
   g_autoptr (EVP_MD_CTX) scratch = EVP_MD_CTX_new ();
@@ -77,21 +133,12 @@ pd_sha256_file_prefixes (const char *path, const guint64 *offsets, guint n_offse
   unsigned int md_len = 0;
   guint64 total = 0;
   guint next = 0;
-  int fd;
 
-  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (fd >= 0, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
 
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Cannot open “%s”: %s"), path, g_strerror (saved));
-      return NULL;
-    }
   if (ctx == NULL || scratch == NULL || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL))
     {
-      close (fd);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("SHA-256 is not available."));
       return NULL;
     }
@@ -121,9 +168,8 @@ pd_sha256_file_prefixes (const char *path, const guint64 *offsets, guint n_offse
       if (n < 0)
         {
           int saved = errno;
-          close (fd);
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       _("Cannot read “%s”: %s"), path, g_strerror (saved));
+                       _("Cannot read “%s”: %s"), name, g_strerror (saved));
           return NULL;
         }
       if (n == 0)
@@ -131,12 +177,8 @@ pd_sha256_file_prefixes (const char *path, const guint64 *offsets, guint n_offse
       EVP_DigestUpdate (ctx, buf, (size_t) n);
       total += (guint64) n;
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        {
-          close (fd);
-          return NULL;
-        }
+        return NULL;
     }
-  close (fd);
   EVP_DigestFinal_ex (ctx, md, &md_len);
   if (size_out)
     *size_out = total;
@@ -209,6 +251,48 @@ pd_safe_component (const char *name, const char *fallback)
     {
       g_string_free (out, TRUE);
       return g_strdup (fallback);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Characters that move the cursor, change colours or reorder what the reader sees. */
+static gboolean
+unichar_needs_escape (gunichar c)
+{
+  return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x061c || c == 0x200e || c == 0x200f ||
+         c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) ||
+         (c >= 0x2066 && c <= 0x2069);
+}
+
+char *
+pd_text_sanitize_terminal (const char *s)
+{
+  GString *out;
+  const char *p, *end;
+
+  if (s == NULL)
+    return g_strdup ("");
+  out = g_string_sized_new (strlen (s));
+  end = s + strlen (s);
+  for (p = s; p < end;)
+    {
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          g_string_append_printf (out, "\\x%02x", (guchar) *p);
+          p++;
+          continue;
+        }
+      if (c == '\\')
+        g_string_append (out, "\\\\");
+      else if (c < 0x80 && unichar_needs_escape (c))
+        g_string_append_printf (out, "\\x%02x", c);
+      else if (unichar_needs_escape (c))
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+      p = g_utf8_next_char (p);
     }
   return g_string_free (out, FALSE);
 }

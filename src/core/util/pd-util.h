@@ -22,6 +22,15 @@ char      *pd_sha256_file_prefixes (const char *path, const guint64 *offsets, gu
                                     char ***prefix_out, guint64 *size_out,
                                     GCancellable *cancellable, GError **error);
 
+/* The same from an open descriptor (read from where it stands to its end); `name` is for
+ * errors. pd_sha256_file{,_prefixes} open without blocking and refuse anything but a regular
+ * file (G_IO_ERROR_NOT_REGULAR_FILE), so a FIFO in place of a file cannot hang them. */
+char      *pd_sha256_fd           (int fd, const char *name, guint64 *size_out,
+                                   GCancellable *cancellable, GError **error);
+char      *pd_sha256_fd_prefixes  (int fd, const char *name, const guint64 *offsets,
+                                   guint n_offsets, char ***prefix_out, guint64 *size_out,
+                                   GCancellable *cancellable, GError **error);
+
 /* RFC 3339 in UTC with a 'Z', e.g. 2026-11-27T20:42:25.123Z (milliseconds). */
 char      *pd_time_format_utc     (GDateTime *dt);
 GDateTime *pd_time_parse          (const char *rfc3339);
@@ -32,6 +41,13 @@ char      *pd_format_stream_time  (guint64 ns);
 
 /* A name safe as one path component: no separators, controls, leading dots; never empty. */
 char      *pd_safe_component      (const char *name, const char *fallback);
+
+/* Text from a package or the catalog (case names, file names, check messages…) made safe to
+ * print on a terminal: controls (C0 with ESC, DEL, C1), line and paragraph separators and
+ * bidirectional marks and overrides (U+061C, U+200E/F, U+202A–E, U+2066–9) are shown escaped
+ * ("\x1b", "\u202e"), bytes that are not UTF-8 as "\xNN", a backslash as "\\" (so an escape
+ * cannot be forged). NULL gives "". Never use it for JSON: json-glib escapes exactly. */
+char      *pd_text_sanitize_terminal (const char *s);
 
 /* Creates `path` and missing parents with mode 0700. */
 gboolean   pd_mkdir_private       (const char *path, GError **error);

@@ -355,6 +355,7 @@ collect_files (PackageWalk *w)
   g_hash_table_add (w->known, g_strdup (PD_MANIFEST_NAME));
   g_hash_table_add (w->known, g_strdup (MANIFEST_TSR_NAME));
   g_hash_table_add (w->known, g_strdup (CERTIFICATE_NAME));
+  g_hash_table_add (w->known, g_strdup (PD_SEALED_DIGEST_NAME));
 }
 
 /* recording{}: its name, size, digest and token (or the token stamped later). */
@@ -813,6 +814,8 @@ verify_package (const char *path, PdTrustStore *trust, Progress *progress,
     }
 
   r = pd_verify_result_new ();
+  r->manifest_sha256 = pd_sha256_bytes (g_bytes_get_data (manifest_bytes, NULL),
+                                        g_bytes_get_size (manifest_bytes));
   *w = (PackageWalk) { .r = r, .trust = trust, .progress = progress, .cancellable = cancellable,
                        .dir = dir, .dirfd = dirfd, .files = files, .checkpoints = checkpoints,
                        .sorted = sorted, .known = known, .rec_size = -1 };

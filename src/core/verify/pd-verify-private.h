@@ -45,6 +45,7 @@ struct _PdVerifyResult
   GPtrArray      *spans;      /* of PdVerifySpan */
   gint64          recorded_from_usec; /* the start the checkpoint tokens imply, 0 = unknown */
   gint64          recorded_to_usec;   /* the recording token's genTime, 0 = unknown */
+  char           *manifest_sha256; /* of the manifest bytes the package verdict is about */
 };
 typedef struct
 {

@@ -84,6 +84,7 @@ pd_verify_result_unref (PdVerifyResult *self)
   g_clear_pointer (&self->gen_time, g_date_time_unref);
   g_free (self->tamper_stream_time);
   g_free (self->tamper_sentence);
+  g_free (self->manifest_sha256);
   g_free (self);
 }
 
@@ -153,6 +154,13 @@ pd_verify_result_get_summary (PdVerifyResult *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   return self->summary;
+}
+
+const char *
+pd_verify_result_get_manifest_sha256 (PdVerifyResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->manifest_sha256;
 }
 
 GDateTime *

@@ -109,6 +109,10 @@ gboolean         pd_verify_result_get_recorded    (PdVerifyResult *self, GDateTi
 GPtrArray       *pd_verify_result_get_spans       (PdVerifyResult *self);
 /* One translated sentence saying what the verdict means (with the tamper location if any). */
 const char      *pd_verify_result_get_summary     (PdVerifyResult *self);
+/* Lower-case hex SHA-256 of the manifest.json bytes a package verdict was reached on (read
+ * once), or NULL for a file/token verdict. Whoever records the package afterwards (import)
+ * compares it with the bytes it records. */
+const char      *pd_verify_result_get_manifest_sha256 (PdVerifyResult *self);
 /* genTime of the main token (the recording's, or the single token's), or NULL. */
 GDateTime       *pd_verify_result_get_gen_time    (PdVerifyResult *self);
 /* Where a changed recording is still provably intact: TRUE and the last checkpoint whose prefix

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture/pd-seal.h"
@@ -429,6 +430,214 @@ test_finish_manifest_stamp (Fixture *f, gconstpointer data)
   g_assert_error (error, PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_EXISTS);
 }
 
+/* ------------------------------------------------------------------------------------ hostile */
+
+static gint
+cmp_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* Every entry of `dir` (recursively) with its type and, for regular files, its SHA-256. */
+static void
+fingerprint_into (const char *dir, const char *rel, GString *out)
+{
+  g_autofree char *path = rel ? g_build_filename (dir, rel, NULL) : g_strdup (dir);
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, cmp_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *child_rel = rel ? g_build_filename (rel, names->pdata[i], NULL)
+                                       : g_strdup (names->pdata[i]);
+      g_autofree char *child = g_build_filename (dir, child_rel, NULL);
+      GStatBuf st;
+
+      g_assert_cmpint (g_lstat (child, &st), ==, 0);
+      if (S_ISDIR (st.st_mode))
+        fingerprint_into (dir, child_rel, out);
+      else if (S_ISREG (st.st_mode))
+        {
+          g_autofree char *sha = pd_sha256_file (child, NULL, NULL, NULL);
+          g_string_append_printf (out, "%s %s\n", child_rel, sha);
+        }
+      else
+        g_string_append_printf (out, "%s mode %o\n", child_rel, st.st_mode);
+    }
+}
+
+static char *
+fingerprint (const char *dir)
+{
+  GString *out = g_string_new (NULL);
+
+  fingerprint_into (dir, NULL, out);
+  return g_string_free (out, FALSE);
+}
+
+/* Replaces `name` in `dir` by a FIFO nobody writes to. */
+static void
+put_fifo (const char *dir, const char *name)
+{
+  g_autofree char *path = file_in (dir, name);
+
+  g_unlink (path);
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+}
+
+/* stamp --pending on `dir` fails within a second with an error naming `name`, and changes
+ * nothing in the package. */
+static void
+assert_refused_quickly (Fixture *f, const char *dir, const char *name, GQuark domain, int code)
+{
+  g_autofree char *before = fingerprint (dir);
+  g_autofree char *after = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  g_assert_false (pd_seal_stamp_pending (dir, f->tsa, NULL, NULL, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s: %s", name, error->message);
+  if (domain != 0)
+    g_assert_error (error, domain, code);
+  g_assert_nonnull (strstr (error->message, name));
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, G_USEC_PER_SEC);
+  after = fingerprint (dir);
+  g_assert_cmpstr (before, ==, after);
+}
+
+/* A FIFO in the place of a listed file, the manifest or a token: a clear error, never a hang. */
+static void
+test_stamp_pending_fifo (Fixture *f, gconstpointer data)
+{
+  g_autofree char *listed = make_package (f, "Fifo", "awaiting-stamp", FALSE, NULL);
+  g_autofree char *manifest = make_package (f, "Fifo", "awaiting-stamp", FALSE, NULL);
+  g_autofree char *rec = make_package (f, "Fifo", "awaiting-stamp", FALSE, NULL);
+  g_autofree char *mtoken = make_package (f, "Fifo", "awaiting-stamp", FALSE, NULL);
+  g_autofree char *half = make_package (f, "Fifo", "stamped", TRUE, NULL);
+  g_autofree char *half_rec = make_package (f, "Fifo", "stamped", TRUE, NULL);
+  g_autofree char *sealed = make_package (f, "Fifo", "awaiting-stamp", FALSE, NULL);
+
+  put_fifo (listed, "notes.txt");
+  assert_refused_quickly (f, listed, "notes.txt", PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_BAD_MANIFEST);
+  put_fifo (manifest, PD_MANIFEST_NAME);
+  assert_refused_quickly (f, manifest, PD_MANIFEST_NAME, 0, 0);
+  put_fifo (rec, PD_RECORDING_NAME);
+  assert_refused_quickly (f, rec, PD_RECORDING_NAME, PD_PACKAGE_ERROR,
+                          PD_PACKAGE_ERROR_BAD_MANIFEST);
+  put_fifo (mtoken, PD_MANIFEST_TOKEN_NAME);
+  assert_refused_quickly (f, mtoken, PD_MANIFEST_TOKEN_NAME, PD_PACKAGE_ERROR,
+                          PD_PACKAGE_ERROR_EXISTS);
+  put_fifo (half, PD_MANIFEST_TOKEN_NAME);
+  assert_refused_quickly (f, half, PD_MANIFEST_TOKEN_NAME, PD_PACKAGE_ERROR,
+                          PD_PACKAGE_ERROR_BAD_NAME);
+  put_fifo (half_rec, PD_RECORDING_TOKEN_NAME);
+  assert_refused_quickly (f, half_rec, PD_RECORDING_TOKEN_NAME, PD_PACKAGE_ERROR,
+                          PD_PACKAGE_ERROR_BAD_NAME);
+  put_fifo (sealed, PD_SEALED_DIGEST_NAME);
+  assert_refused_quickly (f, sealed, PD_SEALED_DIGEST_NAME, PD_PACKAGE_ERROR,
+                          PD_PACKAGE_ERROR_BAD_NAME);
+}
+
+/* Rewrites the first `from` in `dir`/`name` to `to` (same length: only the digest changes). */
+static void
+edit_file (const char *dir, const char *name, const char *from, const char *to)
+{
+  g_autofree char *path = file_in (dir, name);
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  char *at;
+
+  g_assert_cmpuint (strlen (from), ==, strlen (to));
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  at = strstr (text, from);
+  g_assert_nonnull (at);
+  memcpy (at, to, strlen (to));
+  g_assert_cmpint (g_chmod (path, 0600), ==, 0);
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_no_error (error);
+}
+
+/* A manifest edited after sealing (one byte of the case name) is never stamped, whether the
+ * seal-time digest is in manifest.sha256 or only in the catalog; one with no digest kept
+ * anywhere is refused as well, and so is a listed file changed after sealing. */
+static void
+test_stamp_pending_edited_manifest (Fixture *f, gconstpointer data)
+{
+  g_autofree char *session = NULL;
+  g_autofree char *edited = make_package (f, "Genuine", "awaiting-stamp", FALSE, NULL);
+  g_autofree char *catalogued = make_package (f, "Genuine", "awaiting-stamp", FALSE, &session);
+  g_autofree char *unknown = make_package (f, "Genuine", "awaiting-stamp", FALSE, NULL);
+  g_autofree char *notes = make_package (f, "Genuine", "awaiting-stamp", FALSE, NULL);
+  g_autofree char *half = make_package (f, "Genuine", "stamped", TRUE, NULL);
+  g_autofree char *db = g_build_filename (f->root, "catalog.db", NULL);
+  g_autofree char *sidecar = NULL;
+  g_autoptr (PdCatalog) catalog = NULL;
+  g_autoptr (PdPackage) package = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GError) error = NULL;
+
+  edit_file (edited, PD_MANIFEST_NAME, "\"Genuine\"", "\"Genuinf\"");
+  assert_refused_quickly (f, edited, "changed after it was sealed", PD_PACKAGE_ERROR,
+                          PD_PACKAGE_ERROR_BAD_MANIFEST);
+  g_assert_false (has_file (edited, PD_RECORDING_TOKEN_NAME));
+
+  /* The same edit, the sidecar rewritten to match: the catalog still knows the sealed digest. */
+  catalog = pd_catalog_open (db, &error);
+  g_assert_no_error (error);
+  g_assert_true (pd_catalog_session_create (catalog, session, "Genuine", "late-stamp", "test",
+                                            catalogued, now, &error));
+  package = pd_package_open (catalogued, &error);
+  g_assert_no_error (error);
+  {
+    g_autofree char *mpath = file_in (catalogued, PD_MANIFEST_NAME);
+    g_autofree char *sha = pd_sha256_file (mpath, NULL, NULL, NULL);
+
+    g_assert_true (pd_catalog_session_record_package (catalog, session,
+                                                      pd_package_get_manifest (package), sha,
+                                                      &error));
+    g_assert_no_error (error);
+  }
+  edit_file (catalogued, PD_MANIFEST_NAME, "\"Genuine\"", "\"Genuinf\"");
+  sidecar = file_in (catalogued, PD_SEALED_DIGEST_NAME);
+  {
+    g_autofree char *mpath = file_in (catalogued, PD_MANIFEST_NAME);
+    g_autofree char *sha = pd_sha256_file (mpath, NULL, NULL, NULL);
+    g_autofree char *line = g_strdup_printf ("%s  %s\n", sha, PD_MANIFEST_NAME);
+
+    g_assert_cmpint (g_chmod (sidecar, 0600), ==, 0);
+    g_assert_true (g_file_set_contents (sidecar, line, -1, &error));
+  }
+  g_assert_false (pd_seal_stamp_pending (catalogued, f->tsa, catalog, NULL, &error));
+  g_assert_error (error, PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_BAD_MANIFEST);
+  g_assert_nonnull (strstr (error->message, "the catalog"));
+  g_clear_error (&error);
+  g_assert_false (has_file (catalogued, PD_RECORDING_TOKEN_NAME));
+
+  /* No digest kept at all. */
+  {
+    g_autofree char *path = file_in (unknown, PD_SEALED_DIGEST_NAME);
+    g_assert_cmpint (g_unlink (path), ==, 0);
+  }
+  assert_refused_quickly (f, unknown, PD_SEALED_DIGEST_NAME, PD_PACKAGE_ERROR,
+                          PD_PACKAGE_ERROR_BAD_MANIFEST);
+
+  /* A listed file edited (same size). */
+  edit_file (notes, "notes.txt", "operator", "OPERATOR");
+  assert_refused_quickly (f, notes, "notes.txt", PD_PACKAGE_ERROR, PD_PACKAGE_ERROR_BAD_MANIFEST);
+
+  /* The recording stamped, the manifest not yet: an edit is refused there too. */
+  edit_file (half, PD_MANIFEST_NAME, "\"Genuine\"", "\"Genuinf\"");
+  assert_refused_quickly (f, half, "changed after it was sealed", PD_PACKAGE_ERROR,
+                          PD_PACKAGE_ERROR_BAD_MANIFEST);
+  g_assert_false (has_file (half, PD_MANIFEST_TOKEN_NAME));
+}
+
 /* ------------------------------------------------------------------------------------ certificate */
 
 static void
@@ -479,6 +688,8 @@ main (int argc, char **argv)
   ADD ("/core/capture/seal/stamp-pending-not-waiting", test_stamp_pending_not_waiting);
   ADD ("/core/capture/seal/stamp-pending-tsa-down", test_stamp_pending_tsa_down);
   ADD ("/core/capture/seal/finish-manifest-stamp", test_finish_manifest_stamp);
+  ADD ("/core/capture/seal/stamp-pending-fifo", test_stamp_pending_fifo);
+  ADD ("/core/capture/seal/stamp-pending-edited-manifest", test_stamp_pending_edited_manifest);
   ADD ("/core/capture/seal/write-certificate", test_write_certificate);
 #undef ADD
 

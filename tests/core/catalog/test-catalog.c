@@ -435,7 +435,9 @@ test_record_package (Fixture *f, gconstpointer data)
   g_assert_cmpstr (pd_catalog_session_get_manifest_sha256 (s), ==, manifest_sha);
   g_assert_true (pd_catalog_session_get_practice (s));
   g_assert_cmpfloat (pd_catalog_session_get_capture_time (s), ==, 25.0);
-  g_assert_nonnull (pd_catalog_session_get_stamp_time (s));
+  /* The package is not at hand, so no token was read: the manifest's "gen_time" is a claim,
+   * never a stamp time. */
+  g_assert_null (pd_catalog_session_get_stamp_time (s));
 
   /* a manifest for another session, and a hostile one, change nothing */
   json_object_set_string_member (m, "session", UUID_B);
@@ -452,6 +454,63 @@ test_record_package (Fixture *f, gconstpointer data)
   o = json_node_get_object (desc);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "files")), ==, 2);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "checkpoints")), ==, 2);
+}
+
+/* A manifest re-dated a year earlier (its "started" and the genTimes it claims) over tokens
+ * stamped now: the catalog's stamp time and checkpoint times are the tokens' own. */
+static void
+test_record_package_token_time (Fixture *f, gconstpointer data)
+{
+  g_autofree char *pkg = g_build_filename (f->dir, "pkg", NULL);
+  g_autofree char *cps = g_build_filename (pkg, "checkpoints", NULL);
+  g_autoptr (JsonObject) m = parse_object (manifest_text);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PdTsaClient) tsa = pd_tsa_client_new (PD_TSA_LOCAL, &error);
+  g_autoptr (PdTsaToken) token = NULL;
+  g_autoptr (GDateTime) claimed = g_date_time_new_utc (2025, 11, 27, 10, 0, 0);
+  g_autoptr (PdCatalogSession) s = NULL;
+  g_autoptr (JsonNode) desc = NULL;
+  g_autofree char *token_time = NULL;
+  guint8 digest[PD_SHA256_LEN] = { 0xaa };
+  JsonObject *cp;
+
+  g_assert_no_error (error);
+  token = pd_tsa_client_stamp (tsa, PD_TSA_DIGEST_SHA256, digest, sizeof digest, NULL, &error);
+  g_assert_no_error (error);
+  token_time = pd_time_format_utc (pd_tsa_token_get_gen_time (token));
+  g_assert_cmpint (g_mkdir_with_parents (cps, 0700), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_build_filename (pkg, i == 0 ? "recording.mp4.tsr"
+                                                            : "checkpoints/000001.tsr", NULL);
+      GBytes *der = pd_tsa_token_get_response_der (token);
+
+      g_assert_true (g_file_set_contents (path, g_bytes_get_data (der, NULL),
+                                          (gssize) g_bytes_get_size (der), &error));
+      g_assert_no_error (error);
+    }
+  json_object_set_string_member (m, "started", "2025-11-27T10:00:00.000Z");
+  pd_catalog_session_create (f->catalog, UUID_A, "Case", "lending", "test", pkg, claimed, &error);
+  g_assert_no_error (error);
+  g_assert_true (pd_catalog_session_record_package (f->catalog, UUID_A, m, NULL, &error));
+  g_assert_no_error (error);
+
+  s = pd_catalog_get_session (f->catalog, UUID_A, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_date_time_get_year (pd_catalog_session_get_started (s)), ==, 2025);
+  {
+    g_autofree char *stamp = pd_time_format_utc (pd_catalog_session_get_stamp_time (s));
+    g_assert_cmpstr (stamp, ==, token_time);
+  }
+  desc = pd_catalog_describe_session (f->catalog, UUID_A, &error);
+  g_assert_no_error (error);
+  cp = json_array_get_object_element (
+         json_object_get_array_member (json_node_get_object (desc), "checkpoints"), 0);
+  g_assert_cmpstr (json_object_get_string_member (cp, "gen_time"), ==, token_time);
+  /* The second checkpoint's token cannot be read: no time, not the manifest's. */
+  cp = json_array_get_object_element (
+         json_object_get_array_member (json_node_get_object (desc), "checkpoints"), 1);
+  g_assert_true (json_object_get_null_member (cp, "gen_time"));
 }
 
 static void
@@ -945,7 +1004,8 @@ test_cli_list_show (Fixture *f, gconstpointer data)
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (run_proofctl (&out, NULL, "list", "--catalog", f->path, NULL), ==, 0);
   g_assert_null (strstr (out, "\u202E"));
-  g_assert_nonnull (strstr (out, "\\u{202E}"));
+  g_assert_nonnull (strstr (out, "\\u202e"));
+  g_assert_nonnull (strstr (out, "--\\x0a\\u202e"));
   g_clear_pointer (&out, g_free);
 
   g_assert_cmpint (run_proofctl (&out, NULL, "show", "2222", "--json", "--catalog", f->path, NULL),
@@ -1602,6 +1662,7 @@ main (int argc, char **argv)
   CAT_TEST ("hostile-names", test_hostile_names);
   CAT_TEST ("lifecycle", test_lifecycle);
   CAT_TEST ("record-package", test_record_package);
+  CAT_TEST ("record-package/token-time", test_record_package_token_time);
   CAT_TEST ("list-filters", test_list_filters);
   CAT_TEST ("exports", test_exports);
   CAT_TEST ("audit/chain", test_audit_chain);

@@ -188,6 +188,20 @@ test_sha256_file_errors (Fixture *f, gconstpointer data)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY);
   g_clear_error (&error);
 
+  /* A FIFO (nobody writing) is refused at once instead of blocking the open. */
+  {
+    g_autofree char *fifo = g_build_filename (f->dir, "fifo", NULL);
+    gint64 t0 = g_get_monotonic_time ();
+
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    digest = pd_sha256_file (fifo, &size, NULL, &error);
+    g_assert_null (digest);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE);
+    g_assert_nonnull (strstr (error->message, fifo));
+    g_assert_cmpint (g_get_monotonic_time () - t0, <, G_USEC_PER_SEC);
+    g_clear_error (&error);
+  }
+
   g_cancellable_cancel (cancellable);
   digest = pd_sha256_file (path, &size, cancellable, &error);
   g_assert_null (digest);
@@ -369,6 +383,38 @@ test_json_accessors (void)
   g_assert_null (pd_json_array (o, "z"));
 }
 
+/* ---------------------------------------------------------------------- terminal text */
+
+static void
+test_sanitize_terminal (void)
+{
+  static const struct { const char *in, *out; } cases[] = {
+    { "plain café 案件", "plain café 案件" },
+    { "\033[2J\033[31mX", "\\x1b[2J\\x1b[31mX" },
+    { "a\nb\tc\rd", "a\\x0ab\\x09c\\x0dd" },
+    { "del\177", "del\\x7f" },
+    { "c1 \302\233[0m", "c1 \\u009b[0m" },               /* U+009B, the 8-bit CSI */
+    { "rtl \342\200\256txt.exe", "rtl \\u202etxt.exe" },   /* U+202E */
+    { "iso \342\201\246x\342\201\251", "iso \\u2066x\\u2069" },
+    { "bad \377\233 end", "bad \\xff\\x9b end" },       /* not UTF-8: raw CSI byte */
+    { "cut \344\270", "cut \\xe4\\xb8" },               /* a character cut short */
+    { "back\\x1b", "back\\\\x1b" },                      /* an escape cannot be forged */
+    { "", "" },
+  };
+  g_autofree char *null_text = pd_text_sanitize_terminal (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = pd_text_sanitize_terminal (cases[i].in);
+
+      g_assert_cmpstr (out, ==, cases[i].out);
+      g_assert_true (g_utf8_validate (out, -1, NULL));
+      for (const char *p = out; *p; p++)
+        g_assert_true ((guchar) *p >= 0x20 && *p != 0x7f);
+    }
+  g_assert_cmpstr (null_text, ==, "");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -389,6 +435,7 @@ main (int argc, char **argv)
   g_test_add ("/core/util/data-dir", Fixture, NULL, fixture_set_up, test_data_dir,
               fixture_tear_down);
   g_test_add_func ("/core/util/json-accessors", test_json_accessors);
+  g_test_add_func ("/core/util/sanitize-terminal", test_sanitize_terminal);
 
   return g_test_run ();
 }
