@@ -1,6 +1,8 @@
 /* pd-pdf-text.c — see pd-pdf-text.h. */
 #include "config.h"
 
+#include <string.h>
+
 #include "report/pd-pdf-text.h"
 
 void
@@ -13,9 +15,30 @@ pd_pdf_set_rgb (cairo_t *cr, guint32 rgb)
 char *
 pd_pdf_clean_text (const char *text)
 {
+  g_autofree char *valid = NULL;
+  GString *out;
+
   if (text == NULL || *text == '\0')
     return g_strdup ("—");
-  return g_utf8_make_valid (text, -1);
+  /* Controls and format characters (a bidi override could turn "exe.jpg" into "gpj.exe" on the
+   * page) are printed as what they are, \x1b or \u202e; line breaks and tabs stay. */
+  valid = g_utf8_make_valid (text, -1);
+  out = g_string_sized_new (strlen (valid));
+  for (const char *p = valid; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '\n' || c == '\t')
+        g_string_append_unichar (out, c);
+      else if (c < 0x20 || c == 0x7f)
+        g_string_append_printf (out, "\\x%02x", c);
+      else if ((c >= 0x80 && c < 0xa0) ||
+               (g_unichar_type (c) == G_UNICODE_FORMAT && c != 0x200c && c != 0x200d))
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
 }
 
 PangoLayout *

@@ -144,7 +144,10 @@ strip_spaces (const char *s)
     {
       gunichar c = g_utf8_get_char (p);
 
-      if (!g_unichar_isspace (c) && c != 0x00a0)
+      /* Controls and format characters (bidi overrides) have no glyph: the PDF's text never
+       * holds them, so neither side of a comparison does. */
+      if (!g_unichar_isspace (c) && c != 0x00a0 && !g_unichar_iscntrl (c) &&
+          g_unichar_type (c) != G_UNICODE_FORMAT)
         g_string_append_unichar (out, c);
     }
   return g_string_free (out, FALSE);

@@ -797,9 +797,37 @@ check_journal (PackageWalk *w)
                          _("The capture journal agrees with the manifest: the same checkpoints, stamps and ending."));
 }
 
+/* manifest.sha256, where sealing wrote one, names the manifest as it was sealed. */
+static void
+check_sealed_digest (PackageWalk *w)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = pd_evidence_read_at (w->dirfd, PD_SEALED_DIGEST_NAME, 4096, &error);
+  g_autofree char *hex = NULL;
+  gsize len = 0;
+  const char *data;
+
+  if (bytes == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        pd_verify_add_check (w->r, "manifest.sealed-digest", PD_SEALED_DIGEST_NAME, PD_CHECK_FAILED, error->message,
+                             _("The manifest's sealed digest cannot be read safely."));
+      return;
+    }
+  data = g_bytes_get_data (bytes, &len);
+  hex = g_ascii_strdown (data, MIN (len, 64));
+  if (len < 64 || w->r->manifest_sha256 == NULL || !g_str_equal (hex, w->r->manifest_sha256))
+    pd_verify_add_check (w->r, "manifest.sealed-digest", PD_SEALED_DIGEST_NAME, PD_CHECK_FAILED, hex,
+                         _("The digest written when the package was sealed is not the manifest's: the manifest was changed after sealing."));
+  else
+    pd_verify_add_check (w->r, "manifest.sealed-digest", PD_SEALED_DIGEST_NAME, PD_CHECK_PASSED, hex,
+                         _("The manifest is the one sealed (its digest was written at sealing)."));
+}
+
 void
 pd_verify_package_state_rules (PackageWalk *w)
 {
   check_state (w);
   check_journal (w);
+  check_sealed_digest (w);
 }
