@@ -88,7 +88,7 @@ pd_capture_encoder_to_json (PdCapture *self)
     json_object_set_string_member (settings, key, value);
   json_object_set_object_member (enc, "settings", settings);
   json_object_set_string_member (enc, "muxer", "mp4mux");
-  json_object_set_int_member (enc, "fragment_duration_ms", 1000);
+  json_object_set_int_member (enc, "fragment_duration_ms", PD_FRAGMENT_DURATION_MS);
   json_object_set_int_member (enc, "width", self->width);
   json_object_set_int_member (enc, "height", self->height);
   json_object_set_string_member (enc, "framerate", framerate);
@@ -169,6 +169,9 @@ fill_session (PdCapture *self, JsonObject *m)
   json_object_set_string_member (m, "stopped", stopped);
   json_object_set_double_member (m, "duration_seconds",
                                  g_date_time_difference (self->stopped, self->started) / 1e6);
+  /* What the verifier judges completeness by: a checkpoint at least this often. */
+  json_object_set_double_member (m, "checkpoint_interval_seconds",
+                                 self->tsa ? self->checkpoint_interval / 1e9 : 0.0);
 }
 
 static JsonObject *
@@ -202,6 +205,8 @@ recording_json (PdCapture *self, const char *digest_source)
       json_object_set_object_member (rec, "timestamp",
                                      token_to_json (self->recording_token, PD_RECORDING_TOKEN_NAME));
     }
+  else if (self->tsa && self->recording_stamp_error)
+    json_object_set_string_member (rec, "stamp_error", self->recording_stamp_error);
   return rec;
 }
 
@@ -224,12 +229,17 @@ checkpoints_json (PdCapture *self)
       json_object_set_int_member (o, "running_time_ns", (gint64) cp->running_time);
       json_object_set_string_member (o, "stream_time", stream_s);
       json_object_set_string_member (o, "wall_time", wall_s);
+      if (cp->no_data_before)
+        json_object_set_boolean_member (o, "no_data_before", TRUE);
       if (cp->token)
         {
           g_autofree char *name = g_strdup_printf (PD_CHECKPOINT_TOKEN_FORMAT, cp->index);
           g_autofree char *gen_time = pd_time_format_utc (pd_tsa_token_get_gen_time (cp->token));
+          GBytes *der = pd_tsa_token_get_response_der (cp->token);
+          g_autofree char *token_sha = pd_sha256_bytes (g_bytes_get_data (der, NULL), g_bytes_get_size (der));
 
           json_object_set_string_member (o, "token", name);
+          json_object_set_string_member (o, "token_sha256", token_sha);
           json_object_set_string_member (o, "gen_time", gen_time);
         }
       else if (self->tsa)

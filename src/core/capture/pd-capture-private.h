@@ -26,7 +26,10 @@ typedef struct
   gint64  wall_time_us;
   PdTsaToken *token;       /* NULL until stamped, or if stamping failed */
   char       *stamp_error;
+  gboolean    no_data_before; /* more than an interval (+ slack) since the one before: the
+                               * source sent nothing in between (a still phone screen) */
 } Checkpoint;
+
 
 typedef struct
 {
@@ -43,6 +46,7 @@ typedef struct
 struct _PdCapture
 {
   GObject parent_instance;
+  char   *recording_stamp_error; /* why the recording's token could not be had */
 
   /* Owned references */
   PdSourceSpec *source;

@@ -227,8 +227,12 @@ on_recording_stamped (GObject *source, GAsyncResult *result, gpointer user_data)
 
   self->recording_token = pd_tsa_client_stamp_finish (PD_TSA_CLIENT (source), result, &error);
   if (self->recording_token == NULL)
-    pd_capture_add_warning (self, _("The recording could not be timestamped (%s); it is sealed locally and waits for a timestamp."),
-                            error->message);
+    {
+      pd_capture_add_warning (self, _("The recording could not be timestamped (%s); it is sealed locally and waits for a timestamp."),
+                              error->message);
+      g_free (self->recording_stamp_error);
+      self->recording_stamp_error = g_strdup (error->message);
+    }
   write_package (self);
 }
 

@@ -89,6 +89,7 @@ pd_capture_finalize (GObject *object)
   g_clear_pointer (&self->source, pd_source_spec_free);
   g_clear_pointer (&self->evidence_root, g_free);
   g_clear_pointer (&self->case_name, g_free);
+  g_clear_pointer (&self->recording_stamp_error, g_free);
   g_clear_pointer (&self->parties, g_free);
   g_clear_pointer (&self->dispute_type, g_free);
   g_clear_pointer (&self->scenario, g_free);
@@ -361,6 +362,15 @@ on_checkpoint (PdCapture *self, const GstStructure *s)
   gst_structure_get_uint64 (s, "running-time", &cp.running_time);
   cp.sha256 = g_strdup (gst_structure_get_string (s, "sha256"));
   cp.wall_time_us = g_get_real_time ();
+  {
+    guint64 prev = self->checkpoints->len > 0
+                     ? g_array_index (self->checkpoints, Checkpoint, self->checkpoints->len - 1).running_time : 0;
+    /* proofhash checkpoints on buffers: a source that sends nothing (adb on a still screen)
+     * makes no checkpoint. Said here, so the verifier can tell it from a deleted one. */
+    cp.no_data_before = self->checkpoint_interval > 0 && cp.running_time > prev &&
+                        (cp.running_time - prev) / 1e9 >
+                          PD_CHECKPOINT_MAX_SPACING (self->checkpoint_interval / 1e9, PD_FRAGMENT_DURATION_MS / 1e3);
+  }
   g_array_append_val (self->checkpoints, cp);
 
   json_object_set_int_member (e, "index", cp.index);
@@ -368,6 +378,8 @@ on_checkpoint (PdCapture *self, const GstStructure *s)
   json_object_set_string_member (e, "sha256", cp.sha256);
   json_object_set_int_member (e, "running_time_ns", (gint64) cp.running_time);
   json_object_set_int_member (e, "wall_time_us", cp.wall_time_us);
+  if (cp.no_data_before)
+    json_object_set_boolean_member (e, "no_data_before", TRUE);
   pd_capture_journal_append (self, e);
 
   g_signal_emit (self, pd_capture_signals[SIGNAL_CHECKPOINT], 0, cp.index, cp.offset, cp.sha256,

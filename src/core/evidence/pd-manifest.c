@@ -356,23 +356,14 @@ pd_manifest_get_marks (PdManifest *self, guint *n_marks, guint *n_skipped)
 /* ---------------------------------------------------------------- the journal */
 
 GPtrArray *
-pd_journal_load (const char *path, guint *n_skipped, GError **error)
+pd_journal_parse (GBytes *bytes, guint *n_skipped)
 {
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   const char *data, *end, *line;
   gsize len = 0;
   guint skipped = 0;
-  int fd;
 
-  g_return_val_if_fail (path != NULL, NULL);
-  if ((fd = pd_open_regular (path, error)) < 0)
-    return NULL;
-  bytes = pd_read_fd_limited (fd, PD_JOURNAL_MAX_SIZE, path, error);
-  close (fd);
-  if (bytes == NULL)
-    return NULL;
-  events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_return_val_if_fail (bytes != NULL, NULL);
   data = g_bytes_get_data (bytes, &len);
   end = data + len;
   for (line = data; line != NULL && line < end;)
@@ -395,4 +386,20 @@ pd_journal_load (const char *path, guint *n_skipped, GError **error)
   if (n_skipped)
     *n_skipped = skipped;
   return g_steal_pointer (&events);
+}
+
+GPtrArray *
+pd_journal_load (const char *path, guint *n_skipped, GError **error)
+{
+  g_autoptr (GBytes) bytes = NULL;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  if ((fd = pd_open_regular (path, error)) < 0)
+    return NULL;
+  bytes = pd_read_fd_limited (fd, PD_JOURNAL_MAX_SIZE, path, error);
+  close (fd);
+  if (bytes == NULL)
+    return NULL;
+  return pd_journal_parse (bytes, n_skipped);
 }

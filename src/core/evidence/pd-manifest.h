@@ -115,5 +115,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdManifest, pd_manifest_unref)
  * the events in order (JsonObject, owned by the array), or NULL and an error when the file
  * cannot be read (missing, not a regular file, over PD_JOURNAL_MAX_SIZE). */
 GPtrArray   *pd_journal_load             (const char *path, guint *n_skipped, GError **error);
+/* The same, from bytes already read (at most PD_JOURNAL_MAX_SIZE; the caller limits them). */
+GPtrArray   *pd_journal_parse            (GBytes *bytes, guint *n_skipped);
 
 G_END_DECLS

@@ -43,6 +43,13 @@ G_BEGIN_DECLS
 #define PD_TSA_CHAIN_NAME          "tsa-chain.pem"
 #define PD_VERIFY_TEXT_NAME        "VERIFY.txt"
 #define PD_JOURNAL_NAME            "journal.jsonl"
+/* The most recording time (seconds) between two checkpoints, or the start and the first, that
+ * a capture taking one every `interval` s with fragments of `fragment` s produces. Beyond it the
+ * capture records `no_data_before` (the source sent nothing); a verifier that finds a larger
+ * spacing without that record knows checkpoints were removed. */
+#define PD_CHECKPOINT_MAX_SPACING(interval, fragment) \
+  MAX ((interval) * 1.5, (interval) + 2.0 * (fragment))
+#define PD_FRAGMENT_DURATION_MS    1000
 /* certificate.pdf: PD_CERTIFICATE_NAME in pd-certificate.h */
 
 #define PD_TYPE_PACKAGE (pd_package_get_type ())

@@ -46,8 +46,8 @@ progress_add (Progress *progress, guint64 n)
  * copied and the copy finalised: the prefix digest, without reading anything twice. */
 gboolean
 pd_verify_digest_fd (int fd, const EVP_MD *md, PrefixMark *marks, guint n_marks, Progress *progress,
-                     GCancellable *cancellable, guint8 *digest_out, guint *digest_len, guint64 *size_out,
-                     const char *name, GError **error)
+                     GCancellable *cancellable, guint64 limit, guint8 *digest_out, guint *digest_len,
+                     guint64 *size_out, const char *name, GError **error)
 {
   g_autoptr (EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
   g_autofree guint8 *buf = g_malloc (READ_CHUNK);
@@ -64,7 +64,7 @@ pd_verify_digest_fd (int fd, const EVP_MD *md, PrefixMark *marks, guint n_marks,
 #endif
   for (;;)
     {
-      ssize_t n = read (fd, buf, READ_CHUNK);
+      ssize_t n = pos >= limit ? 0 : read (fd, buf, (size_t) MIN ((guint64) READ_CHUNK, limit - pos));
       const guint8 *p = buf;
       gsize remaining;
 
@@ -258,7 +258,7 @@ pd_verify_token_for_file (const char *file, const char *token_path, PdTrustStore
       /* Hash with the token's own algorithm, so the imprint check is independent of the
        * algorithm check (a SHA-1 token fails only the latter). */
       if (lseek (fd, 0, SEEK_SET) != 0 ||
-          !pd_verify_digest_fd (fd, md, NULL, 0, NULL, cancellable, digest, &digest_len, &size, file,
+          !pd_verify_digest_fd (fd, md, NULL, 0, NULL, cancellable, G_MAXUINT64, digest, &digest_len, &size, file,
                                 error))
         {
           close (fd);

@@ -26,30 +26,10 @@
 #include "evidence/pd-manifest.h"
 #include "verify/pd-verify.h"
 #include "verify/pd-verify-private.h"
+#include "verify/pd-verify-package-private.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Packages                                                                                   */
-
-typedef struct
-{
-  char    *name;
-  gint64   size;
-  char    *sha256;
-} FileEntry;
-
-typedef struct
-{
-  gint64       index;
-  gint64       offset;
-  char        *sha256;
-  char        *stream_time;
-  char        *token;        /* relative name, or NULL when the stamp failed */
-  char        *stamp_error;
-  char        *label;        /* "checkpoint 3" */
-  PrefixMark   mark;
-  gboolean     usable;       /* a well-formed entry, part of the read pass */
-  gboolean     token_ok;     /* its token verified (authority trust aside) */
-} Checkpoint;
 
 static void
 file_entry_free (FileEntry *e)
@@ -66,7 +46,9 @@ checkpoint_free (Checkpoint *c)
   g_free (c->stream_time);
   g_free (c->token);
   g_free (c->stamp_error);
+  g_free (c->token_sha256);
   g_free (c->label);
+  g_clear_pointer (&c->gen_time, g_date_time_unref);
   g_free (c);
 }
 
@@ -120,22 +102,45 @@ package_verify_token (PdVerifyResult *r, int dirfd, const char *token_name,
   return out->ok;
 }
 
+/* Folders that some listed name lies below: only these are walked into. A folder no listed
+ * name lies below is reported whole, however deep or long the paths inside it are. */
+static GHashTable *
+listed_folders (GHashTable *known)
+{
+  GHashTable *dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, known);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      g_autofree char *name = g_strdup (key);
+      char *slash;
+
+      while ((slash = strrchr (name, '/')) != NULL)
+        {
+          *slash = '\0';
+          g_hash_table_add (dirs, g_strdup (name));
+        }
+    }
+  return dirs;
+}
+
 static void
-walk_extra (PdVerifyResult *r, int dirfd, const char *prefix, GHashTable *known, guint depth)
+walk_extra_in (PdVerifyResult *r, int dirfd, const char *prefix, GHashTable *known, GHashTable *dirs)
 {
   DIR *dir;
   struct dirent *de;
   int fd;
 
-  if (depth > WALK_MAX_DEPTH)
-    return;
   fd = openat (dirfd, prefix ? prefix : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return;
-  dir = fdopendir (fd);
-  if (dir == NULL)
+  if (fd < 0 || (dir = fdopendir (fd)) == NULL)
     {
-      close (fd);
+      int saved = errno;
+      if (fd >= 0)
+        close (fd);
+      pd_verify_add_check (r, "package.extra-file", prefix ? prefix : ".", PD_CHECK_FAILED, g_strerror (saved),
+                           _("This folder of the package cannot be read, so it cannot be checked for unlisted files."));
       return;
     }
   while ((de = readdir (dir)) != NULL)
@@ -147,9 +152,16 @@ walk_extra (PdVerifyResult *r, int dirfd, const char *prefix, GHashTable *known,
         continue;
       rel = prefix ? g_build_filename (prefix, de->d_name, NULL) : g_strdup (de->d_name);
       if (fstatat (dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) != 0)
-        continue;
-      if (S_ISDIR (st.st_mode))
-        walk_extra (r, dirfd, rel, known, depth + 1);
+        {
+          pd_verify_add_check (r, "package.extra-file", rel, PD_CHECK_FAILED, g_strerror (errno),
+                               _("This entry of the package cannot be examined."));
+          continue;
+        }
+      if (S_ISDIR (st.st_mode) && g_hash_table_contains (dirs, rel))
+        walk_extra_in (r, dirfd, rel, known, dirs);
+      else if (S_ISDIR (st.st_mode))
+        pd_verify_add_check (r, "package.extra-file", rel, PD_CHECK_FAILED, NULL,
+                             _("This folder is in the package but no file of the manifest lies in it; nothing in it is evidence."));
       else if (S_ISLNK (st.st_mode))
         pd_verify_add_check (r, "package.symlink", rel, PD_CHECK_FAILED, NULL,
                              _("The package contains a symbolic link; evidence files must be real files."));
@@ -158,6 +170,16 @@ walk_extra (PdVerifyResult *r, int dirfd, const char *prefix, GHashTable *known,
                              _("This file is in the folder but not in the manifest."));
     }
   closedir (dir);
+}
+
+/* Anything in the folder that nobody listed. Listed names are at most 1024 bytes, so the walk
+ * is as deep as they are and no deeper. */
+static void
+walk_extra (PdVerifyResult *r, int dirfd, GHashTable *known)
+{
+  g_autoptr (GHashTable) dirs = listed_folders (known);
+
+  walk_extra_in (r, dirfd, NULL, known, dirs);
 }
 
 static void
@@ -200,35 +222,6 @@ locate_tamper (PdVerifyResult *r, GPtrArray *sorted, guint64 size)
                        r->tamper_sentence);
 }
 
-/* What the steps of one package check share. Borrowed pointers; the strings point into the
- * manifest. */
-typedef struct
-{
-  PdVerifyResult  *r;
-  PdTrustStore    *trust;
-  Progress        *progress;
-  GCancellable    *cancellable;
-  const char      *dir;
-  int              dirfd;
-  STACK_OF (X509) *extra;       /* tsa-chain.pem, or NULL */
-  JsonObject      *manifest;
-  GPtrArray       *files;       /* FileEntry, listed in files[] */
-  GPtrArray       *checkpoints; /* Checkpoint, in manifest order */
-  GPtrArray       *sorted;      /* the usable ones, by offset */
-  GHashTable      *known;       /* every name the package may hold */
-  const char      *rec_name;
-  const char      *rec_token;
-  const char      *rec_sha;
-  gint64           rec_size;
-  FileEntry       *rec_entry;
-  guint8           rec_digest[EVP_MAX_MD_SIZE];
-  guint            rec_digest_len;
-  guint64          rec_actual;
-  gboolean         rec_read;
-  gboolean         rec_changed;
-  TokenOutcome     manifest_outcome;
-  TokenOutcome     recording_outcome;
-} PackageWalk;
 
 /* TSA chain: untrusted intermediates for offline verification. */
 static STACK_OF (X509) *
@@ -263,7 +256,6 @@ static gboolean
 check_manifest (PackageWalk *w, GBytes *manifest_bytes, PdManifest **pm)
 {
   g_autoptr (GError) local_error = NULL;
-  const char *state;
 
   {
     guint8 digest[PD_SHA256_LEN];
@@ -299,9 +291,7 @@ check_manifest (PackageWalk *w, GBytes *manifest_bytes, PdManifest **pm)
         return FALSE;
       }
   }
-  state = pd_json_string (w->manifest, "state");
-  pd_verify_add_check (w->r, "package.state", PD_MANIFEST_NAME, PD_CHECK_INFO, state,
-                       _("Package state: %s."), state ? state : "?");
+  w->state = pd_json_string (w->manifest, "state");
   {
     JsonObject *ts = pd_json_object (w->manifest, "timestamps");
     JsonObject *authority = pd_json_object (ts, "authority");
@@ -410,6 +400,7 @@ collect_recording (PackageWalk *w)
           S_ISREG (st.st_mode))
         {
           w->rec_token = g_intern_string (late);
+          w->rec_token_late = TRUE;
           pd_verify_add_check (w->r, "recording.late-stamp", late, PD_CHECK_INFO,
                                pd_json_string (w->manifest, "stopped"),
                                _("The recording was sealed while the timestamp authority was unreachable and stamped afterwards."));
@@ -438,6 +429,7 @@ collect_checkpoints (PackageWalk *w)
       const char *stream_time = pd_json_string (o, "stream_time");
       gint64 running = -1;
 
+      c->running_ns = -1;
       g_ptr_array_add (w->checkpoints, c);
       if (!json_get_int (o, "index", &c->index))
         c->index = i + 1;
@@ -445,8 +437,19 @@ collect_checkpoints (PackageWalk *w)
       c->stamp_error = g_strdup (pd_json_string (o, "stamp_error"));
       if (stream_time)
         c->stream_time = g_strdup (stream_time);
-      else if (json_get_int (o, "running_time_ns", &running) && running >= 0)
-        c->stream_time = pd_format_stream_time ((guint64) running);
+      if (json_get_int (o, "running_time_ns", &running) && running >= 0)
+        {
+          c->running_ns = running;
+          if (c->stream_time == NULL)
+            c->stream_time = pd_format_stream_time ((guint64) running);
+        }
+      {
+        JsonNode *nd = o ? json_object_get_member (o, "no_data_before") : NULL;
+        c->no_data_before = nd && JSON_NODE_HOLDS_VALUE (nd) &&
+                            json_node_get_value_type (nd) == G_TYPE_BOOLEAN && json_node_get_boolean (nd);
+      }
+      if (pd_json_string (o, "token_sha256") && sha256_hex_ok (pd_json_string (o, "token_sha256")))
+        c->token_sha256 = g_ascii_strdown (pd_json_string (o, "token_sha256"), -1);
       if (o == NULL || sha == NULL || !sha256_hex_ok (sha) ||
           !json_get_int (o, "offset", &c->offset) || c->offset < 0)
         {
@@ -543,9 +546,25 @@ read_recording (PackageWalk *w, GError **error)
         }
       else
         {
-          gboolean ok = pd_verify_digest_fd (fd, EVP_sha256 (), (PrefixMark *) marks->data, marks->len,
-                                             w->progress, w->cancellable, w->rec_digest, &w->rec_digest_len,
-                                             &w->rec_actual, w->rec_name, error);
+          gboolean ok;
+          struct stat st;
+          guint64 limit = G_MAXUINT64;
+
+          /* A file larger than the manifest says is changed whatever its bytes: read no more of
+           * it than the manifest and the checkpoints account for (a 1 TiB sparse file is not
+           * hashed to learn that). */
+          if (fstat (fd, &st) == 0 && w->rec_size >= 0 && (guint64) st.st_size > (guint64) w->rec_size)
+            {
+              limit = (guint64) w->rec_size;
+              for (guint i = 0; i < w->sorted->len; i++)
+                limit = MAX (limit, (guint64) ((Checkpoint *) g_ptr_array_index (w->sorted, i))->offset);
+              w->rec_changed = TRUE;
+            }
+          ok = pd_verify_digest_fd (fd, EVP_sha256 (), (PrefixMark *) marks->data, marks->len,
+                                    w->progress, w->cancellable, limit, w->rec_digest, &w->rec_digest_len,
+                                    &w->rec_actual, w->rec_name, error);
+          if (ok && limit != G_MAXUINT64)
+            w->rec_actual = (guint64) st.st_size;
           close (fd);
           if (!ok)
             return FALSE;
@@ -647,11 +666,21 @@ check_checkpoints (PackageWalk *w)
         pd_verify_add_check (w->r, "checkpoint.digest", c->label, PD_CHECK_FAILED, detail,
                              _("The recording up to this checkpoint differs from the manifest."));
       if (c->token)
-        c->token_ok = package_verify_token (w->r, w->dirfd, c->token, c->mark.digest, w->trust, w->extra,
-                                            &outcome);
-      else
-        pd_verify_add_check (w->r, "checkpoint.token", c->label, PD_CHECK_INFO, c->stamp_error,
-                             _("This checkpoint was not stamped; the manifest's token still covers its digest."));
+        {
+          c->token_ok = package_verify_token (w->r, w->dirfd, c->token, c->mark.digest, w->trust, w->extra,
+                                              &outcome);
+          c->gen_time = g_steal_pointer (&outcome.gen_time);
+          c->mark.owner = c;
+          c->accuracy_us = outcome.accuracy_us;
+          c->gen_usec = outcome.gen_usec;
+          if (c->gen_time)
+            {
+              /* Keep the fraction: pace is judged to better than a second. */
+              GDateTime *whole = c->gen_time;
+              c->gen_time = g_date_time_add (whole, outcome.gen_usec % G_USEC_PER_SEC);
+              g_date_time_unref (whole);
+            }
+        }
     }
   if (w->rec_read && w->rec_changed)
     locate_tamper (w->r, w->sorted, w->rec_actual);
@@ -688,8 +717,22 @@ check_other_files (PackageWalk *w, GError **error)
           g_clear_error (&local_error);
           continue;
         }
-      ok = pd_verify_digest_fd (fd, EVP_sha256 (), NULL, 0, w->progress, w->cancellable, digest, &len, &size,
-                                e->name, error);
+      {
+        struct stat st;
+
+        /* Sizes first: a file of another size differs, and is not read to learn that. */
+        if (fstat (fd, &st) == 0 && (guint64) st.st_size != (guint64) e->size)
+          {
+            detail = g_strdup_printf ("manifest %" G_GINT64_FORMAT " bytes, file %" G_GUINT64_FORMAT " bytes (not hashed)",
+                                      e->size, (guint64) st.st_size);
+            pd_verify_add_check (w->r, "file.content", e->name, PD_CHECK_FAILED, detail,
+                                 _("This file differs from the manifest (its size is not the size listed)."));
+            close (fd);
+            continue;
+          }
+      }
+      ok = pd_verify_digest_fd (fd, EVP_sha256 (), NULL, 0, w->progress, w->cancellable, G_MAXUINT64, digest,
+                                &len, &size, e->name, error);
       close (fd);
       if (!ok)
         return FALSE;
@@ -834,9 +877,14 @@ verify_package (const char *path, PdTrustStore *trust, Progress *progress,
         }
       if (ok)
         {
+          pd_verify_package_state_rules (w);
+          pd_verify_package_time_rules (w);
+        }
+      if (ok)
+        {
           check_certificate (w);
           /* Anything in the folder that nobody listed. */
-          walk_extra (r, dirfd, NULL, known, 0);
+          walk_extra (r, dirfd, known);
         }
     }
   token_outcome_clear (&w->manifest_outcome);

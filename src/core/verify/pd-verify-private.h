@@ -12,7 +12,6 @@
 #define PDF_MAX_SIZE      (256 * 1024 * 1024)
 #define CHAIN_MAX_SIZE    (1024 * 1024)
 #define READ_CHUNK        (1 << 20)
-#define WALK_MAX_DEPTH    16
 
 #define TRUSTED_DIRNAME   "trusted-tsa"
 #define CERTIFICATE_NAME  "certificate.pdf"
@@ -42,6 +41,8 @@ struct _PdVerifyResult
   char           *tamper_stream_time;
   char           *tamper_sentence;
   GPtrArray      *spans;      /* of PdVerifySpan */
+  gint64          recorded_from_usec; /* the start the checkpoint tokens imply, 0 = unknown */
+  gint64          recorded_to_usec;   /* the recording token's genTime, 0 = unknown */
 };
 typedef struct
 {
@@ -68,7 +69,9 @@ typedef struct
   gboolean   ok;        /* no failure other than "authority not trusted" */
   gboolean   imprint_ok; /* the token parsed and its imprint equals the data's digest */
   gboolean   practice;
-  GDateTime *gen_time;
+  GDateTime *gen_time;   /* whole seconds, as every certificate is judged */
+  gint64     gen_usec;   /* genTime in microseconds since 1970, with its fraction */
+  gint64     accuracy_us; /* the token's stated accuracy, 0 when none */
 } TokenOutcome;
 
 static inline void
@@ -133,8 +136,9 @@ void pd_verify_token_verify (PdVerifyResult *r, const char *subject, GBytes *tsr
                              const guint8 *digest, gsize digest_len, PdTrustStore *trust,
                              STACK_OF (X509) *extra, TokenOutcome *out);
 
+/* Reads `fd` to its end, or to `limit` bytes (G_MAXUINT64: no limit). */
 gboolean pd_verify_digest_fd (int fd, const EVP_MD *md, PrefixMark *marks, guint n_marks, Progress *progress,
-                              GCancellable *cancellable, guint8 *digest_out, guint *digest_len, guint64 *size_out,
-                              const char *name, GError **error);
+                              GCancellable *cancellable, guint64 limit, guint8 *digest_out, guint *digest_len,
+                              guint64 *size_out, const char *name, GError **error);
 
 GPtrArray *pd_verify_pdf_tokens (const char *path, GError **error);

@@ -129,6 +129,18 @@ pd_verify_result_count_failed (PdVerifyResult *self)
   return n;
 }
 
+gboolean
+pd_verify_result_get_recorded (PdVerifyResult *self, GDateTime **from, GDateTime **to)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (from)
+    *from = self->recorded_from_usec ? pd_time_from_unix_usec (self->recorded_from_usec) : NULL;
+  if (to)
+    *to = self->recorded_to_usec ? pd_time_from_unix_usec (self->recorded_to_usec) : NULL;
+  return self->recorded_from_usec != 0;
+}
+
 GPtrArray *
 pd_verify_result_get_spans (PdVerifyResult *self)
 {
@@ -364,6 +376,22 @@ pd_verify_result_to_json (PdVerifyResult *self)
       json_builder_set_member_name (b, "message");
       json_builder_add_string_value (b, self->tamper_sentence);
       json_builder_end_object (b);
+    }
+  if (self->recorded_from_usec)
+    {
+      g_autoptr (GDateTime) from = pd_time_from_unix_usec (self->recorded_from_usec);
+      g_autofree char *t = pd_time_format_utc (from);
+
+      json_builder_set_member_name (b, "recorded_from");
+      json_builder_add_string_value (b, t);
+    }
+  if (self->recorded_to_usec)
+    {
+      g_autoptr (GDateTime) to = pd_time_from_unix_usec (self->recorded_to_usec);
+      g_autofree char *t = pd_time_format_utc (to);
+
+      json_builder_set_member_name (b, "recorded_to");
+      json_builder_add_string_value (b, t);
     }
   json_builder_set_member_name (b, "spans");
   json_builder_begin_array (b);

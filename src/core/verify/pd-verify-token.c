@@ -737,6 +737,43 @@ finish_outcome (PdVerifyResult *r, guint first, GDateTime *gen_time, TokenOutcom
     r->practice = TRUE;
 }
 
+/* genTime with its fraction of a second (RFC 3161 §2.4.2 allows any number of digits). */
+static gint64
+gen_time_usec (ParsedToken *pt, time_t whole)
+{
+  const ASN1_GENERALIZEDTIME *t = TS_TST_INFO_get_time (pt->tst);
+  const char *s = (const char *) ASN1_STRING_get0_data (t);
+  int len = ASN1_STRING_length (t);
+  gint64 frac = 0, scale = 100000;
+
+  for (int i = 0; i < len; i++)
+    if (s[i] == '.')
+      {
+        for (int j = i + 1; j < len && g_ascii_isdigit (s[j]) && scale > 0; j++, scale /= 10)
+          frac += (s[j] - '0') * scale;
+        break;
+      }
+  return (gint64) whole * G_USEC_PER_SEC + frac;
+}
+
+static gint64
+accuracy_usec (ParsedToken *pt)
+{
+  TS_ACCURACY *acc = TS_TST_INFO_get_accuracy (pt->tst);
+  const ASN1_INTEGER *v;
+  gint64 us = 0;
+
+  if (acc == NULL)
+    return 0;
+  if ((v = TS_ACCURACY_get_seconds (acc)) != NULL)
+    us += CLAMP (ASN1_INTEGER_get (v), 0, 86400) * G_USEC_PER_SEC;
+  if ((v = TS_ACCURACY_get_millis (acc)) != NULL)
+    us += CLAMP (ASN1_INTEGER_get (v), 0, 999) * 1000;
+  if ((v = TS_ACCURACY_get_micros (acc)) != NULL)
+    us += CLAMP (ASN1_INTEGER_get (v), 0, 999);
+  return us;
+}
+
 void
 pd_verify_token_check (PdVerifyResult *r, const char *subject, ParsedToken *pt, int data_nid,
                        const guint8 *digest, gsize digest_len, PdTrustStore *trust,
@@ -791,6 +828,11 @@ info:
                          _("Signed by %s."), signer_name);
 
 out:
+  if (gen_time)
+    {
+      out->gen_usec = gen_time_usec (pt, gen_unix);
+      out->accuracy_us = accuracy_usec (pt);
+    }
   finish_outcome (r, first, g_steal_pointer (&gen_time), out);
 }
 

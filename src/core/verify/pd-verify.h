@@ -93,6 +93,11 @@ GPtrArray       *pd_verify_result_get_checks      (PdVerifyResult *self);
 const PdVerifyCheck *pd_verify_result_find_check  (PdVerifyResult *self, const char *id,
                                                    const char *subject);
 guint            pd_verify_result_count_failed    (PdVerifyResult *self);
+/* When the recording was made, by its verified tokens alone (never the manifest's fields):
+ * the start the checkpoint tokens imply and the recording token's genTime. FALSE when the
+ * tokens do not say (a single token, or none verified). */
+gboolean         pd_verify_result_get_recorded    (PdVerifyResult *self, GDateTime **from,
+                                                   GDateTime **to);
 /* Borrowed array of PdVerifySpan*: the spans covered only by a later token, in file order. */
 GPtrArray       *pd_verify_result_get_spans       (PdVerifyResult *self);
 /* One translated sentence saying what the verdict means (with the tamper location if any). */
