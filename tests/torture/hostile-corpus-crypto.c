@@ -418,7 +418,7 @@ const CorpusRow corpus_crypto_rows[] = {
   CRYPTO_ROW ("bad-signature", bad_signature, INVALID, "token.signature"),
   CRYPTO_ROW ("corrupt-signature", corrupt_signature, INVALID, "token.signature"),
   CRYPTO_ROW ("wrong-imprint", wrong_imprint, INVALID, "token.imprint", .subject = "checkpoints/000002.tsr"),
-  CRYPTO_ROW ("old-time", old_time, INVALID, "time.order", .pending_id = "time.order"),
+  CRYPTO_ROW ("old-time", old_time, INVALID, "time.order"),
   CRYPTO_ROW ("expired-cert", expired_cert, INVALID, "token.certificate-time"),
   CRYPTO_ROW ("cert-not-yet-valid", future_cert, INVALID, "token.certificate-time"),
   CRYPTO_ROW ("before-tsa-cert", before_tsa_cert, INVALID, "token.certificate-time"),

@@ -290,6 +290,11 @@ case_put_checkpoint_token (Case *c, guint index, GBytes *tsr)
     json_object_set_string_member (o, "token", name);
   case_write_bytes (c, pd_json_string (o, "token"), tsr);
   case_refresh_entry (c, pd_json_string (o, "token"));
+  if (json_object_has_member (o, "token_sha256"))
+    {
+      g_autofree char *hex = pd_sha256_bytes (g_bytes_get_data (tsr, NULL), g_bytes_get_size (tsr));
+      json_object_set_string_member (o, "token_sha256", hex);
+    }
 }
 
 void

@@ -96,7 +96,7 @@ find_recording_dir (const char *root, guint depth)
   return NULL;
 }
 
-/* A capture killed with SIGKILL after 3 s, then `proofctl recover`: a "recovered" package. */
+/* A capture killed with SIGKILL after 4.5 s, then `proofctl recover`: a "recovered" package. */
 static char *
 make_recovered (PdTestTsa *tsa)
 {
@@ -106,7 +106,7 @@ make_recovered (PdTestTsa *tsa)
   g_autofree char *dir = NULL;
   g_autofree char *out = NULL;
   const char *argv[] = { base.proofctl, "capture", "--source", "test", "--duration", "60",
-                         "--checkpoint-interval", "1", "--tsa", pd_test_tsa_get_url (tsa),
+                         "--checkpoint-interval", "3", "--tsa", pd_test_tsa_get_url (tsa),
                          "--out", root, "--catalog", catalog, "-q", NULL };
   GPid pid;
   int status;
@@ -114,7 +114,7 @@ make_recovered (PdTestTsa *tsa)
   g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
                  G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pid, &error);
   g_assert_no_error (error);
-  g_usleep (3500 * 1000);
+  g_usleep (4500 * 1000);
   kill (pid, SIGKILL);
   waitpid (pid, &status, 0);
   g_spawn_close_pid (pid);
@@ -164,8 +164,10 @@ make_base (PdTestTsa *tsa)
   g_autofree char *corpus_ca = g_build_filename (base.tmp, "corpus-ca.pem", NULL);
   g_autoptr (GError) error = NULL;
   gint64 t0 = g_get_monotonic_time ();
-  const char *argv[] = { base.proofctl, "capture", "--source", "test", "--duration", "4",
-                         "--checkpoint-interval", "1", "--tsa", pd_test_tsa_get_url (tsa),
+  /* Checkpoints every 3 s: with 1 s fragments, one removed checkpoint leaves a gap the
+   * spacing rule can see (PD_CHECKPOINT_MAX_SPACING). */
+  const char *argv[] = { base.proofctl, "capture", "--source", "test", "--duration", "12",
+                         "--checkpoint-interval", "3", "--tsa", pd_test_tsa_get_url (tsa),
                          "--out", ev, "--catalog", catalog, "-q", NULL };
 
   out = spawn_out (argv);
