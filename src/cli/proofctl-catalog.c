@@ -13,10 +13,35 @@
 #include "verify/pd-verify.h"
 #include "proofctl.h"
 
+/* Catalog text (case names, details) may hold anything: escape controls and bidirectional
+ * overrides so it cannot rewrite the terminal or reorder what the reader sees. */
+static char *
+safe_text (const char *s)
+{
+  GString *out;
+
+  if (s == NULL)
+    return g_strdup ("-");
+  if (!g_utf8_validate (s, -1, NULL))
+    return g_strescape (s, NULL);
+  out = g_string_new (NULL);
+  for (const char *p = s; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x061c || c == 0x200e || c == 0x200f ||
+          (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+        g_string_append_printf (out, "\\u{%04X}", c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
 static void
 print_field (const char *label, const char *value)
 {
-  g_autofree char *safe = pctl_safe_text (value);
+  g_autofree char *safe = safe_text (value);
 
   printf ("  %-18s %s\n", label, safe);
 }
@@ -84,7 +109,7 @@ list_print_text (GPtrArray *sessions)
     {
       PdCatalogSession *s = g_ptr_array_index (sessions, i);
       g_autofree char *started = time_text (pd_catalog_session_get_started (s));
-      g_autofree char *case_text = pctl_safe_text (pd_catalog_session_get_case_name (s));
+      g_autofree char *case_text = safe_text (pd_catalog_session_get_case_name (s));
 
       printf ("%-36s  %-14s  %-24s  %s%s\n", pd_catalog_session_get_uuid (s),
               pd_catalog_session_get_state (s), started, case_text,
@@ -187,7 +212,7 @@ print_rows (const char *title, JsonArray *rows, const char *const *keys)
         {
           char buf[64];
           const char *v = member_text (o, keys[k], buf);
-          g_autofree char *safe = pctl_safe_text (v);
+          g_autofree char *safe = safe_text (v);
 
           if (k > 0)
             g_string_append (line, "  ");
@@ -350,9 +375,9 @@ audit_print_text (GPtrArray *entries_list, PdAuditReport *report)
   for (guint i = 0; i < entries_list->len; i++)
     {
       const PdAuditEntry *e = g_ptr_array_index (entries_list, i);
-      g_autofree char *actor = pctl_safe_text (e->actor);
-      g_autofree char *action = pctl_safe_text (e->action);
-      g_autofree char *details = pctl_safe_text (e->details);
+      g_autofree char *actor = safe_text (e->actor);
+      g_autofree char *action = safe_text (e->action);
+      g_autofree char *details = safe_text (e->details);
 
       printf ("%6" G_GINT64_FORMAT "  %s  %-12s  %-16s  %s  %s\n", e->seq, e->time, actor,
               action, e->session ? e->session : "-", details);

@@ -62,22 +62,12 @@ print_human (PdVerifyResult *result)
                          : check->status == PD_CHECK_FAILED ? "✗"
                          : check->status == PD_CHECK_GAP ? "!" : "·";
 
-      /* Subjects, messages and details quote the package (file names, manifest strings). */
-      g_autofree char *subject = pctl_safe_text (check->subject ? check->subject : "");
-      g_autofree char *message = pctl_safe_text (check->message);
-
-      printf ("%s %s: %s\n", mark, subject, message);
+      printf ("%s %s: %s\n", mark, check->subject ? check->subject : "", check->message);
       if (check->detail && check->status != PD_CHECK_INFO)
-        {
-          g_autofree char *detail = pctl_safe_text (check->detail);
-          printf ("    [%s] %s\n", check->id, detail);
-        }
+        printf ("    [%s] %s\n", check->id, check->detail);
     }
   printf ("\n%s %s\n", _("Verdict:"), pd_verdict_describe (verdict));
-  {
-    g_autofree char *summary = pctl_safe_text (pd_verify_result_get_summary (result));
-    printf ("%s\n", summary);
-  }
+  printf ("%s\n", pd_verify_result_get_summary (result));
 }
 
 int

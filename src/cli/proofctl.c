@@ -35,29 +35,6 @@ static const Command commands[] = {
   { "ocr", pctl_ocr, N_("List candidate marks for missing checklist items by reading a recording's text") },
 };
 
-char *
-pctl_safe_text (const char *s)
-{
-  GString *out;
-
-  if (s == NULL)
-    return g_strdup ("-");
-  if (!g_utf8_validate (s, -1, NULL))
-    return g_strescape (s, NULL);
-  out = g_string_new (NULL);
-  for (const char *p = s; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x061c || c == 0x200e || c == 0x200f ||
-          (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
-        g_string_append_printf (out, "\\u{%04X}", c);
-      else
-        g_string_append_unichar (out, c);
-    }
-  return g_string_free (out, FALSE);
-}
-
 int
 pctl_fail (const char *format, ...)
 {

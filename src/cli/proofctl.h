@@ -36,11 +36,6 @@ struct _PdCatalog *pctl_open_catalog_for_recording (const char *path);
 /* Prints a JSON document (pretty) on stdout: every --json output. */
 void pctl_print_json (JsonNode *node);
 
-/* Package and catalog text may hold anything: controls (C0, DEL, C1) and bidirectional
- * overrides come back escaped as \u{XXXX}, so a string cannot rewrite the terminal or reorder
- * what the reader sees; invalid UTF-8 is escaped whole. NULL gives "-". */
-char *pctl_safe_text (const char *s);
-
 /* Prints "proofctl: MESSAGE" on stderr and returns PCTL_EXIT_ERROR. */
 int pctl_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
 
