@@ -20,6 +20,24 @@ pd_test_key_new (void)
   return key;
 }
 
+EVP_PKEY *
+pd_test_rsa_key_new (guint bits)
+{
+  EVP_PKEY *key = EVP_RSA_gen (bits);
+
+  g_assert_nonnull (key);
+  return key;
+}
+
+EVP_PKEY *
+pd_test_ec_key_new (const char *curve)
+{
+  EVP_PKEY *key = EVP_EC_gen (curve);
+
+  g_assert_nonnull (key);
+  return key;
+}
+
 static void
 add_ext (X509 *cert, X509 *issuer, int nid, const char *value)
 {
@@ -33,52 +51,123 @@ add_ext (X509 *cert, X509 *issuer, int nid, const char *value)
   X509_EXTENSION_free (ext);
 }
 
-X509 *
-pd_test_cert_new (const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
-                  gint64 not_before_s, gint64 not_after_s, PdTestCertKind kind)
+/* The extensions of a kind: basicConstraints, keyUsage, extendedKeyUsage (NULL: none). */
+static void
+kind_extensions (PdTestCertKind kind, const char **bc, const char **ku, const char **eku)
 {
-  static gint serial = 1000;
-  X509 *cert = X509_new ();
-  X509_NAME *name = X509_NAME_new ();
-
-  g_assert_true (X509_set_version (cert, X509_VERSION_3));
-  ASN1_INTEGER_set (X509_get_serialNumber (cert), g_atomic_int_add (&serial, 1) + 1);
-  X509_NAME_add_entry_by_txt (name, "O", MBSTRING_UTF8, (const guchar *) "Proofdesk tests", -1, -1, 0);
-  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const guchar *) cn, -1, -1, 0);
-  X509_set_subject_name (cert, name);
-  X509_set_issuer_name (cert, issuer ? X509_get_subject_name (issuer) : name);
-  X509_NAME_free (name);
-  X509_gmtime_adj (X509_getm_notBefore (cert), (long) not_before_s);
-  X509_gmtime_adj (X509_getm_notAfter (cert), (long) not_after_s);
-  X509_set_pubkey (cert, key);
-
+  *bc = "critical,CA:FALSE";
+  *ku = "critical,digitalSignature";
   switch (kind)
     {
     case PD_TEST_CERT_CA:
-      add_ext (cert, issuer, NID_basic_constraints, "critical,CA:TRUE");
-      add_ext (cert, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
-      add_ext (cert, issuer, NID_subject_key_identifier, "hash");
+      *bc = "critical,CA:TRUE";
+      *ku = "critical,keyCertSign,cRLSign";
+      *eku = NULL;
       break;
     case PD_TEST_CERT_TSA:
-      add_ext (cert, issuer, NID_basic_constraints, "critical,CA:FALSE");
-      add_ext (cert, issuer, NID_key_usage, "critical,digitalSignature");
-      add_ext (cert, issuer, NID_ext_key_usage, "critical,timeStamping");
+      *eku = "critical,timeStamping";
       break;
     case PD_TEST_CERT_TSA_EKU_NONCRITICAL:
-      add_ext (cert, issuer, NID_basic_constraints, "critical,CA:FALSE");
-      add_ext (cert, issuer, NID_key_usage, "critical,digitalSignature");
-      add_ext (cert, issuer, NID_ext_key_usage, "timeStamping");
+      *eku = "timeStamping";
       break;
     case PD_TEST_CERT_TSA_EKU_EXTRA:
-      add_ext (cert, issuer, NID_basic_constraints, "critical,CA:FALSE");
-      add_ext (cert, issuer, NID_key_usage, "critical,digitalSignature");
-      add_ext (cert, issuer, NID_ext_key_usage, "critical,timeStamping,serverAuth");
+      *eku = "critical,timeStamping,serverAuth";
       break;
     default:
       g_assert_not_reached ();
     }
-  g_assert_true (X509_sign (cert, issuer_key ? issuer_key : key, EVP_sha256 ()) > 0);
+}
+
+X509 *
+pd_test_cert_new_full (const PdTestCertOptions *o)
+{
+  static gint serial = 1000;
+  X509 *cert = X509_new ();
+  X509_NAME *name = X509_NAME_new ();
+  const char *bc, *ku, *eku = NULL;
+
+  g_assert_true (X509_set_version (cert, X509_VERSION_3));
+  ASN1_INTEGER_set (X509_get_serialNumber (cert), g_atomic_int_add (&serial, 1) + 1);
+  X509_NAME_add_entry_by_txt (name, "O", MBSTRING_UTF8,
+                              (const guchar *) (o->org ? o->org : "Proofdesk tests"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const guchar *) o->cn, -1, -1, 0);
+  X509_set_subject_name (cert, name);
+  X509_set_issuer_name (cert, o->issuer ? X509_get_subject_name (o->issuer) : name);
+  X509_NAME_free (name);
+  X509_gmtime_adj (X509_getm_notBefore (cert), (long) o->not_before_s);
+  X509_gmtime_adj (X509_getm_notAfter (cert), (long) o->not_after_s);
+  X509_set_pubkey (cert, o->key);
+
+  kind_extensions (o->kind, &bc, &ku, &eku);
+  add_ext (cert, o->issuer, NID_basic_constraints, o->basic_constraints ? o->basic_constraints : bc);
+  add_ext (cert, o->issuer, NID_key_usage, o->key_usage ? o->key_usage : ku);
+  if (eku)
+    add_ext (cert, o->issuer, NID_ext_key_usage, eku);
+  if (o->kind == PD_TEST_CERT_CA)
+    add_ext (cert, o->issuer, NID_subject_key_identifier, "hash");
+  if (o->akid)
+    add_ext (cert, o->issuer, NID_authority_key_identifier, "keyid:always");
+  g_assert_true (X509_sign (cert, o->issuer_key ? o->issuer_key : o->key,
+                            o->md ? o->md : EVP_sha256 ()) > 0);
   return cert;
+}
+
+X509 *
+pd_test_cert_new (const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
+                  gint64 not_before_s, gint64 not_after_s, PdTestCertKind kind)
+{
+  PdTestCertOptions o = {
+    .cn = cn, .key = key, .issuer = issuer, .issuer_key = issuer_key,
+    .not_before_s = not_before_s, .not_after_s = not_after_s, .kind = kind,
+  };
+
+  return pd_test_cert_new_full (&o);
+}
+
+X509_CRL *
+pd_test_crl_new (X509 *issuer, EVP_PKEY *issuer_key, X509 *revoked, gint64 revoked_at,
+                 int reason, gint64 this_update_s, gint64 next_update_s)
+{
+  X509_CRL *crl = X509_CRL_new ();
+  ASN1_TIME *t = ASN1_TIME_new ();
+
+  g_assert_true (X509_CRL_set_version (crl, X509_CRL_VERSION_2));
+  g_assert_true (X509_CRL_set_issuer_name (crl, X509_get_subject_name (issuer)));
+  X509_gmtime_adj (t, (long) this_update_s);
+  g_assert_true (X509_CRL_set1_lastUpdate (crl, t));
+  X509_gmtime_adj (t, (long) next_update_s);
+  g_assert_true (X509_CRL_set1_nextUpdate (crl, t));
+  if (revoked)
+    {
+      X509_REVOKED *rev = X509_REVOKED_new ();
+
+      g_assert_true (X509_REVOKED_set_serialNumber (rev, X509_get_serialNumber (revoked)));
+      ASN1_TIME_set (t, (time_t) revoked_at);
+      g_assert_true (X509_REVOKED_set_revocationDate (rev, t));
+      if (reason >= 0)
+        {
+          ASN1_ENUMERATED *e = ASN1_ENUMERATED_new ();
+
+          ASN1_ENUMERATED_set (e, reason);
+          g_assert_true (X509_REVOKED_add1_ext_i2d (rev, NID_crl_reason, e, 0, 0));
+          ASN1_ENUMERATED_free (e);
+        }
+      g_assert_true (X509_CRL_add0_revoked (crl, rev));
+    }
+  ASN1_TIME_free (t);
+  g_assert_true (X509_CRL_sort (crl));
+  g_assert_true (X509_CRL_sign (crl, issuer_key, EVP_sha256 ()) > 0);
+  return crl;
+}
+
+void
+pd_test_write_crl (const char *path, X509_CRL *crl)
+{
+  BIO *bio = BIO_new_file (path, "w");
+
+  g_assert_nonnull (bio);
+  g_assert_true (PEM_write_bio_X509_CRL (bio, crl));
+  BIO_free (bio);
 }
 
 void
@@ -155,7 +244,8 @@ add_ess (PKCS7_SIGNER_INFO *si, X509 *cert, gboolean v2)
 static PKCS7_SIGNER_INFO *
 add_signer (PKCS7 *p7, const PdTestTokenOptions *o, X509 *signer, EVP_PKEY *key)
 {
-  PKCS7_SIGNER_INFO *si = PKCS7_add_signature (p7, signer, key, EVP_sha256 ());
+  PKCS7_SIGNER_INFO *si = PKCS7_add_signature (p7, signer, key,
+                                               o->signer_md ? o->signer_md : EVP_sha256 ());
 
   g_assert_nonnull (si);
   g_assert_true (PKCS7_add_signed_attribute (si, NID_pkcs9_contentType, V_ASN1_OBJECT,
@@ -165,13 +255,13 @@ add_signer (PKCS7 *p7, const PdTestTokenOptions *o, X509 *signer, EVP_PKEY *key)
   return si;
 }
 
-GBytes *
-pd_test_token_forge (const PdTestTokenOptions *o, X509 *signer, EVP_PKEY *key)
+/* The TSTInfo of a forged token: policy, imprint, serial, nonce, genTime, accuracy 1 s, TSA
+ * name = the signer. */
+static TS_TST_INFO *
+forge_tst_info (const PdTestTokenOptions *o, X509 *signer)
 {
   static gint serial = 1;
   int nid = o->imprint_nid ? o->imprint_nid : NID_sha256;
-  TS_RESP *resp = TS_RESP_new ();
-  TS_STATUS_INFO *status = TS_STATUS_INFO_new ();
   TS_TST_INFO *tst;
   TS_MSG_IMPRINT *mi;
   X509_ALGOR *alg;
@@ -180,24 +270,10 @@ pd_test_token_forge (const PdTestTokenOptions *o, X509 *signer, EVP_PKEY *key)
   ASN1_GENERALIZEDTIME *t;
   TS_ACCURACY *acc;
   GENERAL_NAME *gn;
-  PKCS7 *p7, *inner;
-  PKCS7_SIGNER_INFO *si;
-  BIO *bio;
-  GBytes *bytes;
-
-  TS_STATUS_INFO_set_status (status, (int) o->status);
-  TS_RESP_set_status_info (resp, status);
-  TS_STATUS_INFO_free (status);
-  if (o->status != 0 && o->status != 1)
-    {
-      bytes = resp_to_bytes (resp);
-      TS_RESP_free (resp);
-      return bytes;
-    }
 
   tst = TS_TST_INFO_new ();
   TS_TST_INFO_set_version (tst, 1);
-  policy = OBJ_txt2obj ("1.2.3.4.1", 1);
+  policy = OBJ_txt2obj (o->policy ? o->policy : "1.2.3.4.1", 1);
   TS_TST_INFO_set_policy_id (tst, policy);
   ASN1_OBJECT_free (policy);
 
@@ -238,6 +314,31 @@ pd_test_token_forge (const PdTestTokenOptions *o, X509 *signer, EVP_PKEY *key)
   TS_TST_INFO_set_tsa (tst, gn);
   GENERAL_NAME_free (gn);
 
+  return tst;
+}
+
+GBytes *
+pd_test_token_forge (const PdTestTokenOptions *o, X509 *signer, EVP_PKEY *key)
+{
+  TS_RESP *resp = TS_RESP_new ();
+  TS_STATUS_INFO *status = TS_STATUS_INFO_new ();
+  TS_TST_INFO *tst;
+  PKCS7 *p7, *inner;
+  PKCS7_SIGNER_INFO *si;
+  BIO *bio;
+  GBytes *bytes;
+
+  TS_STATUS_INFO_set_status (status, (int) o->status);
+  TS_RESP_set_status_info (resp, status);
+  TS_STATUS_INFO_free (status);
+  if (o->status != 0 && o->status != 1)
+    {
+      bytes = resp_to_bytes (resp);
+      TS_RESP_free (resp);
+      return bytes;
+    }
+  tst = forge_tst_info (o, signer);
+
   /* SignedData with eContentType id-ct-TSTInfo, as ts_rsp_sign.c builds it. */
   p7 = PKCS7_new ();
   g_assert_true (PKCS7_set_type (p7, NID_pkcs7_signed));
@@ -248,6 +349,8 @@ pd_test_token_forge (const PdTestTokenOptions *o, X509 *signer, EVP_PKEY *key)
       if (o->extra_cert)
         PKCS7_add_certificate (p7, o->extra_cert);
     }
+  if (o->crl)
+    g_assert_true (PKCS7_add_crl (p7, o->crl));
   si = add_signer (p7, o, signer, key);
   if (o->two_signers)
     add_signer (p7, o, signer, key);

@@ -75,6 +75,7 @@ pctl_verify (int argc, char **argv)
 {
   g_auto (GStrv) ca_files = NULL;
   g_auto (GStrv) untrusted_files = NULL;
+  g_auto (GStrv) crl_files = NULL;
   g_auto (GStrv) args = NULL;
   gboolean json = FALSE;
   gboolean no_system = FALSE;
@@ -83,6 +84,8 @@ pctl_verify (int argc, char **argv)
       N_("Trust the certificate authorities in PEM (repeatable)"), N_("PEM") },
     { "untrusted", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &untrusted_files,
       N_("Extra certificates to build the chain, never trusted (repeatable)"), N_("PEM") },
+    { "crl", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &crl_files,
+      N_("Check the authority's certificates against this revocation list, as of the time of stamping (PEM or DER, repeatable)"), N_("CRL") },
     { "no-system-ca", 0, 0, G_OPTION_ARG_NONE, &no_system,
       N_("Do not trust the system's certificate authorities"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the verdict and every check as JSON"), NULL },
@@ -114,6 +117,9 @@ pctl_verify (int argc, char **argv)
     return fail_verify (json, error);
   for (guint i = 0; ca_files && ca_files[i]; i++)
     if (!pd_trust_store_add_ca_file (trust, ca_files[i], &error))
+      return fail_verify (json, error);
+  for (guint i = 0; crl_files && crl_files[i]; i++)
+    if (!pd_trust_store_add_crl_file (trust, crl_files[i], &error))
       return fail_verify (json, error);
   for (guint i = 0; untrusted_files && untrusted_files[i]; i++)
     if (!pd_trust_store_add_untrusted_file (trust, untrusted_files[i], &error))

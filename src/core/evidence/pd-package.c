@@ -298,6 +298,48 @@ pd_package_discard_if_empty (PdPackage *self)
   return remove_empty_tree (self->path);
 }
 
+/* Step 0 of VERIFY.txt: the root is pinned by its fingerprint, and the reader is told to
+ * compare it with the authority's published one instead of trusting the package's own
+ * tsa-chain.pem (which whoever made the package could have written). */
+static void
+append_root_pin (GString *t, JsonObject *auth, gboolean practice)
+{
+  const char *fp = pd_json_string (auth, "root_sha256_fingerprint");
+
+  g_string_append_printf (t,
+    "0. Which authority? Check this before anything else.\n"
+    "   确认时间戳机构（请先做这一步）：\n\n"
+    "   %s is part of this package, so by itself it proves nothing: whoever made the\n"
+    "   package could have written it. The commands below with \"-CAfile %s\" only show\n"
+    "   that the tokens chain to the root inside this package.\n"
+    "   %s 是证据包的一部分，本身不能证明任何事；下面使用 \"-CAfile %s\" 的命令\n"
+    "   只说明时间戳链接到包内的根证书。\n\n"
+    "   Expected root certificate SHA-256 fingerprint 预期的根证书 SHA-256 指纹:\n"
+    "   %s\n\n"
+    "   The root inside the package, and its fingerprint 包内根证书及其指纹:\n\n"
+    "   openssl crl2pkcs7 -nocrl -certfile %s | openssl pkcs7 -print_certs -noout\n"
+    "   awk '/BEGIN CERT/{c=\"\"} {c=c $0 \"\\n\"} /END CERT/{r=c} END{printf \"%%s\", r}' %s | openssl x509 -noout -subject -fingerprint -sha256\n\n",
+    PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME, fp ? fp : "?",
+    PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME);
+  if (practice)
+    g_string_append (t,
+      "   This package was stamped by the practice authority built into Proofdesk. Its root is\n"
+      "   this desk's own practice root, made on the computer that recorded: no authority\n"
+      "   publishes it, and checking it proves nothing about when the recording was made.\n"
+      "   本证据包由 Proofdesk 内置的练习用时间戳机构盖戳；其根证书是本工作站自己生成的\n"
+      "   练习用根证书，没有任何机构公布它，核对它也不能证明录制时间。\n\n");
+  else
+    g_string_append_printf (t,
+      "   Both must equal the fingerprint the authority publishes (on its website or in its\n"
+      "   practice statement); if they differ, the timestamps prove nothing. Better still, use\n"
+      "   the root certificate you obtained from the authority itself: in the commands below\n"
+      "   replace \"-CAfile %s\" by \"-CAfile ROOT.pem -untrusted %s\".\n"
+      "   两者都必须与机构公布的指纹（其网站或业务规则中）一致，否则时间戳不能证明任何事。\n"
+      "   更稳妥的做法是使用从机构直接获得的根证书：把下面命令中的 \"-CAfile %s\"\n"
+      "   换成 \"-CAfile ROOT.pem -untrusted %s\"。\n\n",
+      PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME);
+}
+
 /* Written in English and Chinese: it is read by a court's technical expert, who may be either. */
 char *
 pd_package_build_verify_text (JsonObject *manifest)
@@ -327,6 +369,9 @@ pd_package_build_verify_text (JsonObject *manifest)
       "WARNING: these timestamps come from the practice authority built into Proofdesk.\n"
       "They show how verification works but prove nothing in court.\n"
       "警告：本证据包的时间戳来自 Proofdesk 内置的练习用时间戳机构，不可用于诉讼。\n\n");
+
+  if (ts != NULL)
+    append_root_pin (t, auth, practice);
 
   g_string_append_printf (t,
     "1. The recording is unchanged (its SHA-256 is fixed in manifest.json and its token):\n"
@@ -368,14 +413,6 @@ pd_package_build_verify_text (JsonObject *manifest)
         "   openssl ts -verify -data %s -in %s -CAfile %s\n"
         "   sha256sum FILE   # compare with \"files\" in %s\n\n",
         PD_MANIFEST_NAME, PD_MANIFEST_TOKEN_NAME, PD_TSA_CHAIN_NAME, PD_MANIFEST_NAME);
-      g_string_append_printf (t,
-        "%s holds the timestamp authority's certificate chain. -CAfile trusts its root: check that\n"
-        "root's fingerprint against the one the authority publishes before relying on the result.\n"
-        "%s 含时间戳机构的证书链；请先核对根证书指纹与机构公布的一致。\n\n"
-        "   openssl crl2pkcs7 -nocrl -certfile %s | openssl pkcs7 -print_certs -noout\n\n"
-        "   Root certificate SHA-256 fingerprint 根证书指纹:\n   %s\n\n",
-        PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME, PD_TSA_CHAIN_NAME,
-        pd_json_string (auth, "root_sha256_fingerprint") ? pd_json_string (auth, "root_sha256_fingerprint") : "?");
     }
   else
     g_string_append (t, "This package was sealed without a timestamp authority.\n"

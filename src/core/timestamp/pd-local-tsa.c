@@ -23,7 +23,7 @@
 #define TSA_CERT_NAME "practice-tsa.pem"
 #define TSA_KEY_NAME  "practice-tsa.key"
 
-#define PRACTICE_ORG     "Proofdesk (practice)"
+#define PRACTICE_ORG     PD_LOCAL_TSA_ORG
 #define PRACTICE_CA_CN   "Proofdesk Practice Root CA — NOT FOR COURT"
 #define PRACTICE_TSA_CN  "Proofdesk Practice TSA — NOT FOR COURT"
 #define VALIDITY_DAYS    3650

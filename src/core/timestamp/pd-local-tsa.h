@@ -12,6 +12,10 @@ G_BEGIN_DECLS
  * placeholder meaning "Proofdesk practice, no legal value", not a registered policy. */
 #define PD_LOCAL_TSA_POLICY_OID "2.25.302580958201058107508496810271087817775"
 
+/* The organisation name in the practice CA's and TSA's subjects; the verifier treats any
+ * certificate so named as practice (copying the name only makes a token count for less). */
+#define PD_LOCAL_TSA_ORG "Proofdesk (practice)"
+
 /* Folder below pd_data_dir() that holds the practice CA and TSA key pair. */
 #define PD_LOCAL_TSA_DIRNAME "local-tsa"
 #define PD_LOCAL_TSA_CA_NAME "practice-ca.pem"

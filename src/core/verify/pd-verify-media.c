@@ -192,14 +192,17 @@ pd_verify_media_fragments (int fd, guint64 file_size, GArray *out)
 
   for (guint n = 0; pos + 8 <= file_size && n < MAX_TOP_BOXES; n++)
     {
-      guint8 head[16];
+      guint8 head[16] = { 0 };
       guint64 size, hsize = 8;
       guint32 type;
+      ssize_t got = pread (fd, head, 16, (off_t) pos);
 
-      if (pread (fd, head, 16, (off_t) pos) < 8)
+      if (got < 8)
         return FALSE;
       size = be32 (head);
       type = be32 (head + 4);
+      if (size == 1 && got < 16)
+        break;
       if (size == 1)
         size = be64 (head + 8), hsize = 16;
       else if (size == 0)

@@ -26,6 +26,7 @@ struct _PdTrustStore
   X509_STORE     *store;
   STACK_OF (X509) *untrusted;
   STACK_OF (X509) *practice;  /* practice roots; also anchors in `store` */
+  STACK_OF (X509_CRL) *crls;  /* revocation lists (--crl), judged as of genTime */
 };
 struct _PdVerifyResult
 {
@@ -108,6 +109,51 @@ typedef struct
 char *pd_verify_ossl_errors (void);
 
 gboolean pd_verify_trust_store_is_practice (PdTrustStore *self, X509 *anchor);
+
+const char *pd_verify_practice_reason (PdTrustStore *self, TS_TST_INFO *tst, X509 *signer,
+                                       STACK_OF (X509) *chain);
+
+char *pd_verify_name_to_string (const X509_NAME *name);
+
+gboolean pd_verify_asn1_time_to_unix (const ASN1_TIME *t, time_t *unix_out);
+
+/* pd-verify-chain.c: the signer's chain at genTime, its defects and its revocation status. */
+typedef struct _PdChain PdChain;
+
+PdChain *pd_verify_chain_build (PdTrustStore *trust, X509 *signer, STACK_OF (X509) *untrusted,
+                                STACK_OF (X509_CRL) *token_crls, time_t gen_unix);
+void pd_verify_chain_free (PdChain *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdChain, pd_verify_chain_free)
+/* Borrowed; signer first, as far as it could be built (NULL if it could not be started). */
+STACK_OF (X509) *pd_verify_chain_get (PdChain *c);
+/* token.certificate-time and token.chain. */
+void pd_verify_chain_report (PdVerifyResult *r, const char *subject, PdTrustStore *trust, PdChain *c,
+                             GDateTime *gen_time, TokenOutcome *out);
+/* token.revocation. */
+void pd_verify_chain_report_revocation (PdVerifyResult *r, const char *subject, PdChain *c,
+                                        time_t gen_unix);
+
+/* pd-crypto-policy.c: the one table of accepted algorithms and keys, and the checks built on
+ * it (token.imprint-algorithm, token.weak-algorithm, token.key-strength,
+ * token.gen-time-future). */
+#define PD_VERIFY_CLOCK_SKEW_S    120   /* allowed difference between the TSA's clock and ours */
+#define PD_VERIFY_ACCURACY_MAX_S  3600  /* a larger stated accuracy counts as this much */
+
+gboolean pd_crypto_policy_digest_accepted (int nid);
+
+const char *pd_crypto_policy_digest_name (int nid);
+
+void pd_verify_check_imprint_algorithm (PdVerifyResult *r, const char *subject, int nid,
+                                        gboolean has_params);
+
+void pd_verify_check_algorithms (PdVerifyResult *r, const char *subject, PKCS7_SIGNER_INFO *si,
+                                 X509 *signer, STACK_OF (X509) *chain);
+
+void pd_verify_check_key_strength (PdVerifyResult *r, const char *subject, X509 *signer,
+                                   STACK_OF (X509) *chain);
+
+void pd_verify_check_gen_time_future (PdVerifyResult *r, const char *subject, TS_TST_INFO *tst,
+                                      time_t gen_unix, time_t now);
 
 PdVerifyResult *pd_verify_result_new (void);
 

@@ -300,7 +300,10 @@ pd_verify_result_finish (PdVerifyResult *r)
       r->summary = g_strdup (_("Every check passed: the data is unchanged since the time a trusted authority stamped it."));
       break;
     case PD_VERDICT_VALID_PRACTICE:
-      r->summary = g_strdup (_("Every check passed, but the timestamps come from the built-in practice authority: valid for practice, not for court."));
+      if (gaps)
+        r->summary = g_strdup (_("Nothing failed, but the timestamps come from the built-in practice authority (valid for practice, not for court), and part of the recording is not proven to have been recorded in real time; the gaps are named below."));
+      else
+        r->summary = g_strdup (_("Every check passed, but the timestamps come from the built-in practice authority: valid for practice, not for court."));
       break;
     case PD_VERDICT_VALID_WITH_GAPS:
       r->summary = g_strdup (_("Nothing was changed and the authority is trusted, but part of the recording is not proven to have been recorded in real time; the gaps are named below."));
@@ -342,41 +345,10 @@ check_status_to_string (PdCheckStatus status)
     }
 }
 
-JsonNode *
-pd_verify_result_to_json (PdVerifyResult *self)
+/* When the tokens say the recording was made, and the spans covered only by a later token. */
+static void
+add_time_and_spans (JsonBuilder *b, PdVerifyResult *self)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "verdict");
-  json_builder_add_string_value (b, pd_verdict_to_string (self->verdict));
-  json_builder_set_member_name (b, "summary");
-  json_builder_add_string_value (b, self->summary);
-  if (self->gen_time)
-    {
-      g_autofree char *t = pd_time_format_utc (self->gen_time);
-      json_builder_set_member_name (b, "gen_time");
-      json_builder_add_string_value (b, t);
-    }
-  if (self->has_tamper)
-    {
-      json_builder_set_member_name (b, "tamper");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "intact_up_to");
-      json_builder_add_int_value (b, (gint64) self->intact_up_to);
-      json_builder_set_member_name (b, "checkpoint");
-      json_builder_add_int_value (b, self->tamper_checkpoint);
-      if (self->tamper_stream_time)
-        {
-          json_builder_set_member_name (b, "stream_time");
-          json_builder_add_string_value (b, self->tamper_stream_time);
-        }
-      json_builder_set_member_name (b, "message");
-      json_builder_add_string_value (b, self->tamper_sentence);
-      json_builder_end_object (b);
-    }
   if (self->recorded_from_usec)
     {
       g_autoptr (GDateTime) from = pd_time_from_unix_usec (self->recorded_from_usec);
@@ -417,6 +389,44 @@ pd_verify_result_to_json (PdVerifyResult *self)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+}
+
+JsonNode *
+pd_verify_result_to_json (PdVerifyResult *self)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "verdict");
+  json_builder_add_string_value (b, pd_verdict_to_string (self->verdict));
+  json_builder_set_member_name (b, "summary");
+  json_builder_add_string_value (b, self->summary);
+  if (self->gen_time)
+    {
+      g_autofree char *t = pd_time_format_utc (self->gen_time);
+      json_builder_set_member_name (b, "gen_time");
+      json_builder_add_string_value (b, t);
+    }
+  if (self->has_tamper)
+    {
+      json_builder_set_member_name (b, "tamper");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "intact_up_to");
+      json_builder_add_int_value (b, (gint64) self->intact_up_to);
+      json_builder_set_member_name (b, "checkpoint");
+      json_builder_add_int_value (b, self->tamper_checkpoint);
+      if (self->tamper_stream_time)
+        {
+          json_builder_set_member_name (b, "stream_time");
+          json_builder_add_string_value (b, self->tamper_stream_time);
+        }
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, self->tamper_sentence);
+      json_builder_end_object (b);
+    }
+  add_time_and_spans (b, self);
   json_builder_set_member_name (b, "checks");
   json_builder_begin_array (b);
   for (guint i = 0; i < self->checks->len; i++)

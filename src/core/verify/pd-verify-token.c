@@ -48,8 +48,8 @@ bio_to_string (BIO *bio)
   return g_strndup (data, len > 0 ? (gsize) len : 0);
 }
 
-static char *
-name_to_string (const X509_NAME *name)
+char *
+pd_verify_name_to_string (const X509_NAME *name)
 {
   g_autoptr (BIO) bio = BIO_new (BIO_s_mem ());
 
@@ -75,6 +75,17 @@ asn1_integer_to_hex (const ASN1_INTEGER *value)
   return out;
 }
 
+gboolean
+pd_verify_asn1_time_to_unix (const ASN1_TIME *t, time_t *unix_out)
+{
+  struct tm tm = { 0 };
+
+  if (t == NULL || !ASN1_TIME_to_tm (t, &tm))
+    return FALSE;
+  *unix_out = timegm (&tm);
+  return TRUE;
+}
+
 static gboolean
 asn1_time_to_gdatetime (const ASN1_TIME *t, time_t *unix_out, GDateTime **dt_out)
 {
@@ -89,20 +100,6 @@ asn1_time_to_gdatetime (const ASN1_TIME *t, time_t *unix_out, GDateTime **dt_out
   if (dt_out)
     *dt_out = g_date_time_new_from_unix_utc (unix_time);
   return TRUE;
-}
-
-static const char *
-digest_display_name (int nid)
-{
-  switch (nid)
-    {
-    case NID_sha256: return "SHA-256";
-    case NID_sha384: return "SHA-384";
-    case NID_sha512: return "SHA-512";
-    case NID_sha1:   return "SHA-1";
-    case NID_md5:    return "MD5";
-    default:         return nid != NID_undef ? OBJ_nid2sn (nid) : "?";
-    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -240,63 +237,6 @@ pd_verify_token_imprint_nid (ParsedToken *pt, gboolean *has_params)
   return OBJ_obj2nid (obj);
 }
 
-typedef struct
-{
-  int   error;
-  int   depth;
-  char *subject;
-} ChainError;
-
-static void
-chain_error_clear (ChainError *e)
-{
-  g_free (e->subject);
-}
-
-static int
-chain_verify_cb (int ok, X509_STORE_CTX *ctx)
-{
-  GArray *errors = X509_STORE_CTX_get_app_data (ctx);
-  ChainError e = { 0 };
-  X509 *cert;
-
-  if (ok)
-    return ok;
-  e.error = X509_STORE_CTX_get_error (ctx);
-  e.depth = X509_STORE_CTX_get_error_depth (ctx);
-  /* The signer's EKU/KU is its own check (token.signer-eku); do not report it twice. */
-  if (e.error == X509_V_ERR_INVALID_PURPOSE && e.depth == 0)
-    return 1;
-  cert = X509_STORE_CTX_get_current_cert (ctx);
-  e.subject = cert ? name_to_string (X509_get_subject_name (cert)) : g_strdup ("?");
-  g_array_append_val (errors, e);
-  /* Go on, so that every problem is recorded; any recorded error fails a check. */
-  return 1;
-}
-
-static gboolean
-chain_error_is_trust (int error)
-{
-  switch (error)
-    {
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_CERT_UNTRUSTED:
-    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-static gboolean
-chain_error_is_time (int error)
-{
-  return error == X509_V_ERR_CERT_NOT_YET_VALID || error == X509_V_ERR_CERT_HAS_EXPIRED;
-}
-
 static X509 *
 find_signer (PKCS7_SIGNER_INFO *si, STACK_OF (X509) *const *stacks, guint n_stacks)
 {
@@ -373,7 +313,7 @@ token_report_info (PdVerifyResult *r, const char *subject, ParsedToken *pt, GDat
       g_autofree char *text = NULL;
 
       if (tsa->type == GEN_DIRNAME)
-        text = name_to_string (tsa->d.directoryName);
+        text = pd_verify_name_to_string (tsa->d.directoryName);
       else
         {
           GENERAL_NAME_print (bio, tsa);
@@ -394,24 +334,6 @@ token_report_info (PdVerifyResult *r, const char *subject, ParsedToken *pt, GDat
     pd_verify_add_check (r, "token.nonce", subject, PD_CHECK_INFO, NULL, _("The token carries no nonce."));
 }
 
-/* Every check of one token against a digest (`data_nid` names the digest's algorithm).
- * `extra` is a stack of untrusted certificates (tsa-chain.pem), or NULL. */
-/* Imprint algorithm: SHA-2 only. SHA-1 is broken for collisions, so a SHA-1 imprint proves
- * nothing about *which* content existed. */
-static void
-check_imprint_algorithm (PdVerifyResult *r, const char *subject, int nid, gboolean has_params)
-{
-  g_autofree char *detail = g_strdup_printf ("%s%s", digest_display_name (nid),
-                                             has_params ? " (with parameters)" : "");
-  if ((nid == NID_sha256 || nid == NID_sha384 || nid == NID_sha512) && !has_params)
-    pd_verify_add_check (r, "token.imprint-algorithm", subject, PD_CHECK_PASSED, detail,
-                         _("The token uses an accepted digest algorithm (%s)."), digest_display_name (nid));
-  else
-    pd_verify_add_check (r, "token.imprint-algorithm", subject, PD_CHECK_FAILED, detail,
-                         _("The token uses a digest algorithm that is not accepted (%s); only SHA-256, SHA-384 and SHA-512 are."),
-                         digest_display_name (nid));
-}
-
 /* The imprint equals the data's digest. */
 static void
 check_imprint (PdVerifyResult *r, const char *subject, ParsedToken *pt, int nid, int data_nid,
@@ -422,8 +344,8 @@ check_imprint (PdVerifyResult *r, const char *subject, ParsedToken *pt, int nid,
 
   if (digest == NULL || data_nid != nid)
     {
-      g_autofree char *detail = g_strdup_printf ("token %s, data %s", digest_display_name (nid),
-                                                 digest_display_name (data_nid));
+      g_autofree char *detail = g_strdup_printf ("token %s, data %s", pd_crypto_policy_digest_name (nid),
+                                                 pd_crypto_policy_digest_name (data_nid));
       pd_verify_add_check (r, "token.imprint", subject, PD_CHECK_FAILED, detail,
                            _("The token's digest cannot be compared with the data (different algorithm)."));
     }
@@ -483,7 +405,7 @@ check_signer_certificate (PdVerifyResult *r, const char *subject, PKCS7_SIGNER_I
   if (signer == NULL)
     {
       g_autofree char *issuer = si->issuer_and_serial
-                                  ? name_to_string (si->issuer_and_serial->issuer) : NULL;
+                                  ? pd_verify_name_to_string (si->issuer_and_serial->issuer) : NULL;
       g_autofree char *serial = si->issuer_and_serial
                                   ? asn1_integer_to_hex (si->issuer_and_serial->serial) : NULL;
       g_autofree char *detail = g_strdup_printf ("issuer %s, serial %s", issuer ? issuer : "?",
@@ -492,7 +414,7 @@ check_signer_certificate (PdVerifyResult *r, const char *subject, PKCS7_SIGNER_I
                            _("The signer's certificate is neither in the token nor in a supplied chain, so the signature cannot be checked."));
       return NULL;
     }
-  *signer_name = name_to_string (X509_get_subject_name (signer));
+  *signer_name = pd_verify_name_to_string (X509_get_subject_name (signer));
   pd_verify_add_check (r, "token.signer-certificate", subject, PD_CHECK_PASSED, *signer_name,
                        _("The signer's certificate is present."));
   return signer;
@@ -547,29 +469,6 @@ check_signature (PdVerifyResult *r, const char *subject, ParsedToken *pt, PKCS7_
       pd_verify_add_check (r, "token.signature", subject, PD_CHECK_FAILED, why,
                            _("The authority's signature does not match the token: it was altered or forged."));
     }
-}
-
-/* The chain as of genTime, with every defect collected in `chain_errors`. Done before the ESS
- * check, which may need the built chain. */
-static gboolean
-build_chain (PdTrustStore *trust, X509 *signer, STACK_OF (X509) *untrusted, time_t gen_unix,
-             GArray *chain_errors, STACK_OF (X509) **chain)
-{
-  g_autoptr (X509_STORE_CTX) store_ctx = X509_STORE_CTX_new ();
-  gboolean chain_ok;
-
-  chain_ok = store_ctx != NULL &&
-             X509_STORE_CTX_init (store_ctx, trust->store, signer, untrusted) == 1;
-  if (chain_ok)
-    {
-      X509_STORE_CTX_set_time (store_ctx, 0, gen_unix);
-      X509_STORE_CTX_set_purpose (store_ctx, X509_PURPOSE_TIMESTAMP_SIGN);
-      X509_STORE_CTX_set_app_data (store_ctx, chain_errors);
-      X509_STORE_CTX_set_verify_cb (store_ctx, chain_verify_cb);
-      chain_ok = X509_verify_cert (store_ctx) == 1;
-      *chain = X509_STORE_CTX_get1_chain (store_ctx);
-    }
-  return chain_ok;
 }
 
   /* ESS signing-certificate (v1 or v2): binds the signature to this very certificate, so a
@@ -654,70 +553,6 @@ check_signer_eku (PdVerifyResult *r, const char *subject, X509 *signer)
                          _("The signer's certificate is not a time-stamping certificate (it needs a critical extended key usage of time-stamping only)."));
 }
 
-  /* Report the chain: validity at genTime, then trust, then any other chain defect. */
-static void
-report_chain (PdVerifyResult *r, const char *subject, PdTrustStore *trust, STACK_OF (X509) *chain,
-              gboolean chain_ok, GArray *chain_errors, GDateTime *gen_time, TokenOutcome *out)
-{
-  g_autoptr (GString) time_detail = g_string_new (NULL);
-  g_autoptr (GString) trust_detail = g_string_new (NULL);
-  g_autoptr (GString) other_detail = g_string_new (NULL);
-  g_autofree char *gen_str = g_date_time_format (gen_time, "%Y-%m-%dT%H:%M:%SZ");
-  X509 *anchor = chain && sk_X509_num (chain) > 0 ? sk_X509_value (chain, sk_X509_num (chain) - 1)
-                                                   : NULL;
-  g_autofree char *anchor_name = anchor ? name_to_string (X509_get_subject_name (anchor)) : NULL;
-
-  for (guint i = 0; i < chain_errors->len; i++)
-    {
-      ChainError *e = &g_array_index (chain_errors, ChainError, i);
-      GString *to = chain_error_is_time (e->error) ? time_detail
-                    : chain_error_is_trust (e->error) ? trust_detail : other_detail;
-
-      if (to->len)
-        g_string_append (to, "; ");
-      g_string_append_printf (to, "depth %d %s: %s", e->depth, e->subject,
-                              X509_verify_cert_error_string (e->error));
-    }
-  if (!chain_ok && chain_errors->len == 0)
-    {
-      g_autofree char *why = pd_verify_ossl_errors ();
-      g_string_append (other_detail, why ? why : "chain verification failed");
-    }
-
-  if (time_detail->len == 0)
-    pd_verify_add_check (r, "token.certificate-time", subject, PD_CHECK_PASSED, gen_str,
-                         _("Every certificate in the chain was valid at the time of stamping."));
-  else
-    {
-      g_string_prepend (time_detail, "at genTime: ");
-      g_string_prepend (time_detail, gen_str);
-      pd_verify_add_check (r, "token.certificate-time", subject, PD_CHECK_FAILED, time_detail->str,
-                           _("A certificate in the chain was not valid at the time of stamping (expired or not yet valid)."));
-    }
-
-  if (other_detail->len > 0)
-    pd_verify_add_check (r, "token.chain", subject, PD_CHECK_FAILED, other_detail->str,
-                         _("The signer's certificate chain is broken."));
-  else if (trust_detail->len > 0)
-    {
-      PdVerifyCheck *check = pd_verify_add_check (r, "token.chain", subject, PD_CHECK_FAILED,
-                                                  trust_detail->str,
-                                                  _("The authority's certificate does not chain to a trusted certificate authority."));
-      check->trust_only = TRUE;
-    }
-  else
-    {
-      out->practice = anchor != NULL && pd_verify_trust_store_is_practice (trust, anchor);
-      if (out->practice)
-        pd_verify_add_check (r, "token.chain", subject, PD_CHECK_PASSED, anchor_name,
-                             _("The authority chains to the built-in practice root (for practice, not for court)."));
-      else
-        pd_verify_add_check (r, "token.chain", subject, PD_CHECK_PASSED, anchor_name,
-                             _("The authority chains to a trusted certificate authority (%s)."),
-                             anchor_name ? anchor_name : "?");
-    }
-}
-
 /* The outcome of the checks added since `first`: ok unless one failed for a reason other than
  * trust. */
 static void
@@ -774,6 +609,55 @@ accuracy_usec (ParsedToken *pt)
   return us;
 }
 
+/* token.practice: recognised by what the token and its chain are, not by where they came
+ * from, so no --ca, preset or URL makes a practice token count as a real one. */
+static void
+check_practice (PdVerifyResult *r, const char *subject, PdTrustStore *trust, ParsedToken *pt,
+                X509 *signer, STACK_OF (X509) *chain, TokenOutcome *out)
+{
+  const char *reason = pd_verify_practice_reason (trust, pt->tst, signer, chain);
+
+  if (reason == NULL && !out->practice)
+    return;
+  out->practice = TRUE;
+  pd_verify_add_check (r, "token.practice", subject, PD_CHECK_INFO,
+                       reason ? reason : "chains to the practice root",
+                       _("Practice authority, no legal value: this token comes from the Proofdesk practice authority."));
+}
+
+/* The signer's certificate, signature, algorithms, keys and chain (from token.signer-count
+ * on). FALSE when there is no signer to check. */
+static gboolean
+check_signer (PdVerifyResult *r, const char *subject, ParsedToken *pt, PdTrustStore *trust,
+              STACK_OF (X509) *extra, time_t gen_unix, GDateTime *gen_time, char **signer_name,
+              TokenOutcome *out)
+{
+  STACK_OF (X509) *embedded = pt->p7->d.sign->cert;
+  g_autoptr (PdX509Stack) untrusted = sk_X509_new_null ();
+  g_autoptr (PdChain) chain = NULL;
+  PKCS7_SIGNER_INFO *si;
+  X509 *signer;
+
+  if ((si = check_signer_count (r, subject, pt)) == NULL)
+    return FALSE;
+  signer = check_signer_certificate (r, subject, si, embedded, extra, trust, signer_name);
+  if (signer == NULL)
+    return FALSE;
+  collect_untrusted (untrusted, embedded, extra, trust);
+  check_signature (r, subject, pt, si, signer);
+
+  chain = pd_verify_chain_build (trust, signer, untrusted, pt->p7->d.sign->crl, gen_unix);
+  pd_verify_check_algorithms (r, subject, si, signer, pd_verify_chain_get (chain));
+  pd_verify_check_key_strength (r, subject, signer, pd_verify_chain_get (chain));
+  check_ess_cert_id (r, subject, si, signer, pd_verify_chain_get (chain), untrusted);
+  check_signer_eku (r, subject, signer);
+  pd_verify_chain_report (r, subject, trust, chain, gen_time, out);
+  pd_verify_chain_report_revocation (r, subject, chain, gen_unix);
+  check_practice (r, subject, trust, pt, signer, pd_verify_chain_get (chain), out);
+  ERR_clear_error ();
+  return TRUE;
+}
+
 void
 pd_verify_token_check (PdVerifyResult *r, const char *subject, ParsedToken *pt, int data_nid,
                        const guint8 *digest, gsize digest_len, PdTrustStore *trust,
@@ -782,19 +666,12 @@ pd_verify_token_check (PdVerifyResult *r, const char *subject, ParsedToken *pt, 
   guint first = r->checks->len;
   gboolean has_params = FALSE;
   int nid = pd_verify_token_imprint_nid (pt, &has_params);
-  STACK_OF (X509) *embedded = NULL;
-  PKCS7_SIGNER_INFO *si;
-  X509 *signer;
   time_t gen_unix = 0;
   g_autoptr (GDateTime) gen_time = NULL;
   g_autofree char *signer_name = NULL;
-  g_autoptr (PdX509Stack) untrusted = sk_X509_new_null ();
-  g_autoptr (PdX509Stack) chain = NULL;
-  g_autoptr (GArray) chain_errors = NULL;
-  gboolean chain_ok;
 
   ERR_clear_error ();
-  check_imprint_algorithm (r, subject, nid, has_params);
+  pd_verify_check_imprint_algorithm (r, subject, nid, has_params);
   check_imprint (r, subject, pt, nid, data_nid, digest, digest_len, out);
 
   /* genTime: the instant every certificate is judged at. */
@@ -804,24 +681,9 @@ pd_verify_token_check (PdVerifyResult *r, const char *subject, ParsedToken *pt, 
                            _("The token's time cannot be read."));
       goto out;
     }
-  if ((si = check_signer_count (r, subject, pt)) == NULL)
-    goto info;
-  embedded = pt->p7->d.sign->cert;
-  signer = check_signer_certificate (r, subject, si, embedded, extra, trust, &signer_name);
-  if (signer == NULL)
-    goto info;
-  collect_untrusted (untrusted, embedded, extra, trust);
-  check_signature (r, subject, pt, si, signer);
+  pd_verify_check_gen_time_future (r, subject, pt->tst, gen_unix, time (NULL));
+  check_signer (r, subject, pt, trust, extra, gen_unix, gen_time, &signer_name, out);
 
-  chain_errors = g_array_new (FALSE, TRUE, sizeof (ChainError));
-  g_array_set_clear_func (chain_errors, (GDestroyNotify) chain_error_clear);
-  chain_ok = build_chain (trust, signer, untrusted, gen_unix, chain_errors, &chain);
-  check_ess_cert_id (r, subject, si, signer, chain, untrusted);
-  check_signer_eku (r, subject, signer);
-  report_chain (r, subject, trust, chain, chain_ok, chain_errors, gen_time, out);
-  ERR_clear_error ();
-
-info:
   token_report_info (r, subject, pt, gen_time);
   if (signer_name)
     pd_verify_add_check (r, "token.signer", subject, PD_CHECK_INFO, signer_name,

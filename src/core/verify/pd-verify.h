@@ -56,7 +56,8 @@ typedef struct
 typedef void (*PdVerifyProgressFunc) (guint64 done, guint64 total, gpointer user_data);
 
 /* Trust store: the anchors a token's signer must chain to, plus untrusted intermediates.
- * Certificates inside tokens and tsa-chain.pem are only ever used as intermediates.
+ * Certificates inside tokens and tsa-chain.pem are only ever used as intermediates (or as the
+ * signer's certificate), never as anchors.
  * Not thread-safe while being filled; read-only (and shareable between threads) afterwards. */
 #define PD_TYPE_TRUST_STORE (pd_trust_store_get_type ())
 GType         pd_trust_store_get_type             (void) G_GNUC_CONST;
@@ -66,8 +67,14 @@ PdTrustStore *pd_trust_store_new_default          (GError **error);
 PdTrustStore *pd_trust_store_ref                  (PdTrustStore *self);
 void          pd_trust_store_unref                (PdTrustStore *self);
 gboolean      pd_trust_store_add_system           (PdTrustStore *self, GError **error);
-/* Every certificate of a PEM file becomes a trust anchor. */
+/* Every CA (or self-signed) certificate of a PEM file becomes a trust anchor; every
+ * certificate in it also helps build chains and may be the signer's certificate (a token
+ * issued without certificates verifies when its TSA certificate is given here). */
 gboolean      pd_trust_store_add_ca_file          (PdTrustStore *self, const char *path,
+                                                   GError **error);
+/* Certificate revocation lists (PEM, or one DER): every chain is then checked against them as
+ * of the token's genTime (RFC 3161 §4 for revocations after genTime). */
+gboolean      pd_trust_store_add_crl_file         (PdTrustStore *self, const char *path,
                                                    GError **error);
 /* Every .pem file in <pd_data_dir()>/trusted-tsa; a missing folder is not an error. */
 gboolean      pd_trust_store_add_configured       (PdTrustStore *self, GError **error);

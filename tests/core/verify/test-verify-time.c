@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "pd-core.h"
+#include "evidence/pd-manifest.h"
+#include "timestamp/pd-tsa.h"
 #include "util/pd-util.h"
 #include "verify/pd-verify.h"
 #include "pd-test-tokens.h"
@@ -311,8 +313,8 @@ pkg_new (const Spec *s)
   p->rec = g_malloc (p->rec_len);
   for (gsize i = 0; i < p->rec_len; i++)
     p->rec[i] = (guint8) g_rand_int (rand);
-  /* Recorded a few minutes ago: every token lies in the past. */
-  p->t0 = (gint64) time (NULL) - (gint64) duration (s) - 300;
+  /* Recorded four days ago: every token, however shifted, lies in the past. */
+  p->t0 = (gint64) time (NULL) - (gint64) duration (s) - 4 * DAY;
   write_file (p, "recording.mp4", p->rec, p->rec_len);
   for (guint k = 1; k <= s->n; k++)
     {
@@ -817,6 +819,88 @@ test_deep_unlisted (void)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* A real recording: stream times against the MP4's own fragment times                       */
+
+static void
+test_media_time (void)
+{
+  const char *proofctl = g_getenv ("PROOFCTL");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *root = NULL, *out = NULL, *manifest_path = NULL, *tsr_path = NULL, *text = NULL;
+  g_autoptr (PdManifest) pm = NULL;
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (PdTsaClient) tsa = NULL;
+  g_autoptr (PdTsaToken) token = NULL;
+  g_autoptr (PdTrustStore) trust = NULL;
+  g_autoptr (PdVerifyResult) r = NULL;
+  g_auto (GStrv) lines = NULL;
+  JsonArray *cps;
+  const char *pkg;
+  guint8 digest[32];
+  gsize len = 0;
+  int status = 0;
+
+  if (proofctl == NULL)
+    {
+      g_test_skip ("PROOFCTL is not set (run through meson test)");
+      return;
+    }
+  root = g_dir_make_tmp ("pd-verify-media-XXXXXX", &error);
+  g_assert_no_error (error);
+  {
+    const char *argv[] = { proofctl, "capture", "--source", "test", "--duration", "5", "--checkpoint-interval", "1",
+                           "--tsa", "local", "--out", root, "-q", NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                                 &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  lines = g_strsplit (g_strstrip (out), "\n", -1);
+  pkg = lines[g_strv_length (lines) - 1];
+  trust = pd_trust_store_new_default (&error);
+  g_assert_no_error (error);
+  r = pd_verify_package (pkg, trust, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pd_verify_result_find_check (r, "recording.media-time", NULL)->status, ==, PD_CHECK_PASSED);
+  g_clear_pointer (&r, pd_verify_result_unref);
+
+  /* The adversary moves the stream times of the last checkpoints 20 s on, re-stamps the manifest. */
+  pm = pd_manifest_load (pkg, &error);
+  g_assert_no_error (error);
+  node = json_node_init_object (json_node_alloc (), pd_manifest_get_object (pm));
+  cps = json_object_get_array_member (pd_manifest_get_object (pm), "checkpoints");
+  g_assert_cmpuint (json_array_get_length (cps), >=, 3);
+  for (guint i = 2; i < json_array_get_length (cps); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cps, i);
+      json_object_set_int_member (c, "running_time_ns",
+                                  json_object_get_int_member (c, "running_time_ns") + 20 * G_GINT64_CONSTANT (1000000000));
+    }
+  json_generator_set_root (gen, node);
+  text = json_generator_to_data (gen, &len);
+  manifest_path = g_build_filename (pkg, "manifest.json", NULL);
+  tsr_path = g_build_filename (pkg, "manifest.json.tsr", NULL);
+  g_assert_true (g_file_set_contents (manifest_path, text, (gssize) len, NULL));
+  pd_test_sha256 (text, len, digest);
+  tsa = pd_tsa_client_new ("local", &error);
+  g_assert_no_error (error);
+  token = pd_tsa_client_stamp (tsa, PD_TSA_DIGEST_SHA256, digest, sizeof digest, NULL, &error);
+  g_assert_no_error (error);
+  {
+    GBytes *der = pd_tsa_token_get_response_der (token);
+    g_assert_true (g_file_set_contents (tsr_path, g_bytes_get_data (der, NULL), (gssize) g_bytes_get_size (der), NULL));
+  }
+  r = pd_verify_package (pkg, trust, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  dump (r);
+  g_assert_cmpint (pd_verify_result_get_verdict (r), ==, PD_VERDICT_INVALID);
+  g_assert_cmpint (pd_verify_result_find_check (r, "token.imprint", "manifest.json.tsr")->status, ==, PD_CHECK_PASSED);
+  g_assert_cmpint (pd_verify_result_find_check (r, "recording.media-time", "checkpoint 3")->status, ==, PD_CHECK_FAILED);
+  pd_test_rm_rf (root);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 int
 main (int argc, char **argv)
@@ -865,6 +949,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/verify/hostile/sparse-listed-small", test_sparse_listed_small);
   g_test_add_func ("/core/verify/hostile/sparse-recording", test_sparse_recording);
   g_test_add_func ("/core/verify/hostile/deep-unlisted", test_deep_unlisted);
+  g_test_add_func ("/core/verify/media/stream-times-rewritten", test_media_time);
   ret = g_test_run ();
   pd_test_rm_rf (pki.dir);
   return ret;
