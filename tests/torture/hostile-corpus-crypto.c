@@ -404,9 +404,10 @@ static gboolean cert_lost_token (Case *c) { return cert_rewritten (c, 2); }
 const CorpusRow corpus_crypto_rows[] = {
   ROW ("crypto", "issued-by-corpus-ca", issued_genuine, VALID, "token.chain", PASSED,
        .subject = "checkpoints/000002.tsr"),
-  CRYPTO_ROW ("sha1-signer", sha1_signer, INVALID, "token.weak-algorithm", .pending_id = "token.weak-algorithm"),
-  CRYPTO_ROW ("imprint-sha1", imprint_sha1, INVALID, "token.weak-algorithm", .pending_id = "token.weak-algorithm"),
-  CRYPTO_ROW ("imprint-md5", imprint_md5, INVALID, "token.weak-algorithm", .pending_id = "token.weak-algorithm"),
+  CRYPTO_ROW ("sha1-signer", sha1_signer, INVALID, "token.weak-algorithm"),
+  /* A package's tokens are over SHA-256 digests: another imprint algorithm is refused as such. */
+  CRYPTO_ROW ("imprint-sha1", imprint_sha1, INVALID, "token.weak-algorithm", .alt_id = "token.imprint-algorithm"),
+  CRYPTO_ROW ("imprint-md5", imprint_md5, INVALID, "token.weak-algorithm", .alt_id = "token.imprint-algorithm"),
   CRYPTO_ROW ("eku-noncritical", noncritical_eku, INVALID, "token.signer-eku"),
   CRYPTO_ROW ("eku-noncritical-issued", eku_noncritical, INVALID, "token.signer-eku"),
   CRYPTO_ROW ("eku-extra", eku_extra, INVALID, "token.signer-eku"),
