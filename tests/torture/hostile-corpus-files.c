@@ -15,15 +15,6 @@
 #include "hostile-corpus.h"
 
 #define TOKEN2 "checkpoints/000002.tsr"
-/* proofctl printing package strings with their controls escaped (branch wt-hostile). */
-#define CLI "terminal-safe proofctl verify output"
-/* pd_json_check refusing what json-glib tolerates: a second document, unpaired surrogates. */
-#define STRICT_JSON "manifest.parse (strict JSON)"
-/* collect_files/collect_checkpoints skipping entries that are not objects (today:
- * json_array_get_object_element criticals, fatal under G_DEBUG=fatal-warnings). */
-/* One failed check per malformed entry: 1e6 of them take about 5 s. */
-#define MANY "a bound on the checks reported per malformed array"
-#define NON_OBJECT "non-object entries refused without a critical"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Special files                                                                              */
@@ -448,7 +439,7 @@ const CorpusRow corpus_files_rows[] = {
            .alt_id = "file.content"),
   HOSTILE ("sparse-1tib-checkpoint-token", sparse_token, "file.content", TOKEN2, .alt_id = "token.present"),
   HOSTILE ("sparse-1tib-journal", sparse_journal, "file.content", PD_JOURNAL_NAME),
-  HOSTILE ("sparse-1tib-certificate", sparse_certificate, "certificate.tokens", PD_CERTIFICATE_NAME),
+  HOSTILE ("sparse-1tib-certificate", sparse_certificate, "certificate.present", PD_CERTIFICATE_NAME),
   HOSTILE ("sparse-1tib-unlisted", sparse_unlisted, "package.extra-file", "big.bin"),
   HOSTILE ("unlisted-40-deep", deep_40, "package.extra-file", NULL),
   HOSTILE ("unlisted-17-deep", deep_17, "package.extra-file", NULL),
@@ -460,7 +451,7 @@ const CorpusRow corpus_files_rows[] = {
   HOSTILE ("name-backslash", name_backslash, "file.name", NULL),
   HOSTILE ("name-empty", name_empty, "file.name", NULL, .alt_id = "manifest.file-entry"),
   HOSTILE ("name-listed-twice", name_twice, "file.name", PD_JOURNAL_NAME),
-  HOSTILE ("name-escapes", name_escape, "file.name", NULL, .cli = TRUE, .pending_id = CLI),
+  HOSTILE ("name-escapes", name_escape, "file.name", NULL, .cli = TRUE),
   HOSTILE ("checkpoint-token-dotdot", checkpoint_token_dotdot, "file.name", "../../000002.tsr"),
   HOSTILE ("recording-absolute", recording_absolute, "file.name", "/dev/zero"),
   HOSTILE ("recording-token-dotdot", recording_token_dotdot, "file.name", "../recording.mp4.tsr"),
@@ -468,8 +459,8 @@ const CorpusRow corpus_files_rows[] = {
   ROW ("hostile", "escapes-operator", escapes_operator, VALID, "manifest.format", PASSED, .cli = TRUE),
   ROW ("hostile", "escapes-scenario", escapes_scenario, VALID, "manifest.format", PASSED, .cli = TRUE),
   ROW ("hostile", "escapes-host", escapes_host, VALID, "manifest.format", PASSED, .cli = TRUE),
-  ROW ("hostile", "escapes-authority-name", escapes_authority, VALID, "package.authority", INFO, .cli = TRUE, .pending_id = CLI),
-  HOSTILE ("escapes-unlisted-name", escapes_unlisted, "package.extra-file", NULL, .cli = TRUE, .pending_id = CLI),
+  ROW ("hostile", "escapes-authority-name", escapes_authority, VALID, "package.authority", INFO, .cli = TRUE),
+  HOSTILE ("escapes-unlisted-name", escapes_unlisted, "package.extra-file", NULL, .cli = TRUE),
 
   JSON ("deep-arrays-100k", deep_arrays, "manifest.parse"),
   JSON ("deep-objects-100k", deep_objects, "manifest.parse"),
@@ -480,18 +471,18 @@ const CorpusRow corpus_files_rows[] = {
   JSON ("duplicate-sha256", dup_recording_sha, "manifest.parse"),
   JSON ("nul-in-string", nul_in_string, "manifest.parse"),
   JSON ("invalid-utf8", invalid_utf8, "manifest.parse"),
-  JSON ("lone-surrogate", lone_surrogate, "manifest.parse", .pending_id = STRICT_JSON),
+  JSON ("lone-surrogate", lone_surrogate, "manifest.parse"),
   JSON ("truncated", truncated, "manifest.parse"),
   JSON ("empty", empty, "manifest.parse"),
   JSON ("root-array", root_array, "manifest.parse"),
-  JSON ("trailing-document", trailing, "manifest.parse", .pending_id = STRICT_JSON),
+  JSON ("trailing-document", trailing, "manifest.parse"),
   /* RFC 8259 lets a parser ignore a byte-order mark; the stamped bytes mean the same. */
   ROW ("json", "byte-order-mark", bom, VALID, "manifest.format", PASSED),
   ROW ("json", "manifest-20mib", huge, ERROR, NULL, FAILED, .error_text = "manifest.json"),
-  JSON ("files-1e6-entries", files_million, "manifest.file-entry", .pending_id = MANY),
-  JSON ("checkpoints-1e6-entries", checkpoints_million, "checkpoint.entry", .pending_id = NON_OBJECT),
-  JSON ("number-in-files", number_in_files, "manifest.file-entry", .pending_id = NON_OBJECT),
-  JSON ("number-in-checkpoints", number_in_checkpoints, "checkpoint.entry", .pending_id = NON_OBJECT),
+  JSON ("files-1e6-entries", files_million, "manifest.files"),
+  JSON ("checkpoints-1e6-entries", checkpoints_million, "checkpoint.entry"),
+  JSON ("number-in-files", number_in_files, "manifest.file-entry"),
+  JSON ("number-in-checkpoints", number_in_checkpoints, "checkpoint.entry"),
   JSON ("number-as-format", number_format, "manifest.format"),
   JSON ("string-as-version", number_version, "manifest.format"),
   JSON ("number-as-recording-name", number_recording_name, "manifest.recording"),

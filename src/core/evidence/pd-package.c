@@ -409,7 +409,7 @@ pd_package_build_verify_text (JsonObject *manifest)
         "   检查点：录制过程中对录像前 OFFSET 字节所做的时间戳，证明录像是实时录制的：\n\n");
       for (guint i = 0; i < n_cps; i++)
         {
-          JsonObject *cp = json_array_get_object_element (cps, i);
+          JsonObject *cp = pd_json_array_object (cps, i);
           const char *token = pd_json_string (cp, "token");
 
           if (token == NULL)

@@ -85,10 +85,10 @@ decode_escape (const char *p, const char *end, GString *out)
           g_string_append_unichar (out, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
           return p + 6;
         }
+      /* A surrogate that is not part of a pair is no character: readers disagree on it. */
       if (cp >= 0xD800 && cp <= 0xDFFF)
-        g_string_append_printf (out, "\\u%04x", cp);
-      else
-        g_string_append_unichar (out, (gunichar) cp);
+        return NULL;
+      g_string_append_unichar (out, (gunichar) cp);
       return p;
     default:
       return NULL;
@@ -102,7 +102,13 @@ skip_escape (const char *p, const char *end)
   if (p >= end)
     return NULL;
   if (*p == 'u')
-    return read_hex4 (p + 1, end) < 0 ? NULL : p + 5;
+    {
+      GString *scratch = g_string_new (NULL);
+      const char *next = decode_escape (p, end, scratch);
+
+      g_string_free (scratch, TRUE);
+      return next;
+    }
   return strchr ("\"\\/bfnrt", *p) != NULL && *p != '\0' ? p + 1 : NULL;
 }
 
@@ -180,6 +186,7 @@ pd_json_check (const char *data, gsize len, guint max_depth, GError **error)
   g_autoptr (GArray) stack = g_array_new (FALSE, TRUE, sizeof (Frame));
   g_autoptr (GString) key = g_string_new (NULL);
   const char *p = data, *end = data + len;
+  gboolean done = FALSE; /* the root object or array has closed */
 
   g_array_set_clear_func (stack, frame_clear);
   if (max_depth == 0)
@@ -189,6 +196,8 @@ pd_json_check (const char *data, gsize len, guint max_depth, GError **error)
       Frame *top = stack->len ? &g_array_index (stack, Frame, stack->len - 1) : NULL;
       const char *at = p;
 
+      if (done && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+        return fail (error, PD_JSON_ERROR_SYNTAX, data, at, _("Something follows the end of the document"));
       switch (*p)
         {
         case '{':
@@ -209,6 +218,7 @@ pd_json_check (const char *data, gsize len, guint max_depth, GError **error)
           if (top == NULL || top->is_object != (*p == '}'))
             return fail (error, PD_JSON_ERROR_SYNTAX, data, at, _("A bracket closes nothing it opened"));
           g_array_set_size (stack, stack->len - 1);
+          done = stack->len == 0;
           p++;
           break;
         case ':':

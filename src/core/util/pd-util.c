@@ -436,3 +436,11 @@ pd_json_array (JsonObject *o, const char *key)
 
   return n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
 }
+
+JsonObject *
+pd_json_array_object (JsonArray *a, guint i)
+{
+  JsonNode *n = a != NULL && i < json_array_get_length (a) ? json_array_get_element (a, i) : NULL;
+
+  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}

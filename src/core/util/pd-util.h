@@ -69,5 +69,7 @@ char      *pd_config_get_evidence_root (void);
 const char *pd_json_string        (JsonObject *o, const char *key);
 JsonObject *pd_json_object        (JsonObject *o, const char *key);
 JsonArray  *pd_json_array         (JsonObject *o, const char *key);
+/* Element `i` of `a` when it is an object, else NULL (never a json-glib critical). */
+JsonObject *pd_json_array_object  (JsonArray *a, guint i);
 
 G_END_DECLS

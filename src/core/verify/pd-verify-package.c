@@ -28,6 +28,10 @@
 #include "verify/pd-verify-private.h"
 #include "verify/pd-verify-package-private.h"
 
+/* A 24-hour recording with a checkpoint a second has 86 400; nothing Proofdesk writes has more. */
+#define MAX_MANIFEST_ENTRIES   200000
+#define MAX_MALFORMED_REPORTED 100
+
 /* ------------------------------------------------------------------------------------------ */
 /* Packages                                                                                   */
 
@@ -312,14 +316,22 @@ static void
 collect_files (PackageWalk *w)
 {
   JsonArray *array;
+  guint bad = 0;
 
   array = pd_json_array (w->manifest, "files");
-  if (array == NULL)
+  if (array != NULL && json_array_get_length (array) > MAX_MANIFEST_ENTRIES)
+    {
+      g_autofree char *detail = g_strdup_printf ("%u entries", json_array_get_length (array));
+      pd_verify_add_check (w->r, "manifest.files", PD_MANIFEST_NAME, PD_CHECK_FAILED, detail,
+                           _("The manifest lists more files than any package has; they were not read."));
+      array = NULL;
+    }
+  else if (array == NULL)
     pd_verify_add_check (w->r, "manifest.files", PD_MANIFEST_NAME, PD_CHECK_FAILED, NULL,
                          _("The manifest lists no files."));
   for (guint i = 0; array && i < json_array_get_length (array); i++)
     {
-      JsonObject *o = json_array_get_object_element (array, i);
+      JsonObject *o = pd_json_array_object (array, i);
       const char *name = pd_json_string (o, "name");
       const char *sha = pd_json_string (o, "sha256");
       gint64 size = -1;
@@ -329,8 +341,10 @@ collect_files (PackageWalk *w)
       if (o == NULL || name == NULL || sha == NULL || !sha256_hex_ok (sha) ||
           !json_get_int (o, "size", &size) || size < 0)
         {
-          pd_verify_add_check (w->r, "manifest.file-entry", name ? name : label, PD_CHECK_FAILED, label,
-                               _("A file entry of the manifest is malformed."));
+          /* The first ones named; a million of them are one finding, not a million. */
+          if (bad++ < MAX_MALFORMED_REPORTED)
+            pd_verify_add_check (w->r, "manifest.file-entry", name ? name : label, PD_CHECK_FAILED, label,
+                                 _("A file entry of the manifest is malformed."));
           continue;
         }
       if (!pd_evidence_name_is_safe (name))
@@ -351,6 +365,12 @@ collect_files (PackageWalk *w)
       e->sha256 = g_ascii_strdown (sha, -1);
       g_ptr_array_add (w->files, e);
       g_hash_table_add (w->known, g_strdup (name));
+    }
+  if (bad > MAX_MALFORMED_REPORTED)
+    {
+      g_autofree char *detail = g_strdup_printf ("%u malformed entries", bad);
+      pd_verify_add_check (w->r, "manifest.file-entry", PD_MANIFEST_NAME, PD_CHECK_FAILED, detail,
+                           _("More file entries of the manifest are malformed (%u in all)."), bad);
     }
   g_hash_table_add (w->known, g_strdup (PD_MANIFEST_NAME));
   g_hash_table_add (w->known, g_strdup (MANIFEST_TSR_NAME));
@@ -419,11 +439,19 @@ static void
 collect_checkpoints (PackageWalk *w)
 {
   JsonArray *array;
+  guint bad = 0;
 
   array = pd_json_array (w->manifest, "checkpoints");
+  if (array != NULL && json_array_get_length (array) > MAX_MANIFEST_ENTRIES)
+    {
+      g_autofree char *detail = g_strdup_printf ("%u entries", json_array_get_length (array));
+      pd_verify_add_check (w->r, "checkpoint.entry", PD_MANIFEST_NAME, PD_CHECK_FAILED, detail,
+                           _("The manifest lists more checkpoints than any recording has; they were not read."));
+      array = NULL;
+    }
   for (guint i = 0; array && i < json_array_get_length (array); i++)
     {
-      JsonObject *o = json_array_get_object_element (array, i);
+      JsonObject *o = pd_json_array_object (array, i);
       Checkpoint *c = g_new0 (Checkpoint, 1);
       const char *sha = pd_json_string (o, "sha256");
       const char *token = pd_json_string (o, "token");
@@ -454,8 +482,9 @@ collect_checkpoints (PackageWalk *w)
       if (o == NULL || sha == NULL || !sha256_hex_ok (sha) ||
           !json_get_int (o, "offset", &c->offset) || c->offset < 0)
         {
-          pd_verify_add_check (w->r, "checkpoint.entry", c->label, PD_CHECK_FAILED, NULL,
-                               _("A checkpoint of the manifest is malformed."));
+          if (bad++ < MAX_MALFORMED_REPORTED)
+            pd_verify_add_check (w->r, "checkpoint.entry", c->label, PD_CHECK_FAILED, NULL,
+                                 _("A checkpoint of the manifest is malformed."));
           continue;
         }
       c->sha256 = g_ascii_strdown (sha, -1);
@@ -472,6 +501,12 @@ collect_checkpoints (PackageWalk *w)
       c->mark.offset = (guint64) c->offset;
       c->mark.owner = c;
       g_ptr_array_add (w->sorted, c);
+    }
+  if (bad > MAX_MALFORMED_REPORTED)
+    {
+      g_autofree char *detail = g_strdup_printf ("%u malformed entries", bad);
+      pd_verify_add_check (w->r, "checkpoint.entry", PD_MANIFEST_NAME, PD_CHECK_FAILED, detail,
+                           _("More checkpoints of the manifest are malformed (%u in all)."), bad);
     }
   g_ptr_array_sort (w->sorted, compare_marks);
   {

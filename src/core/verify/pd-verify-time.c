@@ -351,7 +351,7 @@ source_gap_between (TimeModel *m, gint64 from_ns, gint64 to_ns)
 {
   for (guint i = 0; m->source_gaps && i < json_array_get_length (m->source_gaps); i++)
     {
-      JsonObject *g = json_array_get_object_element (m->source_gaps, i);
+      JsonObject *g = pd_json_array_object (m->source_gaps, i);
       double before = -1, after = -1;
 
       if (json_double (g, "before_running_time_ns", &before) && json_double (g, "after_running_time_ns", &after) &&
@@ -501,7 +501,7 @@ rule_claimed_times (TimeModel *m)
   for (guint i = 0; array && i < json_array_get_length (array) && i < w->checkpoints->len; i++)
     {
       Checkpoint *c = g_ptr_array_index (w->checkpoints, i);
-      const char *claim = pd_json_string (json_array_get_object_element (array, i), "gen_time");
+      const char *claim = pd_json_string (pd_json_array_object (array, i), "gen_time");
       g_autoptr (GDateTime) dt = claim ? pd_time_parse (claim) : NULL;
 
       if (claim == NULL || !c->token_ok || c->gen_usec == 0)
