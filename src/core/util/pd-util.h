@@ -71,5 +71,7 @@ JsonObject *pd_json_object        (JsonObject *o, const char *key);
 JsonArray  *pd_json_array         (JsonObject *o, const char *key);
 /* Element `i` of `a` when it is an object, else NULL (never a json-glib critical). */
 JsonObject *pd_json_array_object  (JsonArray *a, guint i);
+/* "12,345,678": digit grouping that does not depend on the locale's printf. */
+char       *pd_format_thousands   (guint64 n);
 
 G_END_DECLS
