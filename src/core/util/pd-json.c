@@ -55,9 +55,16 @@ read_hex4 (const char *p, const char *end)
   return v;
 }
 
-/* Appends the character of one escape sequence (p points after the backslash) to `out` and
- * returns the first byte after it, or NULL for an escape JSON does not have. A surrogate that
- * is not part of a pair is kept as its escape text, so two keys differing only there differ. */
+static void
+put_char (GString *out, gunichar c)
+{
+  if (out != NULL)
+    g_string_append_unichar (out, c);
+}
+
+/* Appends the character of one escape sequence (p points after the backslash) to `out` (with
+ * `out` NULL it only checks) and returns the first byte after it, or NULL for an escape JSON
+ * does not have or a surrogate that is not part of a pair. */
 static const char *
 decode_escape (const char *p, const char *end, GString *out)
 {
@@ -68,13 +75,13 @@ decode_escape (const char *p, const char *end, GString *out)
   switch (*p)
     {
     case '"': case '\\': case '/':
-      g_string_append_c (out, *p);
+      put_char (out, *p);
       return p + 1;
-    case 'b': g_string_append_c (out, '\b'); return p + 1;
-    case 'f': g_string_append_c (out, '\f'); return p + 1;
-    case 'n': g_string_append_c (out, '\n'); return p + 1;
-    case 'r': g_string_append_c (out, '\r'); return p + 1;
-    case 't': g_string_append_c (out, '\t'); return p + 1;
+    case 'b': put_char (out, '\b'); return p + 1;
+    case 'f': put_char (out, '\f'); return p + 1;
+    case 'n': put_char (out, '\n'); return p + 1;
+    case 'r': put_char (out, '\r'); return p + 1;
+    case 't': put_char (out, '\t'); return p + 1;
     case 'u':
       if ((cp = read_hex4 (p + 1, end)) < 0)
         return NULL;
@@ -82,34 +89,17 @@ decode_escape (const char *p, const char *end, GString *out)
       if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
           (lo = read_hex4 (p + 2, end)) >= 0xDC00 && lo <= 0xDFFF)
         {
-          g_string_append_unichar (out, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+          put_char (out, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
           return p + 6;
         }
       /* A surrogate that is not part of a pair is no character: readers disagree on it. */
       if (cp >= 0xD800 && cp <= 0xDFFF)
         return NULL;
-      g_string_append_unichar (out, (gunichar) cp);
+      put_char (out, (gunichar) cp);
       return p;
     default:
       return NULL;
     }
-}
-
-/* Like decode_escape, without decoding: the byte after a valid escape, or NULL. */
-static const char *
-skip_escape (const char *p, const char *end)
-{
-  if (p >= end)
-    return NULL;
-  if (*p == 'u')
-    {
-      GString *scratch = g_string_new (NULL);
-      const char *next = decode_escape (p, end, scratch);
-
-      g_string_free (scratch, TRUE);
-      return next;
-    }
-  return strchr ("\"\\/bfnrt", *p) != NULL && *p != '\0' ? p + 1 : NULL;
 }
 
 /* Scans the string starting after its opening quote; decodes it into `out` when not NULL.
@@ -129,10 +119,7 @@ scan_string (const char *p, const char *end, GString *out)
         return NULL;
       if (*p == '"')
         return p + 1;
-      if (out != NULL)
-        p = decode_escape (p + 1, end, out);
-      else
-        p = skip_escape (p + 1, end);
+      p = decode_escape (p + 1, end, out);
       if (p == NULL)
         return NULL;
     }

@@ -68,6 +68,12 @@ format_stream (gint64 ns)
   return ns >= 0 ? pd_format_stream_time ((guint64) ns) : g_strdup ("?");
 }
 
+static gint64
+dt_usec (GDateTime *dt)
+{
+  return g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
+}
+
 static double
 acc_s (gint64 accuracy_us)
 {
@@ -117,8 +123,7 @@ model_init (TimeModel *m, PackageWalk *w)
   if (!json_double (w->manifest, "duration_seconds", &m->duration) || m->duration < 0)
     m->duration = -1;
   if (started_dt)
-    m->started_usec = g_date_time_to_unix (started_dt) * G_USEC_PER_SEC +
-                      g_date_time_get_microsecond (started_dt);
+    m->started_usec = dt_usec (started_dt);
   m->skew_known = json_double (ts, "clock_skew_seconds", &m->skew) && fabs (m->skew) < 1e9;
   if (!m->skew_known)
     m->skew = 0;
@@ -506,8 +511,7 @@ rule_claimed_times (TimeModel *m)
 
       if (claim == NULL || !c->token_ok || c->gen_usec == 0)
         continue;
-      if (dt == NULL || llabs (g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt) - c->gen_usec) >
-                          G_USEC_PER_SEC)
+      if (dt == NULL || llabs (dt_usec (dt) - c->gen_usec) > G_USEC_PER_SEC)
         {
           g_autofree char *token_time = format_usec (c->gen_usec);
           g_autofree char *detail = g_strdup_printf ("manifest %s, token %s", claim, token_time);
@@ -521,8 +525,7 @@ rule_claimed_times (TimeModel *m)
     {
       g_autoptr (GDateTime) dt = pd_time_parse (rec_claim);
 
-      if (dt == NULL || llabs (g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt) -
-                               w->recording_outcome.gen_usec) > G_USEC_PER_SEC)
+      if (dt == NULL || llabs (dt_usec (dt) - w->recording_outcome.gen_usec) > G_USEC_PER_SEC)
         {
           problems++;
           pd_verify_add_check (w->r, "checkpoint.gen-time", w->rec_token, PD_CHECK_FAILED, rec_claim,
