@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <signal.h>
 
 #include "pd-application.h"
 #include "capture/pd-maintenance.h"
@@ -19,9 +21,20 @@ struct _PdApplication
   /* Owned references */
   PdMaintenance *maintenance;
   guint          last_retry_delay;
+  guint          sigterm_source;
+  guint          sigint_source;
+  guint          quit_timeout;
 };
 
+/* Quitting waits this long at most for recordings to be sealed: the TSA client gives up after
+ * PD_TSA_DEFAULT_TIMEOUT per request, and a package it could not stamp is sealed "awaiting
+ * timestamp" (the maintenance stamps it later); a capture cut off even so is recovered at the
+ * next start. */
+#define PD_APPLICATION_SEAL_TIMEOUT 120
+
 G_DEFINE_FINAL_TYPE (PdApplication, pd_application, ADW_TYPE_APPLICATION)
+
+static void remove_quit_handling (PdApplication *self);
 
 static void
 toast (PdApplication *self, const char *title)
@@ -52,6 +65,10 @@ on_stamped (PdMaintenance *m, const char *path, PdApplication *self)
 
   self->last_retry_delay = 0;
   toast (self, title);
+  /* A sealed view showing this package turns from "awaiting" to timestamped. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (PD_IS_WINDOW (l->data) && pd_window_get_capture_page (l->data) != NULL)
+      pd_capture_page_package_stamped (pd_window_get_capture_page (l->data), path);
 }
 
 static void
@@ -104,6 +121,7 @@ pd_application_shutdown (GApplication *app)
 {
   PdApplication *self = PD_APPLICATION (app);
 
+  remove_quit_handling (self);
   if (self->maintenance)
     pd_maintenance_stop (self->maintenance);
   g_clear_object (&self->maintenance);
@@ -150,10 +168,87 @@ on_preferences (GSimpleAction *action, GVariant *param, gpointer user_data)
   gtk_window_present (GTK_WINDOW (prefs));
 }
 
+/* ---- Quitting never loses a recording ---- */
+
+static gboolean
+on_quit_timeout (gpointer user_data)
+{
+  PdApplication *self = user_data;
+
+  self->quit_timeout = 0;
+  g_warning ("Recordings still sealing after %d s; quitting (they are recovered at the next start)",
+             PD_APPLICATION_SEAL_TIMEOUT);
+  g_application_quit (G_APPLICATION (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* Quits once every window's recording is sealed; `ask` (Ctrl+Q) asks "Stop and seal / Keep
+ * recording", a signal or the end of the session seals at once. */
+static void
+quit_after_seal (PdApplication *self, gboolean ask)
+{
+  g_autoptr (GList) busy = NULL;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (PD_IS_WINDOW (l->data) && pd_window_is_recording (l->data))
+      busy = g_list_prepend (busy, l->data);
+  if (busy == NULL)
+    {
+      g_application_quit (G_APPLICATION (self));
+      return;
+    }
+  if (!ask && self->quit_timeout == 0)
+    self->quit_timeout = g_timeout_add_seconds (PD_APPLICATION_SEAL_TIMEOUT, on_quit_timeout, self);
+  for (GList *l = busy; l != NULL; l = l->next)
+    pd_window_close_after_seal (l->data, ask, TRUE);
+}
+
 static void
 on_quit (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  quit_after_seal (PD_APPLICATION (user_data), TRUE);
+}
+
+/* SIGTERM, SIGINT: nobody can answer a question; a second signal while sealing only waits. */
+static gboolean
+on_unix_signal (gpointer user_data)
+{
+  g_message ("Asked to quit by a signal: sealing any recording first");
+  quit_after_seal (PD_APPLICATION (user_data), FALSE);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The session ends (the logout inhibit was overruled): seal what is recorded. */
+static void
+on_query_end (GtkApplication *app, gpointer user_data)
+{
+  quit_after_seal (PD_APPLICATION (app), FALSE);
+}
+
+/* app.retry-stamps: a package was just sealed awaiting its timestamp; retry with back-off. */
+static void
+on_retry_stamps (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  PdApplication *self = user_data;
+
+  if (self->maintenance != NULL)
+    pd_maintenance_start (self->maintenance);
+}
+
+static void
+install_quit_handling (PdApplication *self)
+{
+  self->sigterm_source = g_unix_signal_add (SIGTERM, on_unix_signal, self);
+  self->sigint_source = g_unix_signal_add (SIGINT, on_unix_signal, self);
+  g_signal_connect (self, "query-end", G_CALLBACK (on_query_end), NULL);
+}
+
+static void
+remove_quit_handling (PdApplication *self)
+{
+  g_clear_handle_id (&self->sigterm_source, g_source_remove);
+  g_clear_handle_id (&self->sigint_source, g_source_remove);
+  g_clear_handle_id (&self->quit_timeout, g_source_remove);
 }
 
 static void
@@ -163,6 +258,7 @@ pd_application_startup (GApplication *app)
     { "about", on_about },
     { "preferences", on_preferences },
     { "quit", on_quit },
+    { "retry-stamps", on_retry_stamps },
   };
   const char *quit_accels[] = { "<Control>q", NULL };
   const char *preferences_accels[] = { "<Control>comma", NULL };
@@ -173,6 +269,7 @@ pd_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
+  install_quit_handling (PD_APPLICATION (app));
 }
 
 static void
@@ -198,5 +295,7 @@ pd_application_new (void)
                        "application-id", APP_ID,
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
                        "resource-base-path", "/io/github/proofdesk/Proofdesk",
+                       /* "query-end" when the session ends while recording */
+                       "register-session", TRUE,
                        NULL);
 }

@@ -12,6 +12,7 @@
 #include "catalog/pd-catalog.h"
 #include "pd-checklist-panel.h"
 #include "checklist/pd-checklist.h"
+#include "verify/pd-verify.h"
 
 G_BEGIN_DECLS
 
@@ -95,6 +96,17 @@ struct _PdCapturePage
   guint                stamps_failed;
   gboolean             stamp_failing;
   gboolean             first_stamp_told;
+
+  /* pd-capture-page-seal.c: honest seal states, the practice authority, logout inhibit */
+  GtkRevealer         *stamp_revealer;   /* "Checkpoint N could not be timestamped" banner */
+  GtkLabel            *stamp_banner_label;
+  GtkWidget           *retry_button;     /* in result_stamp_row, while awaiting a timestamp */
+  GCancellable        *retry_cancellable;
+  GtkApplication      *inhibit_app;
+  guint                inhibit_cookie;
+  char                *practice_url;     /* the URL whose identity was asked */
+  int                  practice_known;   /* -1 asking or unknown, 0 real authority, 1 practice */
+  GCancellable        *practice_cancellable;
 };
 
 /* pd-capture-page.c */
@@ -105,7 +117,22 @@ void         pd_capture_page_update_disk       (PdCapturePage *self);
 char        *pd_capture_page_selected_case     (PdCapturePage *self);
 PdChecklist *pd_capture_page_selected_scenario (PdCapturePage *self);
 
+/* pd-capture-page-seal.c */
+void         pd_capture_page_seal_init         (PdCapturePage *self);
+void         pd_capture_page_seal_dispose      (PdCapturePage *self);
+void         pd_capture_page_update_inhibit    (PdCapturePage *self);
+void         pd_capture_page_show_stamp_failure (PdCapturePage *self, guint index, const char *message);
+void         pd_capture_page_hide_stamp_failure (PdCapturePage *self);
+/* The result view of a package sealed while the authority was unreachable. */
+void         pd_capture_page_show_awaiting     (PdCapturePage *self);
+void         pd_capture_page_set_retry_visible (PdCapturePage *self, gboolean visible);
+/* The self-check's text for a package awaiting its timestamp, or NULL if `r` shows more wrong. */
+char        *pd_capture_page_awaiting_check_text (PdCapturePage *self, PdVerifyResult *r);
+
 /* pd-capture-page-recording.c */
+void         pd_capture_page_stop_recording    (PdCapturePage *self, const char *decision);
+/* Shows the package on the page again (after a late stamp); `capture` may be NULL. */
+void         pd_capture_page_show_result       (PdCapturePage *self, PdCapture *capture, const GError *error);
 void         pd_capture_page_update_status     (PdCapturePage *self);
 void         pd_capture_page_stop_preview      (PdCapturePage *self);
 void         pd_capture_page_record_toggle     (PdCapturePage *self);

@@ -166,6 +166,7 @@ on_checkpoint_stamped (PdCapture *capture, guint index, const GError *error, PdC
           pd_capture_page_toast (self, text);
         }
       self->stamp_failing = TRUE;
+      pd_capture_page_show_stamp_failure (self, index, error->message);
       pd_capture_page_update_status (self);
       return;
     }
@@ -240,6 +241,8 @@ on_self_check_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (r == NULL)
     text = g_strdup (error->message);
+  else if ((text = pd_capture_page_awaiting_check_text (self, r)) != NULL)
+    ;
   else
     text = g_strdup_printf ("%s — %s", pd_verdict_describe (pd_verify_result_get_verdict (r)),
                             pd_verify_result_get_summary (r));
@@ -285,7 +288,7 @@ show_stamp (PdCapturePage *self, JsonObject *stamp, JsonObject *authority, const
         stamp_text = g_strdup_printf (_("Timestamped %s by %s"), when, name);
     }
   else if (g_strcmp0 (state, "awaiting-stamp") == 0)
-    stamp_text = g_strdup (_("Awaiting timestamp: the authority could not be reached. The package is sealed; stamp it later with “proofctl stamp --pending”."));
+    stamp_text = g_strdup (_("Awaiting timestamp: the authority could not be reached. The package is sealed; Proofdesk asks again on its own, or now with Retry."));
   else
     stamp_text = g_strdup (_("Not timestamped"));
   adw_action_row_set_subtitle (self->result_stamp_row, stamp_text);
@@ -295,8 +298,8 @@ show_stamp (PdCapturePage *self, JsonObject *stamp, JsonObject *authority, const
   gtk_widget_add_css_class (GTK_WIDGET (self->stamp_icon), practice || stamp == NULL ? "warning" : "success");
 }
 
-static void
-show_result (PdCapturePage *self, PdCapture *capture, const GError *error)
+void
+pd_capture_page_show_result (PdCapturePage *self, PdCapture *capture, const GError *error)
 {
   JsonObject *manifest = self->package ? pd_package_get_manifest (self->package) : NULL;
   JsonObject *recording = pd_json_object (manifest, "recording");
@@ -306,26 +309,33 @@ show_result (PdCapturePage *self, PdCapture *capture, const GError *error)
   JsonObject *checklist = pd_json_object (manifest, "checklist");
   const char *state = pd_json_string (manifest, "state");
   gboolean    practice = authority != NULL && json_object_get_boolean_member_with_default (authority, "practice", FALSE);
-  const char *const *warnings = pd_capture_get_warnings (capture);
+  const char *const *warnings = capture ? pd_capture_get_warnings (capture) : NULL;
   g_autofree char *checklist_text = NULL;
 
   g_clear_pointer (&self->digest, g_free);
   self->digest = g_strdup (pd_json_string (recording, "sha256"));
-  clear_warning_rows (self);
+  /* Shown again after a late stamp (no capture then): the warnings of the recording stay. */
+  if (capture != NULL)
+    clear_warning_rows (self);
+  pd_capture_page_set_retry_visible (self, error == NULL && g_strcmp0 (state, "awaiting-stamp") == 0);
 
   if (error != NULL || g_strcmp0 (state, "failed") == 0)
     {
       gtk_image_set_from_icon_name (self->result_icon, "dialog-warning-symbolic");
       gtk_widget_remove_css_class (GTK_WIDGET (self->result_icon), "success");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->result_icon), "warning");
       gtk_widget_add_css_class (GTK_WIDGET (self->result_icon), "error");
       gtk_label_set_label (self->result_title, _("Recording Stopped by an Error"));
       gtk_label_set_label (self->result_description,
                            error != NULL ? error->message
                            : pd_json_string (manifest, "failure") ? pd_json_string (manifest, "failure") : "");
     }
+  else if (g_strcmp0 (state, "awaiting-stamp") == 0)
+    pd_capture_page_show_awaiting (self);
   else
     {
       gtk_image_set_from_icon_name (self->result_icon, "emblem-ok-symbolic");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->result_icon), "warning");
       gtk_widget_remove_css_class (GTK_WIDGET (self->result_icon), "error");
       gtk_widget_add_css_class (GTK_WIDGET (self->result_icon), "success");
       gtk_label_set_label (self->result_title, _("Evidence Sealed"));
@@ -397,7 +407,8 @@ on_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
   if (package == NULL && pd_capture_get_package (capture) != NULL)
     package = g_object_ref (pd_capture_get_package (capture));
   g_set_object (&self->package, package);
-  show_result (self, capture, error);
+  pd_capture_page_show_result (self, capture, error);
+  pd_capture_page_hide_stamp_failure (self);
   pd_checklist_panel_set_capture (self->checklist_panel, NULL);
   g_clear_object (&self->capture);
   g_clear_object (&self->portal);
@@ -408,6 +419,12 @@ on_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
     pd_capture_page_toast (self, _("Evidence package sealed"));
   else if (error != NULL)
     pd_capture_page_toast (self, error->message);
+  /* The app's maintenance retries an awaiting stamp with back-off from now on. */
+  if (g_strcmp0 (pd_json_string (self->package ? pd_package_get_manifest (self->package) : NULL, "state"),
+                 "awaiting-stamp") == 0)
+    gtk_widget_activate_action (GTK_WIDGET (self), "app.retry-stamps", NULL);
+  /* Whoever waits to close the window or quit (pd-window.c) goes on now. */
+  g_signal_emit_by_name (self, "sealed");
   g_object_unref (self);
 }
 
@@ -432,6 +449,12 @@ stop_recording (PdCapturePage *self, const char *decision)
   self->state = PAGE_SEALING;
   pd_capture_page_update_state (self);
   pd_capture_stop_async (self->capture, NULL, on_stopped, g_object_ref (self));
+}
+
+void
+pd_capture_page_stop_recording (PdCapturePage *self, const char *decision)
+{
+  stop_recording (self, decision);
 }
 
 static void
@@ -757,6 +780,7 @@ start_recording (PdCapturePage *self)
   self->stamps_failed = 0;
   self->stamp_failing = FALSE;
   self->first_stamp_told = FALSE;
+  pd_capture_page_hide_stamp_failure (self);
   pd_checklist_panel_set_checklist (self->checklist_panel, checklist);
   pd_checklist_panel_set_capture (self->checklist_panel, self->capture);
   start_ocr (self, checklist);

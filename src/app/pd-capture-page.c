@@ -113,13 +113,6 @@ on_disk_timeout (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-void
-pd_capture_page_update_practice (PdCapturePage *self)
-{
-  g_autofree char *url = pd_config_get_tsa_url ();
-
-  gtk_revealer_set_reveal_child (self->practice_revealer, g_strcmp0 (url, PD_TSA_LOCAL) == 0);
-}
 
 static void
 on_settings_changed (PdCapturePage *self, const char *key, GSettings *settings)
@@ -465,6 +458,7 @@ pd_capture_page_update_state (PdCapturePage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "capture.copy-digest", self->digest != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "capture.new-recording", self->state == PAGE_RESULT);
   pd_capture_page_update_status (self);
+  pd_capture_page_update_inhibit (self);
 }
 
 /* ---- Actions ---- */
@@ -581,6 +575,7 @@ pd_capture_page_dispose (GObject *object)
   self->mark_toast = NULL;
   pd_capture_page_stop_preview (self);
   g_clear_handle_id (&self->disk_timeout, g_source_remove);
+  pd_capture_page_seal_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), PD_TYPE_CAPTURE_PAGE);
   /* The template's top box is a direct child that is not bound: unparent what is left. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
@@ -653,6 +648,7 @@ pd_capture_page_root (GtkWidget *widget)
       self->exported_to = G_ACTION_MAP (root);
       g_action_map_add_action (self->exported_to, G_ACTION (self->record_action));
     }
+  pd_capture_page_update_inhibit (self);
 }
 
 static void
@@ -663,6 +659,7 @@ pd_capture_page_unroot (GtkWidget *widget)
   if (self->exported_to != NULL)
     g_action_map_remove_action (self->exported_to, "record-toggle");
   self->exported_to = NULL;
+  pd_capture_page_update_inhibit (self);
   GTK_WIDGET_CLASS (pd_capture_page_parent_class)->unroot (widget);
 }
 
@@ -678,6 +675,10 @@ pd_capture_page_class_init (PdCapturePageClass *klass)
   widget_class->unmap = pd_capture_page_unmap;
   widget_class->root = pd_capture_page_root;
   widget_class->unroot = pd_capture_page_unroot;
+
+  /* PdCapturePage::sealed: the recording is sealed (the result is on the page). */
+  g_signal_new ("sealed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                G_TYPE_NONE, 0);
 
   g_type_ensure (PD_TYPE_CHECKLIST_PANEL);
   pd_resources_ensure ();
@@ -790,6 +791,7 @@ pd_capture_page_init (PdCapturePage *self)
                                                           gtk_callback_action_new (on_record_shortcut, NULL, NULL)));
   gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 
+  pd_capture_page_seal_init (self);
   self->state = PAGE_IDLE;
   pd_capture_page_update_state (self);
   pd_capture_page_update_practice (self);
@@ -806,6 +808,31 @@ pd_capture_page_is_recording (PdCapturePage *self)
 {
   g_return_val_if_fail (PD_IS_CAPTURE_PAGE (self), FALSE);
   return self->state == PAGE_RECORDING;
+}
+
+gboolean
+pd_capture_page_is_busy (PdCapturePage *self)
+{
+  g_return_val_if_fail (PD_IS_CAPTURE_PAGE (self), FALSE);
+  return self->state == PAGE_RECORDING || self->state == PAGE_SEALING;
+}
+
+void
+pd_capture_page_stop_and_seal (PdCapturePage *self)
+{
+  PdChecklist *checklist;
+  g_autoptr (GPtrArray) missing = NULL;
+
+  g_return_if_fail (PD_IS_CAPTURE_PAGE (self));
+  if (self->state != PAGE_RECORDING)
+    return;
+  checklist = pd_checklist_panel_get_checklist (self->checklist_panel);
+  missing = checklist ? pd_checklist_missing_required (checklist) : NULL;
+  /* The "required items missing" question is answered by closing. */
+  if (self->stop_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->stop_dialog));
+  pd_capture_page_stop_recording (self, missing != NULL && missing->len > 0 ? PD_CAPTURE_PAGE_DECISION_CLOSED
+                                                                            : PD_CHECKLIST_DECISION_COMPLETE);
 }
 
 PdPackage *

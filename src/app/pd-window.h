@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "pd-application.h"
+#include "pd-capture-page.h"
 
 G_BEGIN_DECLS
 
@@ -13,5 +14,12 @@ G_DECLARE_FINAL_TYPE (PdWindow, pd_window, PD, WINDOW, AdwApplicationWindow)
 PdWindow     *pd_window_new       (PdApplication *app);
 AdwViewStack *pd_window_get_stack (PdWindow *self);
 void          pd_window_add_toast (PdWindow *self, AdwToast *toast);
+PdCapturePage *pd_window_get_capture_page (PdWindow *self);
+/* Recording or sealing: closing must wait. */
+gboolean      pd_window_is_recording (PdWindow *self);
+/* Closes the window — or quits the application when `quit` — once its recording is sealed.
+ * `ask`: while recording, ask "Stop and seal / Keep recording" first; otherwise (nobody can
+ * answer: a signal, the session ending) seal at once. Not recording: closes (quits) now. */
+void          pd_window_close_after_seal (PdWindow *self, gboolean ask, gboolean quit);
 
 G_END_DECLS
