@@ -13,6 +13,7 @@
 #include "pd-checklist-panel.h"
 #include "checklist/pd-checklist.h"
 #include "verify/pd-verify.h"
+#include "timestamp/pd-tsa.h"
 
 G_BEGIN_DECLS
 
@@ -123,6 +124,9 @@ void         pd_capture_page_seal_dispose      (PdCapturePage *self);
 void         pd_capture_page_update_inhibit    (PdCapturePage *self);
 void         pd_capture_page_show_stamp_failure (PdCapturePage *self, guint index, const char *message);
 void         pd_capture_page_hide_stamp_failure (PdCapturePage *self);
+/* The manifest's state, or "stamped" for a package stamped after it was sealed (then `token`,
+ * if not NULL, gets its recording token). */
+const char  *pd_capture_page_effective_state   (PdCapturePage *self, PdTsaToken **token);
 /* The result view of a package sealed while the authority was unreachable. */
 void         pd_capture_page_show_awaiting     (PdCapturePage *self);
 void         pd_capture_page_set_retry_visible (PdCapturePage *self, gboolean visible);

@@ -298,6 +298,26 @@ show_stamp (PdCapturePage *self, JsonObject *stamp, JsonObject *authority, const
   gtk_widget_add_css_class (GTK_WIDGET (self->stamp_icon), practice || stamp == NULL ? "warning" : "success");
 }
 
+/* Stamped after it was sealed: what the recording token says. */
+static void
+show_late_stamp (PdCapturePage *self, PdTsaToken *token)
+{
+  g_autoptr (GDateTime) local = g_date_time_to_local (pd_tsa_token_get_gen_time (token));
+  g_autofree char *when = g_date_time_format (local, "%Y-%m-%d %H:%M:%S");
+  const char *name = pd_tsa_token_get_tsa_name (token);
+  g_autofree char *text = NULL;
+
+  if (pd_tsa_token_is_practice (token))
+    text = g_strdup_printf (_("Timestamped %s by the practice authority built into Proofdesk — not for court"), when);
+  else
+    text = g_strdup_printf (_("Timestamped %s by %s"), when, name ? name : "?");
+  adw_action_row_set_subtitle (self->result_stamp_row, text);
+  gtk_image_set_from_icon_name (self->stamp_icon, pd_tsa_token_is_practice (token) ? "dialog-warning-symbolic"
+                                                                                    : "emblem-ok-symbolic");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->stamp_icon), "warning");
+  gtk_widget_add_css_class (GTK_WIDGET (self->stamp_icon), pd_tsa_token_is_practice (token) ? "warning" : "success");
+}
+
 void
 pd_capture_page_show_result (PdCapturePage *self, PdCapture *capture, const GError *error)
 {
@@ -307,7 +327,8 @@ pd_capture_page_show_result (PdCapturePage *self, PdCapture *capture, const GErr
   JsonObject *authority = pd_json_object (timestamps, "authority");
   JsonObject *stamp = pd_json_object (recording, "timestamp");
   JsonObject *checklist = pd_json_object (manifest, "checklist");
-  const char *state = pd_json_string (manifest, "state");
+  g_autoptr (PdTsaToken) late = NULL;
+  const char *state = pd_capture_page_effective_state (self, &late);
   gboolean    practice = authority != NULL && json_object_get_boolean_member_with_default (authority, "practice", FALSE);
   const char *const *warnings = capture ? pd_capture_get_warnings (capture) : NULL;
   g_autofree char *checklist_text = NULL;
@@ -350,7 +371,10 @@ pd_capture_page_show_result (PdCapturePage *self, PdCapture *capture, const GErr
   gtk_widget_set_visible (GTK_WIDGET (self->result_sha_row), self->digest != NULL);
   adw_action_row_set_subtitle (self->result_sha_row, self->digest ? self->digest : "");
 
-  show_stamp (self, stamp, authority, state, practice);
+  if (late != NULL)
+    show_late_stamp (self, late);
+  else
+    show_stamp (self, stamp, authority, state, practice);
   self->result_duration = manifest != NULL
                           ? (guint64) (json_object_get_double_member_with_default (manifest, "duration_seconds", 0) * GST_SECOND)
                           : 0;
@@ -420,8 +444,7 @@ on_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
   else if (error != NULL)
     pd_capture_page_toast (self, error->message);
   /* The app's maintenance retries an awaiting stamp with back-off from now on. */
-  if (g_strcmp0 (pd_json_string (self->package ? pd_package_get_manifest (self->package) : NULL, "state"),
-                 "awaiting-stamp") == 0)
+  if (g_strcmp0 (pd_capture_page_effective_state (self, NULL), "awaiting-stamp") == 0)
     gtk_widget_activate_action (GTK_WIDGET (self), "app.retry-stamps", NULL);
   /* Whoever waits to close the window or quit (pd-window.c) goes on now. */
   g_signal_emit_by_name (self, "sealed");
