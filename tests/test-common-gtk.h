@@ -6,6 +6,8 @@
 #include <glib/gstdio.h>
 #include <adwaita.h>
 #include <gtk/gtk.h>
+#include <locale.h>
+#include <string.h>
 
 static inline void
 pd_test_iterate (void)
@@ -158,4 +160,62 @@ pd_test_find_message_dialog (void)
         return ADW_MESSAGE_DIALOG (window);
     }
   return NULL;
+}
+
+/* Takes `--language=LL_CC` off the command line (default "en"), runs the process in that
+ * language with the catalogs built into BUILDDIR/po, and initialises GTK and libadwaita for a
+ * headless test. Returns the language (part of argv, or "en"). */
+static inline const char *
+pd_test_gtk_init (int *argc, char ***argv)
+{
+  const char *language = "en";
+
+  for (int i = 1; i < *argc; i++)
+    if (g_str_has_prefix ((*argv)[i], "--language="))
+      {
+        language = (*argv)[i] + strlen ("--language=");
+        memmove (&(*argv)[i], &(*argv)[i + 1], (*argc - i) * sizeof (char *));
+        (*argc)--;
+        break;
+      }
+  /* The AT-SPI bus of a headless D-Bus session comes and goes between tests; GTK reports a
+   * lost bus as a critical, which G_DEBUG=fatal-warnings turns into a crash. */
+  g_setenv ("GTK_A11Y", "none", FALSE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_setenv ("LANGUAGE", language, TRUE);
+  g_setenv ("PANGO_LANGUAGE", language, TRUE);
+  if (g_getenv ("PROOFDESK_LOCALEDIR") == NULL && g_getenv ("G_TEST_BUILDDIR") != NULL)
+    {
+      g_autofree char *localedir = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "..", "po", NULL);
+
+      g_setenv ("PROOFDESK_LOCALEDIR", localedir, TRUE);
+    }
+  gtk_test_init (argc, argv, NULL);
+  /* gtk_test_init() forces en_US.UTF-8; take the locale set above instead. */
+  setlocale (LC_ALL, "");
+  adw_init ();
+  return language;
+}
+
+/* Destroys every toplevel window and checks that each one is finalized. */
+static inline void
+pd_test_destroy_toplevels (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  g_autoptr (GPtrArray) windows = g_ptr_array_new ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+
+      g_ptr_array_add (windows, window);
+    }
+  for (guint i = 0; i < windows->len; i++)
+    g_object_add_weak_pointer (windows->pdata[i], &windows->pdata[i]);
+  for (guint i = 0; i < windows->len; i++)
+    if (windows->pdata[i] != NULL)
+      gtk_window_destroy (windows->pdata[i]);
+  pd_test_iterate ();
+  for (guint i = 0; i < windows->len; i++)
+    g_assert_null (windows->pdata[i]);
 }

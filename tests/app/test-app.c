@@ -62,23 +62,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GPtrArray) windows = g_ptr_array_new ();
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
-
-      g_ptr_array_add (windows, window);
-    }
-  for (guint i = 0; i < windows->len; i++)
-    g_object_add_weak_pointer (windows->pdata[i], &windows->pdata[i]);
-  for (guint i = 0; i < windows->len; i++)
-    if (windows->pdata[i] != NULL)
-      gtk_window_destroy (windows->pdata[i]);
-  pd_test_iterate ();
-  for (guint i = 0; i < windows->len; i++)
-    g_assert_null (windows->pdata[i]);
+  pd_test_destroy_toplevels ();
   g_assert_null (gtk_application_get_windows (GTK_APPLICATION (f->app)));
   g_clear_object (&f->settings);
   g_clear_object (&f->app);
@@ -249,35 +233,10 @@ test_window_screenshot (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *localedir = NULL;
   g_autoptr (GError) error = NULL;
   int              status;
 
-  /* --language=LL_CC: run in that language, with the catalogs built into BUILDDIR/po. */
-  for (int i = 1; i < argc; i++)
-    if (g_str_has_prefix (argv[i], "--language="))
-      {
-        test_language = argv[i] + strlen ("--language=");
-        memmove (&argv[i], &argv[i + 1], (argc - i) * sizeof (char *));
-        argc--;
-        break;
-      }
-  /* The AT-SPI bus of a headless D-Bus session comes and goes between tests; GTK reports a
-   * lost bus as a critical, which G_DEBUG=fatal-warnings turns into a crash. */
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
-  g_setenv ("LANGUAGE", test_language, TRUE);
-  g_setenv ("PANGO_LANGUAGE", test_language, TRUE);
-  if (g_getenv ("PROOFDESK_LOCALEDIR") == NULL && g_getenv ("G_TEST_BUILDDIR") != NULL)
-    {
-      localedir = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "..", "po", NULL);
-      g_setenv ("PROOFDESK_LOCALEDIR", localedir, TRUE);
-    }
-
-  gtk_test_init (&argc, &argv, NULL);
-  /* gtk_test_init() forces en_US.UTF-8; take the locale set above instead. */
-  setlocale (LC_ALL, "");
-  adw_init ();
+  test_language = pd_test_gtk_init (&argc, &argv);
   pd_core_init (&argc, &argv);
   textdomain (GETTEXT_PACKAGE);
 

@@ -74,23 +74,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-  g_autoptr (GPtrArray) windows = g_ptr_array_new ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
-
-      g_ptr_array_add (windows, window);
-    }
-  for (guint i = 0; i < windows->len; i++)
-    g_object_add_weak_pointer (windows->pdata[i], &windows->pdata[i]);
-  for (guint i = 0; i < windows->len; i++)
-    if (windows->pdata[i] != NULL)
-      gtk_window_destroy (windows->pdata[i]);
-  pd_test_iterate ();
-  for (guint i = 0; i < windows->len; i++)
-    g_assert_null (windows->pdata[i]);
+  pd_test_destroy_toplevels ();
   for (const char *const *k = (const char *const[]){ "evidence-root", "tsa-url", "tsa-ca-file", "operator",
                                                       "checkpoint-interval", NULL }; *k; k++)
     g_settings_reset (f->settings, *k);
@@ -311,33 +295,13 @@ test_awaiting_then_retry (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *localedir = NULL;
   g_autoptr (GError) error = NULL;
   int status;
 
-  for (int i = 1; i < argc; i++)
-    if (g_str_has_prefix (argv[i], "--language="))
-      {
-        test_language = argv[i] + strlen ("--language=");
-        memmove (&argv[i], &argv[i + 1], (argc - i) * sizeof (char *));
-        argc--;
-        break;
-      }
-  g_setenv ("GTK_A11Y", "none", FALSE);
   /* A full-HD window with a live preview hangs Mesa's software GL under Xvfb on this machine
    * (main thread waiting in llvmpipe); the cairo renderer draws the same widgets. */
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
-  g_setenv ("LANGUAGE", test_language, TRUE);
-  g_setenv ("PANGO_LANGUAGE", test_language, TRUE);
-  if (g_getenv ("PROOFDESK_LOCALEDIR") == NULL && g_getenv ("G_TEST_BUILDDIR") != NULL)
-    {
-      localedir = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "..", "po", NULL);
-      g_setenv ("PROOFDESK_LOCALEDIR", localedir, TRUE);
-    }
-  gtk_test_init (&argc, &argv, NULL);
-  setlocale (LC_ALL, "");
-  adw_init ();
+  test_language = pd_test_gtk_init (&argc, &argv);
   pd_core_init (&argc, &argv);
   textdomain (GETTEXT_PACKAGE);
 
