@@ -228,7 +228,7 @@ layering () {
     "util:"
     "evidence:util"
     "timestamp:util"
-    "report:evidence util"
+    "report:checklist evidence util"
     "checklist:util"
     "ocr:checklist evidence util"
     "verify:evidence report timestamp util"

@@ -116,6 +116,19 @@ pd_application_activate (GApplication *app)
   start_maintenance (PD_APPLICATION (app));
 }
 
+/* `proofdesk FILE…`, the desktop file's %F, "Open With": verify those files. */
+static void
+pd_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL)
+    window = GTK_WINDOW (pd_window_new (PD_APPLICATION (app)));
+  gtk_window_present (window);
+  pd_window_open_files (PD_WINDOW (window), files, (guint) MAX (n_files, 0));
+  start_maintenance (PD_APPLICATION (app));
+}
+
 static void
 pd_application_shutdown (GApplication *app)
 {
@@ -278,6 +291,7 @@ pd_application_class_init (PdApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = pd_application_activate;
+  app_class->open = pd_application_open;
   app_class->startup = pd_application_startup;
   app_class->shutdown = pd_application_shutdown;
   pd_resources_ensure ();
@@ -293,7 +307,7 @@ pd_application_new (void)
 {
   return g_object_new (PD_TYPE_APPLICATION,
                        "application-id", APP_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/io/github/proofdesk/Proofdesk",
                        /* "query-end" when the session ends while recording */
                        "register-session", TRUE,

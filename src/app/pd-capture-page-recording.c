@@ -452,7 +452,7 @@ on_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-stop_recording (PdCapturePage *self, const char *decision)
+stop_recording_with_reason (PdCapturePage *self, const char *decision, const char *reason)
 {
   PdChecklist *checklist = pd_checklist_panel_get_checklist (self->checklist_panel);
 
@@ -463,7 +463,11 @@ stop_recording (PdCapturePage *self, const char *decision)
   if (checklist != NULL)
     {
       g_autoptr (JsonObject) summary = pd_checklist_build_summary (checklist, decision);
+      g_autofree char *stripped = g_strstrip (g_strdup (reason ? reason : ""));
 
+      /* The operator's own words on why it was sealed anyway: printed on the certificate. */
+      if (*stripped)
+        json_object_set_string_member (summary, "reason", stripped);
       pd_capture_set_checklist_summary (self->capture, summary);
     }
   /* Suggestions are answered while recording only: stop reading the screen. */
@@ -472,6 +476,12 @@ stop_recording (PdCapturePage *self, const char *decision)
   self->state = PAGE_SEALING;
   pd_capture_page_update_state (self);
   pd_capture_stop_async (self->capture, NULL, on_stopped, g_object_ref (self));
+}
+
+static void
+stop_recording (PdCapturePage *self, const char *decision)
+{
+  stop_recording_with_reason (self, decision, NULL);
 }
 
 void
@@ -483,8 +493,11 @@ pd_capture_page_stop_recording (PdCapturePage *self, const char *decision)
 static void
 on_stop_dialog_response (AdwMessageDialog *dialog, const char *response, PdCapturePage *self)
 {
+  GtkEditable *reason = g_object_get_data (G_OBJECT (dialog), "reason");
+
   if (g_strcmp0 (response, "seal") == 0)
-    stop_recording (self, PD_CHECKLIST_DECISION_SEALED_ANYWAY);
+    stop_recording_with_reason (self, PD_CHECKLIST_DECISION_SEALED_ANYWAY,
+                                reason ? gtk_editable_get_text (reason) : NULL);
 }
 
 /* Stopping with required items unmarked asks first: the operator may still show them. */
@@ -523,7 +536,19 @@ request_stop (PdCapturePage *self)
                                                "This required item has not been marked. Keep recording to show it, or seal the package as it is: the missing item is written into the manifest.",
                                                "These required items have not been marked. Keep recording to show them, or seal the package as it is: the missing items are written into the manifest.",
                                                missing->len));
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
+  {
+    GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+    GtkWidget *entry = gtk_entry_new ();
+
+    gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Reason for sealing anyway (printed on the certificate)"));
+    gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    _("Reason for sealing anyway"), -1);
+    gtk_entry_set_max_length (GTK_ENTRY (entry), 200);
+    gtk_box_append (GTK_BOX (box), list);
+    gtk_box_append (GTK_BOX (box), entry);
+    adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+    g_object_set_data (G_OBJECT (dialog), "reason", entry);
+  }
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "keep", _("_Keep Recording"),
                                     "seal", _("_Seal Anyway"),

@@ -561,7 +561,7 @@ pd_capture_page_dispose (GObject *object)
 
       if (checklist != NULL)
         {
-          summary = pd_checklist_build_summary (checklist, "closed-while-recording");
+          summary = pd_checklist_build_summary (checklist, PD_CHECKLIST_DECISION_CLOSED);
           pd_capture_set_checklist_summary (self->capture, summary);
           json_object_unref (summary);
         }

@@ -4,6 +4,7 @@
 
 #include <adwaita.h>
 
+#include "checklist/pd-checklist.h"
 #include "evidence/pd-package.h"
 
 G_BEGIN_DECLS
@@ -30,7 +31,7 @@ gboolean    pd_capture_page_is_busy           (PdCapturePage *self);
 /* Stops the recording without asking and seals it (a checklist with required items missing
  * is sealed with PD_CAPTURE_PAGE_DECISION_CLOSED). PdCapturePage::sealed is emitted once the
  * package is sealed; nothing happens when the page is idle or shows a result. */
-#define PD_CAPTURE_PAGE_DECISION_CLOSED "closed-while-recording"
+#define PD_CAPTURE_PAGE_DECISION_CLOSED PD_CHECKLIST_DECISION_CLOSED
 void        pd_capture_page_stop_and_seal     (PdCapturePage *self);
 /* A package that waited for its timestamp was stamped elsewhere (the app's maintenance): if it
  * is the one on the page, the page reloads it and shows it timestamped. */

@@ -222,6 +222,12 @@ pd_catalog_page_describe_scenario (PdCatalogSession *session)
 {
   const char *scenario = pd_catalog_session_get_scenario (session);
 
+  const char *title = pd_checklist_lookup_scenario_title (scenario);
+
+  /* The template's title in the user's language; a scenario no template knows (a label given
+   * on the command line) as it was given. */
+  if (title != NULL)
+    return title;
   return scenario != NULL && scenario[0] != '\0' ? scenario : _("Free recording");
 }
 

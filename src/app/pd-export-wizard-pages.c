@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "checklist/pd-checklist.h"
 #include "report/pd-disc-label.h"
 
 #include "pd-export-wizard-private.h"
@@ -80,7 +81,8 @@ pd_export_wizard_rebuild_sessions (PdExportWizard *self)
         continue;
       /* Translators: "<scenario> · <when recorded>". */
       title = g_strdup_printf (_("%s · %s"),
-                               scenario && *scenario ? scenario : _("Free recording"), when);
+                               pd_checklist_lookup_scenario_title (scenario) ? pd_checklist_lookup_scenario_title (scenario)
+                               : scenario && *scenario ? scenario : _("Free recording"), when);
       /* Translators: "<case> · <state>". */
       subtitle = g_strdup_printf (_("%s · %s"), case_name ? case_name : _("No case"), describe_state (s));
       row = adw_action_row_new ();

@@ -189,6 +189,56 @@ pd_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (pd_window_parent_class)->close_request (window);
 }
 
+/* Opens `files` on the Verify page, as a drop would: `proofdesk FILE…`, "Open With" and paste. */
+gboolean
+pd_window_open_files (PdWindow *self, GFile **files, guint n_files)
+{
+  GtkWidget *page = adw_view_stack_get_child_by_name (self->stack, "verify");
+  g_autoptr (GSList) list = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (PD_IS_WINDOW (self), FALSE);
+  for (guint i = n_files; i > 0; i--)
+    list = g_slist_prepend (list, files[i - 1]);
+  adw_view_stack_set_visible_child_name (self->stack, "verify");
+  /* A new set of files is a new question: what was waiting or shown before goes. */
+  if (pd_verify_page_get_state (PD_VERIFY_PAGE (page)) != PD_VERIFY_PAGE_VERIFYING)
+    pd_verify_page_reset (PD_VERIFY_PAGE (page));
+  ok = pd_verify_page_add_files (PD_VERIFY_PAGE (page), list);
+  return ok;
+}
+
+static void
+on_clipboard_files (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PdWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  const GValue *value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (source), result, &error);
+  g_autoptr (GPtrArray) files = g_ptr_array_new ();
+  GSList *list;
+
+  if (value == NULL || !G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST) ||
+      (list = gdk_file_list_get_files (g_value_get_boxed (value))) == NULL)
+    {
+      pd_window_add_toast (self, adw_toast_new (_("Nothing to paste: copy a recording, its certificate or token, or a package folder in Files first")));
+      return;
+    }
+  for (GSList *l = list; l != NULL; l = l->next)
+    g_ptr_array_add (files, l->data);
+  pd_window_open_files (self, (GFile **) files->pdata, files->len);
+  g_slist_free (list);
+}
+
+/* win.paste-files (Ctrl+V outside text fields): files copied in a file manager go to Verify. */
+static void
+on_paste_files (GtkWidget *widget, const char *action, GVariant *param)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
+
+  gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT, NULL,
+                                  on_clipboard_files, g_object_ref (widget));
+}
+
 static void
 pd_window_dispose (GObject *object)
 {
@@ -219,6 +269,9 @@ pd_window_class_init (PdWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "capture");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page", "s", "catalog");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page", "s", "verify");
+  /* The window's own binding: a focused text field handles Ctrl+V first (pasting text). */
+  gtk_widget_class_install_action (widget_class, "win.paste-files", NULL, on_paste_files);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK, "win.paste-files", NULL);
 }
 
 static void

@@ -22,4 +22,8 @@ gboolean      pd_window_is_recording (PdWindow *self);
  * answer: a signal, the session ending) seal at once. Not recording: closes (quits) now. */
 void          pd_window_close_after_seal (PdWindow *self, gboolean ask, gboolean quit);
 
+/* Shows the Verify page with `files` (GFile), as if dropped on it. FALSE when the page refused
+ * them (its message says why). */
+gboolean      pd_window_open_files (PdWindow *self, GFile **files, guint n_files);
+
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "capture/pd-capture.h"
+#include "checklist/pd-checklist.h"
 #include "sources/pd-portal.h"
 #include "catalog/pd-catalog.h"
 #include "evidence/pd-package.h"
@@ -266,6 +267,25 @@ configure_capture (PdCapture *capture, CaptureOptions *o, PdTsaClient *tsa, PdCa
   pd_capture_set_parties (capture, o->parties);
   pd_capture_set_dispute_type (capture, o->dispute_type);
   pd_capture_set_scenario (capture, o->scenario);
+  if (o->scenario != NULL && *o->scenario)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PdChecklist) checklist = pd_checklist_load (NULL, o->scenario, &error);
+      g_autoptr (JsonObject) summary = NULL;
+
+      /* A name that is no checklist stays a label of the recording (scripts name their runs),
+       * said once so a mistyped scenario is not missed. */
+      if (checklist == NULL)
+        g_printerr (_("No checklist is called “%s” (%s): recording without a checklist.\n"), o->scenario,
+                    error->message);
+      else
+        {
+          /* Nobody marks items from the command line: the manifest and the certificate say so,
+           * and list every required item as not shown. */
+          summary = pd_checklist_build_summary (checklist, PD_CHECKLIST_DECISION_UNATTENDED);
+          pd_capture_set_checklist_summary (capture, summary);
+        }
+    }
   pd_capture_set_operator (capture, o->operator_name);
   pd_capture_set_checkpoint_interval (capture, (guint64) (o->checkpoint_interval * 1e9));
   pd_capture_set_framerate (capture, o->fps);

@@ -14,6 +14,7 @@
 #include "pd-application.h"
 #include "pd-capture-page-private.h"
 #include "pd-core.h"
+#include "pd-verify-page.h"
 #include "pd-window.h"
 #include "evidence/pd-package.h"
 #include "verify/pd-verify.h"
@@ -299,6 +300,85 @@ test_awaiting_then_retry (Fixture *f, gconstpointer data)
   pd_test_save_screenshot (GTK_WIDGET (f->window), "seal-stamped", test_language, 3);
 }
 
+/* `proofctl capture` of a short practice package into `root`; its folder. */
+static char *
+capture_package (const char *root)
+{
+  const char *argv[] = { g_getenv ("PROOFCTL"), "capture", "--source", "test", "--duration", "1",
+                         "--tsa", "local", "--scenario", "wechat-chat", "--out", root, "--quiet", NULL };
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  g_assert_nonnull (argv[0]);
+  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (proc));
+  lines = g_strsplit (g_strstrip (out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), >, 0);
+  return g_strdup (lines[g_strv_length (lines) - 1]);
+}
+
+static gboolean
+verify_page_done (gpointer data)
+{
+  return pd_verify_page_get_state (data) == PD_VERIFY_PAGE_RESULT;
+}
+
+static gboolean
+verify_shown_done (gpointer data)
+{
+  Fixture *f = data;
+  GtkWidget *page = adw_view_stack_get_child_by_name (pd_window_get_stack (f->window), "verify");
+
+  return g_strcmp0 (adw_view_stack_get_visible_child_name (pd_window_get_stack (f->window)), "verify") == 0 &&
+         verify_page_done (page);
+}
+
+/* `proofdesk recording.mp4 certificate.pdf` (GApplication::open, as the desktop file's %F and
+ * "Open With" call it) shows the Verify page with the verdict; Ctrl+V pastes files copied in a
+ * file manager onto it. */
+static void
+test_open_files (Fixture *f, gconstpointer data)
+{
+  g_autofree char *package = capture_package (f->root);
+  g_autofree char *rec = g_build_filename (package, "recording.mp4", NULL);
+  g_autofree char *cert = g_build_filename (package, "certificate.pdf", NULL);
+  GFile *files[] = { g_file_new_for_path (rec), g_file_new_for_path (cert) };
+  GtkWidget *page = adw_view_stack_get_child_by_name (pd_window_get_stack (f->window), "verify");
+  g_autoptr (GFile) folder = g_file_new_for_path (package);
+  GdkFileList *list = NULL;
+
+  g_assert_true (g_application_get_flags (G_APPLICATION (test_app)) & G_APPLICATION_HANDLES_OPEN);
+  g_application_open (G_APPLICATION (test_app), files, G_N_ELEMENTS (files), "");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (pd_window_get_stack (f->window)), ==, "verify");
+  pd_test_run_until (verify_page_done, page, 60);
+  g_test_message ("opened: %s", pd_verify_page_get_headline (PD_VERIFY_PAGE (page)));
+  g_assert_cmpint (pd_verify_page_get_verdict (PD_VERIFY_PAGE (page)), ==, PD_VERDICT_VALID_PRACTICE);
+  pd_test_run_for (1200); /* the page's cross-fade from the progress to the verdict */
+  pd_test_save_screenshot (GTK_WIDGET (f->window), "open-verdict", test_language, 3);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    g_object_unref (files[i]);
+
+  /* Ctrl+V with nothing to paste: says so, and the verdict stays. */
+  adw_view_stack_set_visible_child_name (pd_window_get_stack (f->window), "capture");
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (f->window)), "not a file");
+  pd_test_press_shortcut (GTK_WIDGET (f->window), GDK_KEY_v, GDK_CONTROL_MASK, NULL);
+  pd_test_run_for (500);
+  g_assert_cmpint (pd_verify_page_get_state (PD_VERIFY_PAGE (page)), ==, PD_VERIFY_PAGE_RESULT);
+
+  /* Ctrl+V with a package folder copied: verified afresh. */
+  list = gdk_file_list_new_from_array ((GFile *[]){ folder }, 1);
+  gdk_clipboard_set (gtk_widget_get_clipboard (GTK_WIDGET (f->window)), GDK_TYPE_FILE_LIST, list);
+  g_boxed_free (GDK_TYPE_FILE_LIST, list);
+  pd_test_press_shortcut (GTK_WIDGET (f->window), GDK_KEY_v, GDK_CONTROL_MASK, NULL);
+  pd_test_run_until (verify_shown_done, f, 60);
+  g_assert_cmpint (pd_verify_page_get_verdict (PD_VERIFY_PAGE (page)), ==, PD_VERDICT_VALID_PRACTICE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -313,7 +393,9 @@ main (int argc, char **argv)
   textdomain (GETTEXT_PACKAGE);
 
   test_app = pd_application_new ();
-  g_application_set_flags (G_APPLICATION (test_app), G_APPLICATION_NON_UNIQUE);
+  /* The application's own flags (it opens files) and not unique, beside a running instance. */
+  g_application_set_flags (G_APPLICATION (test_app),
+                           g_application_get_flags (G_APPLICATION (test_app)) | G_APPLICATION_NON_UNIQUE);
   if (!g_application_register (G_APPLICATION (test_app), NULL, &error))
     g_error ("Could not register the application: %s", error->message);
 
@@ -321,6 +403,7 @@ main (int argc, char **argv)
   ADD ("/app/seal/close-asks", test_close_asks);
   ADD ("/app/seal/sigterm-seals", test_sigterm_seals);
   ADD ("/app/seal/awaiting-then-retry", test_awaiting_then_retry);
+  ADD ("/app/open/files-and-paste", test_open_files);
 #undef ADD
   status = g_test_run ();
   g_clear_object (&test_app);

@@ -27,6 +27,43 @@ else
 fi
 check "progress went to stderr" grep -q "recording" "$tmp/err1"
 
+# 1b. Nobody marked anything: the certificate lists every required item of the scenario as not
+#     shown, by its title (never its id), in English and in zh_CN, and says why.
+cert_lists_missing() {  # PACKAGE LANGUAGE
+  pdftotext -layout "$1/certificate.pdf" "$tmp/cert-$2.txt" && /usr/bin/python3 - "$tmp/cert-$2.txt" "$2" "$SRCDIR" <<'PY'
+import json, re, sys, subprocess
+text = open(sys.argv[1]).read(); lang = sys.argv[2]; src = sys.argv[3]
+tpl = json.load(open(src + "/data/checklists/wechat-chat.json"))
+po = {}
+if lang != "en":
+    cur = None
+    for line in open(src + "/po/" + lang + ".po", encoding="utf-8"):
+        m = re.match(r'^msgid "(.*)"$', line)
+        if m: cur = m.group(1); continue
+        m = re.match(r'^msgstr "(.*)"$', line)
+        if m and cur is not None: po[cur] = m.group(1); cur = None
+tr = lambda s: po.get(s.replace('"', '\\"'), s) or s
+flat = re.sub(r"\s+", "", text)
+req = [i for sec in tpl["sections"] for i in sec["items"] if i.get("required", True) and not sec.get("optional")]
+assert len(req) >= 5, req
+for i in req:
+    t = re.sub(r"\s+", "", tr(i["title"]))
+    assert t + "✗" + re.sub(r"\s+", "", tr("not shown")) in flat, ("row", i["title"], t)
+    assert "✗" + t in flat, ("missing list", t)
+    assert i["id"] not in text, ("id printed", i["id"])
+head = re.sub(r"\s+", "", tr("Required items not shown (%u of %u)").replace("%u", "%d") % (len(req), len(req)))
+assert head in flat, head
+assert re.sub(r"\s+", "", tr("Recorded without an operator (command line): no one marked checklist items while recording.")) in flat
+assert "wechat-chat" not in text, "scenario id printed"
+PY
+}
+SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+check "no marks: the English certificate lists every required item as not shown, by title" cert_lists_missing "$pkg" en
+zh=$(LANGUAGE=zh_CN LC_ALL=C.UTF-8 PROOFDESK_LOCALEDIR=${PROOFDESK_LOCALEDIR:-${G_TEST_BUILDDIR:-.}/../po} "$PROOFCTL" capture --source test --duration 1 --out "$tmp/ev-zh" --scenario wechat-chat --tsa local -q 2>/dev/null | tail -n 1)
+check "no marks: the zh_CN certificate lists every required item as not shown, by its Chinese title" cert_lists_missing "$zh" zh_CN
+"$PROOFCTL" verify "$zh" --no-system-ca >"$tmp/verify-zh.out" 2>&1
+check_if "the zh_CN certificate verifies with an English verifier (exit $?)" 'grep -q "^Verdict: valid" "$tmp/verify-zh.out"'
+
 # 2. Bad input: exit 2 and one sentence naming the problem, no package left behind.
 expect_usage_error() {
   local desc=$1 pattern=$2; shift 2

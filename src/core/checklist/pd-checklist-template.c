@@ -528,3 +528,38 @@ pd_checklist_list_scenarios (const char *dir, GError **error)
   g_ptr_array_sort (list, compare_by_id);
   return g_steal_pointer (&list);
 }
+
+/* id → English title of every template, read once (the catalog asks for every row). */
+static GHashTable *
+scenario_titles (void)
+{
+  static gsize once = 0;
+  static GHashTable *titles;
+
+  if (g_once_init_enter (&once))
+    {
+      g_autoptr (GPtrArray) list = pd_checklist_list_scenarios (NULL, NULL);
+      GHashTable *t = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+      for (guint i = 0; list != NULL && i < list->len; i++)
+        {
+          PdChecklist *c = g_ptr_array_index (list, i);
+
+          g_hash_table_insert (t, g_strdup (c->id), g_strdup (c->title));
+        }
+      titles = t;
+      g_once_init_leave (&once, 1);
+    }
+  return titles;
+}
+
+const char *
+pd_checklist_lookup_scenario_title (const char *scenario_id)
+{
+  const char *title;
+
+  if (scenario_id == NULL || *scenario_id == '\0')
+    return NULL;
+  title = g_hash_table_lookup (scenario_titles (), scenario_id);
+  return title != NULL ? g_dgettext (GETTEXT_PACKAGE, title) : NULL;
+}

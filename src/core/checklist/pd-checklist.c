@@ -481,7 +481,7 @@ pd_checklist_build_summary (PdChecklist *self, const char *decision)
 {
   g_autoptr (GPtrArray) missing = NULL;
   JsonObject *summary;
-  JsonArray  *missing_ids, *marked, *undone, *auto_checks;
+  JsonArray  *missing_ids, *marked, *undone, *auto_checks, *items;
   guint       n_marked, n_required;
 
   g_return_val_if_fail (PD_IS_CHECKLIST (self), NULL);
@@ -544,7 +544,61 @@ pd_checklist_build_summary (PdChecklist *self, const char *decision)
       json_array_add_object_element (auto_checks, entry);
     }
   json_object_set_array_member (summary, "environment_checks", auto_checks);
+
+  /* Every item by name, so a certificate can list them without the template: the template's
+   * English title (a msgid the reader's language translates) and the title the operator saw. */
+  json_object_set_string_member (summary, "title", self->title);
+  json_object_set_string_member (summary, "display_title", pd_checklist_get_display_title (self));
+  items = json_array_new ();
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      PdChecklistItem *item = g_ptr_array_index (self->items, i);
+      JsonObject      *entry = json_object_new ();
+      PdChecklistItemState state = pd_checklist_item_get_state (self, item);
+
+      json_object_set_string_member (entry, "id", item->id);
+      json_object_set_string_member (entry, "title", item->title);
+      json_object_set_string_member (entry, "display_title", pd_checklist_item_get_display_title (item));
+      json_object_set_boolean_member (entry, "required", item->required);
+      json_object_set_string_member (entry, "state", pd_checklist_item_state_to_string (state));
+      json_array_add_object_element (items, entry);
+    }
+  json_object_set_array_member (summary, "items", items);
   return summary;
+}
+
+PdChecklistItemState
+pd_checklist_item_get_state (PdChecklist *self, PdChecklistItem *item)
+{
+  g_return_val_if_fail (PD_IS_CHECKLIST (self), PD_CHECKLIST_ITEM_NOT_SHOWN);
+  g_return_val_if_fail (PD_IS_CHECKLIST_ITEM (item), PD_CHECKLIST_ITEM_NOT_SHOWN);
+
+  if (item->marks->len > 0)
+    return PD_CHECKLIST_ITEM_MARKED;
+  if (item->auto_check == PD_CHECKLIST_AUTO_PASSED)
+    return PD_CHECKLIST_ITEM_PASSED;
+  for (guint i = 0; i < self->marks->len; i++)
+    if (g_array_index (self->marks, Mark, i).item == item)
+      return PD_CHECKLIST_ITEM_UNDONE;
+  return item->auto_check == PD_CHECKLIST_AUTO_FAILED ? PD_CHECKLIST_ITEM_FAILED
+                                                      : PD_CHECKLIST_ITEM_NOT_SHOWN;
+}
+
+static const char *const item_state_names[] = { "marked", "passed", "undone", "failed", "not-shown" };
+
+const char *
+pd_checklist_item_state_to_string (PdChecklistItemState state)
+{
+  return (guint) state < G_N_ELEMENTS (item_state_names) ? item_state_names[state] : "not-shown";
+}
+
+PdChecklistItemState
+pd_checklist_item_state_from_string (const char *name)
+{
+  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (item_state_names); i++)
+    if (g_str_equal (name, item_state_names[i]))
+      return (PdChecklistItemState) i;
+  return PD_CHECKLIST_ITEM_NOT_SHOWN;
 }
 
 gboolean

@@ -37,6 +37,21 @@ GQuark pd_checklist_error_quark (void);
 /* Decisions recorded in the summary when the recording stops. */
 #define PD_CHECKLIST_DECISION_COMPLETE      "complete"       /* every required item marked */
 #define PD_CHECKLIST_DECISION_SEALED_ANYWAY "sealed-anyway"  /* operator sealed with items missing */
+#define PD_CHECKLIST_DECISION_CLOSED        "closed-while-recording" /* window closed or app asked to quit */
+#define PD_CHECKLIST_DECISION_UNATTENDED    "unattended"     /* recorded without an operator (proofctl) */
+
+/* What became of an item by the end of a recording (the summary's "items" → "state"). */
+typedef enum {
+  PD_CHECKLIST_ITEM_MARKED,     /* "marked": shown and marked (a mark not undone) */
+  PD_CHECKLIST_ITEM_PASSED,     /* "passed": the phone's environment report checked it */
+  PD_CHECKLIST_ITEM_UNDONE,     /* "undone": marked, and every mark undone */
+  PD_CHECKLIST_ITEM_FAILED,     /* "failed": the environment report failed it, not marked */
+  PD_CHECKLIST_ITEM_NOT_SHOWN,  /* "not-shown": never marked */
+} PdChecklistItemState;
+
+const char          *pd_checklist_item_state_to_string   (PdChecklistItemState state);
+/* Unknown names (a hostile manifest) read as PD_CHECKLIST_ITEM_NOT_SHOWN. */
+PdChecklistItemState pd_checklist_item_state_from_string (const char *name);
 
 /* ---- Items ---- */
 
@@ -146,10 +161,16 @@ void         pd_checklist_get_progress      (PdChecklist *self, guint *n_require
                                              guint *n_required);
 /* Required items with no mark, in display order; a new array of borrowed PdChecklistItem. */
 GPtrArray   *pd_checklist_missing_required  (PdChecklist *self);
+/* The state of `item` (an item of `self`) now. */
+PdChecklistItemState pd_checklist_item_get_state (PdChecklist *self, PdChecklistItem *item);
+/* The display title (in the locale's language) of the scenario `scenario_id` from the template
+ * folder, or NULL when no template has that id. Templates are read once per process. */
+const char  *pd_checklist_lookup_scenario_title (const char *scenario_id);
 /* What pd_capture_set_checklist_summary() writes into the manifest as "checklist":
  * { scenario, schema, decision, required, required_marked, missing_required[ids],
  *   marked[{ item, marks[ids] }], undone[ids],
- *   environment_checks[{ item, result: passed|failed|unknown, message }] }. `decision` is one of PD_CHECKLIST_DECISION_*. */
+ *   environment_checks[{ item, result: passed|failed|unknown, message }],
+ *   title, display_title, items[{ id, title, display_title, required, state }] }. `decision` is one of PD_CHECKLIST_DECISION_*. */
 JsonObject  *pd_checklist_build_summary     (PdChecklist *self, const char *decision);
 
 G_END_DECLS

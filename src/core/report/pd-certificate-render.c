@@ -47,6 +47,26 @@ tr (Doc *d, const char *msgid)
   return d->english ? msgid : g_dgettext (GETTEXT_PACKAGE, msgid);
 }
 
+/* A checklist title in the certificate's language (see pd_certificate_item_text). */
+static const char *
+item_text (Doc *d, const char *title, const char *display_title)
+{
+  const char *text = pd_certificate_item_text (title, display_title, d->english);
+
+  return text != NULL ? text : "?";
+}
+
+/* The evidence's name: the scenario's title in the certificate's language when there is one. */
+static const char *
+evidence_name (Doc *d)
+{
+  const PdCertificateInfo *info = d->info;
+
+  if (info->scenario_title != NULL || info->scenario_display_title != NULL)
+    return item_text (d, info->scenario_title, info->scenario_display_title);
+  return info->title;
+}
+
 static void
 draw_footer (PdPage *pg, gpointer user_data)
 {
@@ -201,7 +221,7 @@ draw_header (Doc *d)
                            tr (d, N_("Trusted timestamp record of a screen recording")));
   pd_pdf_show_layout (d->pg.cr, sub, PD_PAGE_MARGIN, d->pg.y, PD_PAGE_COLOR_MUTED);
   d->pg.y += pd_pdf_layout_height (sub) + 10;
-  name = pd_pdf_layout_new (d->pg.pango, "Sans Bold 14", text_w, 2, info->title);
+  name = pd_pdf_layout_new (d->pg.pango, "Sans Bold 14", text_w, 2, evidence_name (d));
   pd_pdf_show_layout (d->pg.cr, name, PD_PAGE_MARGIN, d->pg.y, PD_PAGE_COLOR_TEXT);
   d->pg.y += pd_pdf_layout_height (name);
 
@@ -251,7 +271,7 @@ draw_evidence (Doc *d)
   g_autofree char *size = g_strdup_printf (tr (d, N_("%s bytes (%s)")), grouped, human);
 
   pd_page_heading (&d->pg, tr (d, N_("Evidence")), 1);
-  pd_page_row (&d->pg, tr (d, N_("Name")), info->title, NULL, 2);
+  pd_page_row (&d->pg, tr (d, N_("Name")), evidence_name (d), NULL, 2);
   pd_page_row (&d->pg, tr (d, N_("Case")), info->case_name, NULL, 2);
   if (info->parties != NULL && *info->parties)
     pd_page_row (&d->pg, tr (d, N_("Parties")), info->parties, NULL, 2);
@@ -390,13 +410,102 @@ draw_coverage (Doc *d)
     }
 }
 
+/* Why the package was sealed as it is, in words. */
+static const char *
+decision_text (Doc *d, const char *decision)
+{
+  if (g_strcmp0 (decision, "complete") == 0)
+    return tr (d, N_("Every required item was shown and marked before the recording was stopped."));
+  if (g_strcmp0 (decision, "sealed-anyway") == 0)
+    return tr (d, N_("Sealed with required items not shown: the operator was warned and chose to seal anyway."));
+  if (g_strcmp0 (decision, "closed-while-recording") == 0)
+    return tr (d, N_("Sealed with required items not shown: the window was closed or the application was asked to quit while recording."));
+  if (g_strcmp0 (decision, "unattended") == 0)
+    return tr (d, N_("Recorded without an operator (command line): no one marked checklist items while recording."));
+  return NULL;
+}
+
+static const char *
+state_text (Doc *d, const char *state)
+{
+  if (g_strcmp0 (state, "marked") == 0)
+    return tr (d, N_("shown and marked"));
+  if (g_strcmp0 (state, "passed") == 0)
+    return tr (d, N_("passed the phone check"));
+  if (g_strcmp0 (state, "undone") == 0)
+    return tr (d, N_("marked, then undone"));
+  if (g_strcmp0 (state, "failed") == 0)
+    return tr (d, N_("failed the phone check, not shown"));
+  return tr (d, N_("not shown"));
+}
+
+/* The checklist: the scenario, the decision, every required item with its state (a
+ * language-free ✓ or ✗ first, which the verifier checks), then the items not shown by name. */
+static void
+draw_checklist (Doc *d)
+{
+  const PdCertificateInfo *info = d->info;
+  const double widths[] = { 230, 150, PD_PAGE_CONTENT_W - 380 };
+  const char *header[] = { tr (d, N_("Required item")), tr (d, N_("State")), tr (d, N_("Marked at")) };
+  g_autoptr (GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) missing = g_ptr_array_new ();
+  g_autofree char *title = NULL;
+  const char *decision;
+  guint n_required = 0;
+
+  if (info->decision == NULL && info->items->len == 0)
+    return;
+  title = g_strdup_printf (tr (d, N_("Checklist: %s")), evidence_name (d));
+  pd_page_heading (&d->pg, title, 1);
+  decision = decision_text (d, info->decision);
+  pd_page_row (&d->pg, tr (d, N_("Decision")), decision ? decision : info->decision, NULL, 3);
+  if (info->reason != NULL && *info->reason)
+    pd_page_row (&d->pg, tr (d, N_("Reason given")), info->reason, NULL, 3);
+  for (guint i = 0; i < info->items->len; i++)
+    {
+      PdCertificateItem *item = g_ptr_array_index (info->items, i);
+
+      if (!item->required)
+        continue;
+      n_required++;
+      /* Every required item is printed, however many: none may fall under "… and N more". */
+      g_ptr_array_add (cells, g_strdup (item_text (d, item->title, item->display_title)));
+      g_ptr_array_add (cells, g_strdup_printf ("%s %s", pd_certificate_state_symbol (item->state),
+                                               state_text (d, item->state)));
+      g_ptr_array_add (cells, g_strdup (item->times ? item->times : "—"));
+      if (g_str_equal (pd_certificate_state_symbol (item->state), "✗"))
+        g_ptr_array_add (missing, item);
+    }
+  if (n_required > 0)
+    table (d, widths, header, G_N_ELEMENTS (widths), (char **) cells->pdata, n_required, n_required);
+  if (missing->len > 0)
+    {
+      g_autofree char *head = g_strdup_printf (tr (d, N_("Required items not shown (%u of %u)")),
+                                               missing->len, n_required);
+
+      pd_page_need (&d->pg, 40);
+      pd_page_paragraph_here (&d->pg, "Sans Bold 10", COLOR_WARN, 0, head, 3);
+      pd_page_paragraph_here (&d->pg, "Sans 9", PD_PAGE_COLOR_MUTED, 0,
+                 tr (d, N_("The recording does not prove that these were on the screen: no mark was made for them, or every mark was undone.")),
+                 4);
+      for (guint i = 0; i < missing->len; i++)
+        {
+          PdCertificateItem *item = g_ptr_array_index (missing, i);
+          g_autofree char *line = g_strdup_printf ("✗ %s", item_text (d, item->title, item->display_title));
+
+          pd_page_paragraph_here (&d->pg, "Sans 9.5", PD_PAGE_COLOR_TEXT, 0, line, 2);
+        }
+      d->pg.y += 6;
+    }
+}
+
 static void
 draw_marks (Doc *d)
 {
   GPtrArray *marks = d->info->marks;
-  const double widths[] = { 220, 80, PD_PAGE_CONTENT_W - 300 };
-  const char *header[] = { tr (d, N_("Checklist item")), tr (d, N_("Stream time")),
-                           tr (d, N_("Note")) };
+  const double widths[] = { 36, 170, 60, PD_PAGE_CONTENT_W - 366, 100 };
+  const char *header[] = { "#", tr (d, N_("Checklist item")), tr (d, N_("Stream time")),
+                           tr (d, N_("Note")), tr (d, N_("State")) };
   guint n = MIN (marks->len, MAX_TABLE_ROWS);
   g_autoptr (GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *title = NULL;
@@ -405,15 +514,44 @@ draw_marks (Doc *d)
     return;
   title = g_strdup_printf (tr (d, N_("Checklist marks (%u)")), marks->len);
   pd_page_heading (&d->pg, title, 1);
+  pd_page_paragraph_here (&d->pg, "Sans 9", PD_PAGE_COLOR_MUTED, 0,
+             tr (d, N_("Each mark saved the frame on screen as a still in the package’s “stills” folder, under its number. An undone mark proves nothing.")),
+             6);
   for (guint i = 0; i < n; i++)
     {
       PdCertificateMark *mark = g_ptr_array_index (marks, i);
 
-      g_ptr_array_add (cells, g_strdup (mark->item));
+      g_ptr_array_add (cells, mark->id ? g_strdup_printf ("%u", mark->id) : g_strdup ("—"));
+      g_ptr_array_add (cells, g_strdup (item_text (d, mark->item_title, mark->item)));
       g_ptr_array_add (cells, g_strdup (mark->stream_time));
       g_ptr_array_add (cells, g_strdup (mark->note));
+      g_ptr_array_add (cells, g_strdup_printf ("%s %s", mark->undone ? "✗" : "✓",
+                                               mark->undone ? tr (d, N_("undone")) : tr (d, N_("marked"))));
     }
   table (d, widths, header, G_N_ELEMENTS (widths), (char **) cells->pdata, n, marks->len);
+}
+
+/* The environment report's check `id` in words: the checklist item's title when the checklist
+ * names it, else what the check looks at (the ids are pd-device-env.c's). */
+static const char *
+check_name (Doc *d, const char *id)
+{
+  for (guint i = 0; id != NULL && i < d->info->items->len; i++)
+    {
+      PdCertificateItem *item = g_ptr_array_index (d->info->items, i);
+
+      if (g_strcmp0 (item->id, id) == 0)
+        return item_text (d, item->title, item->display_title);
+    }
+  if (g_strcmp0 (id, "env.network") == 0)
+    return tr (d, N_("Network settings"));
+  if (g_strcmp0 (id, "env.clock") == 0)
+    return tr (d, N_("Clock"));
+  if (g_strcmp0 (id, "env.storage") == 0)
+    return tr (d, N_("Free storage"));
+  if (g_strcmp0 (id, "env.app") == 0)
+    return tr (d, N_("Recorded app"));
+  return id;
 }
 
 /* A JSON boolean as `yes` or `no` (msgids) in the certificate's language, "?" when absent. */
@@ -473,7 +611,7 @@ draw_environment_checks (Doc *d, JsonArray *checks)
       n_total++;
       if (n >= MAX_TABLE_ROWS)
         continue;
-      g_ptr_array_add (cells, g_strdup (pd_json_string (c, "id")));
+      g_ptr_array_add (cells, g_strdup (check_name (d, pd_json_string (c, "id"))));
       g_ptr_array_add (cells, g_strdup (g_str_equal (result, "passed")   ? tr (d, N_("passed"))
                                         : g_str_equal (result, "failed") ? tr (d, N_("FAILED"))
                                                                          : tr (d, N_("not checked"))));
@@ -680,6 +818,7 @@ render (Doc *d)
   draw_timestamp (d);
   draw_checkpoints (d);
   draw_coverage (d);
+  draw_checklist (d);
   draw_marks (d);
   draw_environment (d);
   draw_attachments (d);

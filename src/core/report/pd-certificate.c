@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checklist/pd-checklist.h"
 #include "report/pd-certificate-private.h"
 #include "util/pd-error.h"
 #include "util/pd-util.h"
@@ -30,12 +31,30 @@ checkpoint_free (PdCertificateCheckpoint *cp)
 }
 
 static void
+item_free (PdCertificateItem *item)
+{
+  g_free (item->id);
+  g_free (item->title);
+  g_free (item->display_title);
+  g_free (item->state);
+  g_free (item->times);
+  g_free (item);
+}
+
+static void
 mark_free (PdCertificateMark *mark)
 {
+  g_free (mark->item_title);
   g_free (mark->item);
   g_free (mark->stream_time);
   g_free (mark->note);
   g_free (mark);
+}
+
+static void
+free_gstring (GString *s)
+{
+  g_string_free (s, TRUE);
 }
 
 PdCertificateAttachment *
@@ -72,6 +91,7 @@ pd_certificate_info_new (void)
   info->marks = g_ptr_array_new_with_free_func ((GDestroyNotify) mark_free);
   info->attachments =
     g_ptr_array_new_with_free_func ((GDestroyNotify) pd_certificate_attachment_free);
+  info->items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
   info->duration_ns = -1;
   info->interval_ns = -1;
   return info;
@@ -102,6 +122,11 @@ pd_certificate_info_free (PdCertificateInfo *info)
   g_clear_pointer (&info->attachments, g_ptr_array_unref);
   g_clear_pointer (&info->started, g_date_time_unref);
   g_clear_pointer (&info->stopped, g_date_time_unref);
+  g_free (info->scenario_title);
+  g_free (info->scenario_display_title);
+  g_free (info->decision);
+  g_free (info->reason);
+  g_clear_pointer (&info->items, g_ptr_array_unref);
   g_free (info);
 }
 
@@ -328,9 +353,83 @@ pd_certificate_info_final_only (const PdCertificateInfo *info, char **byte_range
   return TRUE;
 }
 
+/* The manifest's checklist summary: scenario, decision, reason and every item with its state.
+ * `item_titles` gets item id → its summary entry (borrowed), `item_ids` the ids in order (one
+ * per info->items entry) and `item_times` id → an empty GString for its mark times. */
+static void
+fill_checklist (PdCertificateInfo *info, JsonObject *manifest, GHashTable *item_titles,
+                GPtrArray *item_ids, GHashTable *item_times)
+{
+  JsonObject *summary = pd_json_object (manifest, "checklist");
+  JsonArray *items = pd_json_array (summary, "items");
+  const char *scenario = pd_json_string (manifest, "scenario");
+
+  if (summary == NULL)
+    {
+      /* An older package or one without a summary: the scenario by its template's name. */
+      const char *title = pd_checklist_lookup_scenario_title (scenario);
+
+      if (title != NULL)
+        info->scenario_display_title = g_strdup (title);
+      return;
+    }
+  info->scenario_title = g_strdup (pd_json_string (summary, "title"));
+  info->scenario_display_title = g_strdup (pd_json_string (summary, "display_title"));
+  if (info->scenario_title == NULL && info->scenario_display_title == NULL)
+    info->scenario_display_title = g_strdup (pd_checklist_lookup_scenario_title (scenario));
+  info->decision = g_strdup (pd_json_string (summary, "decision"));
+  info->reason = g_strdup (pd_json_string (summary, "reason"));
+  /* No template holds more items than this: a hostile manifest's millions are not drawn. */
+  for (guint i = 0; items != NULL && i < MIN (json_array_get_length (items), PD_CHECKLIST_MAX_SECTIONS * PD_CHECKLIST_MAX_ITEMS); i++)
+    {
+      JsonNode *n = json_array_get_element (items, i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+      JsonNode *required = pd_certificate_member (o, "required");
+      const char *id = pd_json_string (o, "id");
+      PdCertificateItem *item;
+
+      if (o == NULL || id == NULL || g_hash_table_contains (item_titles, id))
+        continue;
+      item = g_new0 (PdCertificateItem, 1);
+      item->id = g_strdup (id);
+      item->title = g_strdup (pd_json_string (o, "title"));
+      item->display_title = g_strdup (pd_json_string (o, "display_title"));
+      /* Never the id: an entry without a title is named by what the operator saw, else "?". */
+      if (item->title == NULL && item->display_title == NULL)
+        item->display_title = g_strdup ("?");
+      item->required = required != NULL && JSON_NODE_HOLDS_VALUE (required) &&
+                       json_node_get_value_type (required) == G_TYPE_BOOLEAN &&
+                       json_node_get_boolean (required);
+      item->state = g_strdup (pd_checklist_item_state_to_string (
+        pd_checklist_item_state_from_string (pd_json_string (o, "state"))));
+      g_ptr_array_add (info->items, item);
+      g_hash_table_insert (item_titles, (gpointer) id, o);
+      g_hash_table_insert (item_times, g_strdup (id), g_string_new (NULL));
+      g_ptr_array_add (item_ids, (gpointer) id);
+    }
+}
+
+const char *
+pd_certificate_item_text (const char *title, const char *display_title, gboolean english)
+{
+  if (title != NULL && *title != '\0')
+    return english ? title : g_dgettext (GETTEXT_PACKAGE, title);
+  return display_title;
+}
+
+const char *
+pd_certificate_state_symbol (const char *state)
+{
+  return g_strcmp0 (state, "marked") == 0 || g_strcmp0 (state, "passed") == 0 ? "✓" : "✗";
+}
+
 PdCertificateInfo *
 pd_certificate_info_new_from_manifest (JsonObject *manifest)
 {
+  g_autoptr (GHashTable) item_titles = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) item_times = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                             (GDestroyNotify) free_gstring);
+  g_autoptr (GPtrArray) item_ids = g_ptr_array_new ();
   PdCertificateInfo *info;
   JsonObject *source, *recording;
   JsonArray *checkpoints, *marks;
@@ -347,6 +446,13 @@ pd_certificate_info_new_from_manifest (JsonObject *manifest)
   scenario = pd_json_string (manifest, "scenario");
   info->title = g_strdup (scenario != NULL && *scenario ? scenario
                                                         : pd_json_string (recording, "name"));
+  fill_checklist (info, manifest, item_titles, item_ids, item_times);
+  if (info->scenario_title != NULL || info->scenario_display_title != NULL)
+    {
+      g_free (info->title);
+      info->title = g_strdup (pd_certificate_item_text (info->scenario_title,
+                                                        info->scenario_display_title, FALSE));
+    }
   info->case_name = g_strdup (pd_json_string (manifest, "case"));
   info->parties = g_strdup (pd_json_string (manifest, "parties"));
   info->dispute_type = g_strdup (pd_json_string (manifest, "dispute_type"));
@@ -390,10 +496,38 @@ pd_certificate_info_new_from_manifest (JsonObject *manifest)
     {
       JsonNode *n = json_array_get_element (marks, i);
       JsonObject *o = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+      const char *item_id = pd_json_string (o, "item");
+      const char *title = pd_json_string (o, "title");
+      JsonNode *undone = pd_certificate_member (o, "undone");
+      PdCertificateMark *mark;
+      guint64 id = 0;
 
-      if (o != NULL)
-        pd_certificate_info_add_mark (info, pd_json_string (o, "item"),
-                                      pd_json_string (o, "stream_time"), pd_json_string (o, "note"));
+      if (o == NULL)
+        continue;
+      /* The title the operator saw; a mark without one (older packages) by its item. */
+      pd_certificate_info_add_mark (info, title != NULL ? title : item_id,
+                                    pd_json_string (o, "stream_time"), pd_json_string (o, "note"));
+      mark = g_ptr_array_index (info->marks, info->marks->len - 1);
+      if (pd_certificate_member_uint (o, "id", &id))
+        mark->id = (guint) MIN (id, G_MAXUINT);
+      mark->undone = undone != NULL && JSON_NODE_HOLDS_VALUE (undone) &&
+                     json_node_get_value_type (undone) == G_TYPE_BOOLEAN && json_node_get_boolean (undone);
+      mark->item_title = g_strdup (item_id ? pd_json_string (g_hash_table_lookup (item_titles, item_id), "title") : NULL);
+      if (!mark->undone && item_id != NULL && g_hash_table_lookup (item_times, item_id) != NULL)
+        {
+          GString *times = g_hash_table_lookup (item_times, item_id);
+
+          if (mark->stream_time != NULL)
+            g_string_append_printf (times, "%s%s", times->len ? ", " : "", mark->stream_time);
+        }
+    }
+  for (guint i = 0; i < info->items->len; i++)
+    {
+      PdCertificateItem *item = g_ptr_array_index (info->items, i);
+      GString *times = g_hash_table_lookup (item_times, g_ptr_array_index (item_ids, i));
+
+      if (times != NULL && times->len > 0)
+        item->times = g_strdup (times->str);
     }
   info->environment = pd_json_object (pd_json_object (manifest, "environment"), "before");
   if (info->environment != NULL)

@@ -43,10 +43,24 @@ typedef struct
 
 typedef struct
 {
-  char *item;              /* checklist item, as shown to the user */
-  char *stream_time;       /* "HH:MM:SS" */
-  char *note;              /* may be NULL */
+  char    *item;           /* checklist item, as shown to the operator (manifest "title") */
+  char    *stream_time;    /* "HH:MM:SS" */
+  char    *note;           /* may be NULL */
+  guint    id;             /* the mark's number (its still is stills/NNNN-…), 0 when unknown */
+  char    *item_title;     /* the template's English title of the item (a msgid), or NULL */
+  gboolean undone;         /* the operator undid it while recording */
 } PdCertificateMark;
+
+/* A checklist item as the recording left it (manifest "checklist" → "items"). */
+typedef struct
+{
+  char    *id;             /* the template's item id: for lookups, never printed */
+  char    *title;          /* the template's English title (a msgid), may be NULL */
+  char    *display_title;  /* as the operator saw it, may be NULL */
+  gboolean required;
+  char    *state;          /* pd_checklist_item_state_to_string(): "marked", "not-shown", … */
+  char    *times;          /* stream times of its marks not undone ("00:00:03, 00:01:10"), or NULL */
+} PdCertificateItem;
 
 typedef struct
 {
@@ -83,6 +97,12 @@ typedef struct
   GDateTime *stopped;
   gint64     duration_ns;   /* -1 when unknown */
   gint64     interval_ns;   /* checkpoint interval; -1 when unknown */
+  /* The checklist (manifest "checklist"); all NULL when the recording had none. */
+  char      *scenario_title;         /* the template's English title (a msgid) */
+  char      *scenario_display_title; /* as the operator saw it */
+  char      *decision;      /* PD_CHECKLIST_DECISION_*: why it was sealed as it is */
+  char      *reason;        /* the operator's reason for sealing anyway, or NULL */
+  GPtrArray *items;         /* of PdCertificateItem, in checklist order (never NULL) */
 } PdCertificateInfo;
 
 PdCertificateInfo       *pd_certificate_info_new            (void);
@@ -104,6 +124,14 @@ GPtrArray               *pd_certificate_info_get_gaps       (const PdCertificate
 gboolean                 pd_certificate_info_final_only     (const PdCertificateInfo *info,
                                                              char                   **byte_range,
                                                              char                   **duration);
+/* A checklist title in the certificate's language: the English msgid translated (untranslated
+ * when `english`), else the title the operator saw; NULL when both are NULL. */
+const char              *pd_certificate_item_text           (const char *title,
+                                                             const char *display_title,
+                                                             gboolean    english);
+/* "✓" for an item or mark that counts as shown ("marked", "passed"), "✗" for every other state:
+ * language-free, so the verifier finds it in a certificate of any language. */
+const char              *pd_certificate_state_symbol        (const char *state);
 /* "1,234,567": grouping without the locale's printf. */
 char                    *pd_certificate_format_thousands    (guint64 n);
 void                     pd_certificate_gap_free            (PdCertificateGap *gap);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checklist/pd-checklist.h"
 #include "report/pd-disc-label.h"
 #include "util/pd-error.h"
 #include "report/pd-page.h"
@@ -37,6 +38,17 @@ pd_disc_label_platform_for_scenario (const char *scenario)
     if (g_str_has_prefix (scenario, map[i].prefix))
       return map[i].platform;
   return NULL;
+}
+
+/* A session by its folder on the disc (where to find it) and its scenario's title (what it
+ * is), never the scenario's id alone. */
+static char *
+session_heading (const PdDiscLabelSession *s)
+{
+  const char *title = pd_checklist_lookup_scenario_title (s->scenario);
+
+  /* Translators: "<folder on the disc> · <scenario title>". */
+  return title != NULL ? g_strdup_printf (_("%s · %s"), s->name, title) : g_strdup (s->name);
 }
 
 static char *
@@ -264,7 +276,9 @@ draw_insert_page (PdPage *r, const PdDiscLabelInfo *info)
 
       if (y + need > y0 + INSERT - PAD - 12)
         break;
-      y += text_at (r, "Sans Bold 7.5", x0 + PAD, y, inner, 1, s->name, 0) + 1;
+      g_autofree char *heading = session_heading (s);
+
+      y += text_at (r, "Sans Bold 7.5", x0 + PAD, y, inner, 1, heading, 0) + 1;
       /* 64 hex digits fit one line at this size, so the digest copies out in one piece. */
       y += text_at (r, "Monospace 6.5", x0 + PAD, y, 0, 1, s->recording_sha256, 0) + 1;
       y += text_at (r, "Sans 6.5", x0 + PAD, y, inner, 1, stamp, 0.3) + 5;
@@ -297,7 +311,9 @@ draw_insert_page (PdPage *r, const PdDiscLabelInfo *info)
           text_at (r, "Sans Italic 8", MARGIN, y, PD_PAGE_W - 2 * MARGIN, 1, more, 0.3);
           break;
         }
-      y += text_at (r, "Sans Bold 9", MARGIN, y, PD_PAGE_W - 2 * MARGIN, 1, s->name, 0) + 1;
+      g_autofree char *heading = session_heading (s);
+
+      y += text_at (r, "Sans Bold 9", MARGIN, y, PD_PAGE_W - 2 * MARGIN, 1, heading, 0) + 1;
       y += text_at (r, "Sans 8", MARGIN, y, PD_PAGE_W - 2 * MARGIN, 2, line, 0.3) + 1;
       y += text_at (r, "Monospace 8.5", MARGIN, y, 0, 1, s->recording_sha256, 0) + 7;
     }

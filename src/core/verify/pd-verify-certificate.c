@@ -536,7 +536,46 @@ content_coverage (Content *c)
     }
 }
 
-/* The checklist marks: item, stream time and note (where the amounts are). */
+/* The ways a certificate of any language may print a checklist title: the template's English
+ * title, its translation in this process's language, and the title the operator saw. */
+static void
+title_candidates (const char *title, const char *display_title, char *out[3])
+{
+  out[0] = title ? shown (title) : NULL;
+  out[1] = title ? shown (g_dgettext (GETTEXT_PACKAGE, title)) : NULL;
+  out[2] = display_title ? shown (display_title) : NULL;
+}
+
+/* A row starting with one of the title candidates, then `rest` cells. */
+static gboolean
+find_titled_row (const CertText *t, const char *lead, const char *title, const char *display_title,
+                 const char *const *rest, guint n_rest)
+{
+  char *cand[3];
+  gboolean found = FALSE;
+
+  title_candidates (title, display_title, cand);
+  for (guint k = 0; k < 3 && !found; k++)
+    {
+      const char *cells[8];
+      guint n = 0;
+
+      if (cand[k] == NULL || (k > 0 && g_strcmp0 (cand[k], cand[k - 1]) == 0))
+        continue;
+      if (lead != NULL)
+        cells[n++] = lead;
+      cells[n++] = cand[k];
+      for (guint j = 0; j < n_rest && n < G_N_ELEMENTS (cells); j++)
+        cells[n++] = rest[j];
+      found = find_row (t, cells, n);
+    }
+  for (guint k = 0; k < 3; k++)
+    g_free (cand[k]);
+  return found;
+}
+
+/* The checklist marks: number, item, stream time, note (where the amounts are) and whether it
+ * was undone (✓ or ✗: an undone mark printed as made would claim what the operator took back). */
 static void
 content_marks (Content *c)
 {
@@ -545,17 +584,45 @@ content_marks (Content *c)
   for (guint i = 0; i < MIN (marks->len, PD_CERTIFICATE_TABLE_ROWS); i++)
     {
       PdCertificateMark *mark = g_ptr_array_index (marks, i);
-      g_autofree char *item = shown (mark->item), *t = shown (mark->stream_time), *note = shown (mark->note);
-      const char *cells[] = { item, t, note };
-      g_autofree char *detail = g_strdup_printf ("%s · %s · %s", mark->item ? mark->item : "—",
+      g_autofree char *t = shown (mark->stream_time), *note = shown (mark->note);
+      g_autofree char *num = mark->id ? g_strdup_printf ("%u", mark->id) : g_strdup ("—");
+      const char *rest[] = { t, note, mark->undone ? "✗" : "✓" };
+      g_autofree char *detail = g_strdup_printf ("%s · %s · %s%s", mark->item ? mark->item : "—",
                                                  mark->stream_time ? mark->stream_time : "—",
-                                                 mark->note ? mark->note : "—");
+                                                 mark->note ? mark->note : "—",
+                                                 mark->undone ? " · undone" : "");
       g_autofree char *field = g_strdup_printf ("mark %u", i + 1);
 
-      if (!find_row (c->text, cells, G_N_ELEMENTS (cells)))
+      if (!find_titled_row (c->text, num, mark->item_title, mark->item, rest, G_N_ELEMENTS (rest)))
         content_failed (c, field, detail,
                         _("The certificate does not print checklist mark %u as the manifest records it (%s)."),
                         i + 1, detail);
+    }
+}
+
+/* Every required item of the checklist summary with its state: shown (✓) or not (✗). A
+ * certificate that leaves out an item never shown, or prints it as shown, fails. */
+static void
+content_checklist (Content *c)
+{
+  GPtrArray *items = c->info->items;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      PdCertificateItem *item = g_ptr_array_index (items, i);
+      const char *rest[] = { pd_certificate_state_symbol (item->state) };
+      const char *name = item->display_title ? item->display_title : item->title;
+      g_autofree char *field = NULL, *detail = NULL;
+
+      if (!item->required)
+        continue;
+      if (find_titled_row (c->text, NULL, item->title, item->display_title, rest, G_N_ELEMENTS (rest)))
+        continue;
+      field = g_strdup_printf ("checklist item %u", i + 1);
+      detail = g_strdup_printf ("%s · %s", name ? name : "?", item->state);
+      content_failed (c, field, detail,
+                      _("The certificate does not print the required checklist item “%s” as the manifest records it (%s)."),
+                      name ? name : "?", item->state);
     }
 }
 
@@ -594,9 +661,10 @@ check_content (PdVerifyResult *r, int dirfd, const char *pdf_path, const PdCerti
   content_checkpoints (&c);
   content_coverage (&c);
   content_marks (&c);
+  content_checklist (&c);
   if (c.failed == 0)
     pd_verify_add_check (r, "certificate.content", CERTIFICATE_NAME, PD_CHECK_PASSED, NULL,
-                         _("The certificate prints the recording's SHA-256, its stamp time, the authority, the checkpoints, gaps and marks as the verified package states them."));
+                         _("The certificate prints the recording's SHA-256, its stamp time, the authority, the checkpoints, gaps, marks and every required checklist item as the verified package states them."));
   cert_text_clear (&text);
 }
 

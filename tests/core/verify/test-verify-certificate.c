@@ -132,7 +132,52 @@ build_marks (JsonBuilder *b)
   MEMBER_S (b, "item", "iou-photo");
   MEMBER_S (b, "stream_time", "00:00:31");
   json_builder_end_object (b);
+  /* Taken back by the operator: printed as undone, never as shown. */
+  json_builder_begin_object (b);
+  MEMBER_I (b, "id", 3);
+  MEMBER_S (b, "item", "loan.terms");
+  MEMBER_S (b, "title", "Loan terms agreed");
+  MEMBER_S (b, "stream_time", "00:00:35");
+  json_builder_set_member_name (b, "undone");
+  json_builder_add_boolean_value (b, TRUE);
+  json_builder_end_object (b);
   json_builder_end_array (b);
+}
+
+/* The checklist summary as the capture page writes it at the stop: one item shown, one marked
+ * then undone, one never shown, one optional. */
+static void
+build_checklist (JsonBuilder *b)
+{
+  const struct { const char *id, *title, *state; gboolean required; } items[] = {
+    { "transfer-record", "Transfers in their chat context", "marked", TRUE },
+    { "loan.terms", "Loan terms agreed", "undone", TRUE },
+    { "contact.id", "Both parties' WeChat ID pages", "not-shown", TRUE },
+    { "iou-photo", "Photo of the IOU", "marked", FALSE },
+  };
+
+  json_builder_set_member_name (b, "checklist");
+  json_builder_begin_object (b);
+  MEMBER_S (b, "scenario", "wechat-transfer");
+  MEMBER_S (b, "title", "WeChat Chat");
+  MEMBER_S (b, "display_title", "WeChat Chat");
+  MEMBER_S (b, "decision", "sealed-anyway");
+  MEMBER_S (b, "reason", "The other party deleted the chat");
+  json_builder_set_member_name (b, "items");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < G_N_ELEMENTS (items); i++)
+    {
+      json_builder_begin_object (b);
+      MEMBER_S (b, "id", items[i].id);
+      MEMBER_S (b, "title", items[i].title);
+      MEMBER_S (b, "display_title", items[i].title);
+      json_builder_set_member_name (b, "required");
+      json_builder_add_boolean_value (b, items[i].required);
+      MEMBER_S (b, "state", items[i].state);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
 }
 
 /* manifest.json as a capture writes it (one checkpoint not stamped), and its token. */
@@ -191,6 +236,7 @@ write_manifest (Fixture *f)
   json_builder_end_object (b);
   build_checkpoints (b, f);
   build_marks (b);
+  build_checklist (b);
   json_builder_set_member_name (b, "files");
   json_builder_begin_array (b);
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
@@ -383,6 +429,20 @@ test_genuine (Fixture *f, gconstpointer data)
 
     g_assert_nonnull (strstr (joined, "3stampedof4"));
     g_assert_nonnull (strstr (joined, "5.0s"));
+    /* The checklist by titles, never ids: the decision and its reason, every required item
+     * with its state, the items not shown by name, the undone mark as undone. */
+    g_assert_nonnull (strstr (joined, "Checklist:WeChatChat"));
+    g_assert_nonnull (strstr (joined, "theoperatorwaswarnedandchosetosealanyway"));
+    g_assert_nonnull (strstr (joined, "TheotherpartydeletedthechatRequireditem"));
+    g_assert_nonnull (strstr (joined, "Transfersintheirchatcontext✓shownandmarked00:00:12"));
+    g_assert_nonnull (strstr (joined, "Loantermsagreed✗marked,thenundone—"));
+    g_assert_nonnull (strstr (joined, "Bothparties'WeChatIDpages✗notshown—"));
+    g_assert_nonnull (strstr (joined, "Requireditemsnotshown(2of3)"));
+    g_assert_nonnull (strstr (joined, "✗Loantermsagreed✗Bothparties'WeChatIDpages"));
+    g_assert_nonnull (strstr (joined, "3Loantermsagreed00:00:35—✗undone"));
+    g_assert_null (strstr (joined, "PhotooftheIOU✓"));  /* optional items are not listed as required */
+    g_assert_null (strstr (joined, "contact.id"));
+    g_assert_null (strstr (joined, "loan.terms"));
   }
 }
 
@@ -496,6 +556,65 @@ test_case_edited (Fixture *f, gconstpointer data)
 
   assert_check (r, "certificate.content", "certificate.pdf: case", PD_CHECK_FAILED);
   g_assert_cmpuint (assert_only_certificate_failed (r), ==, 1);
+}
+
+static JsonObject *
+summary_item (JsonObject *m, guint i)
+{
+  return json_array_get_object_element (pd_json_array (pd_json_object (m, "checklist"), "items"), i);
+}
+
+/* A certificate that claims the never-shown item was shown. */
+static void
+change_not_shown (JsonObject *m)
+{
+  json_object_set_string_member (summary_item (m, 2), "state", "marked");
+}
+
+static void
+test_not_shown_hidden (Fixture *f, gconstpointer data)
+{
+  g_autoptr (PdVerifyResult) r = verify_false_certificate (f, change_not_shown);
+  const PdVerifyCheck *c = assert_check (r, "certificate.content", "certificate.pdf: checklist item 3", PD_CHECK_FAILED);
+
+  g_assert_nonnull (strstr (c->message, "WeChat ID pages"));
+  g_assert_nonnull (strstr (c->message, "not-shown"));
+  g_assert_cmpuint (assert_only_certificate_failed (r), ==, 1);
+}
+
+/* A certificate that leaves the never-shown item out altogether. */
+static void
+change_item_omitted (JsonObject *m)
+{
+  json_array_remove_element (pd_json_array (pd_json_object (m, "checklist"), "items"), 2);
+}
+
+static void
+test_item_omitted (Fixture *f, gconstpointer data)
+{
+  g_autoptr (PdVerifyResult) r = verify_false_certificate (f, change_item_omitted);
+
+  assert_check (r, "certificate.content", "certificate.pdf: checklist item 3", PD_CHECK_FAILED);
+  g_assert_cmpuint (assert_only_certificate_failed (r), ==, 1);
+}
+
+/* A certificate that prints an undone mark as made. */
+static void
+change_undone (JsonObject *m)
+{
+  JsonObject *mark = json_array_get_object_element (pd_json_array (m, "marks"), 2);
+
+  json_object_set_boolean_member (mark, "undone", FALSE);
+  json_object_set_string_member (summary_item (m, 1), "state", "marked");
+}
+
+static void
+test_undone_hidden (Fixture *f, gconstpointer data)
+{
+  g_autoptr (PdVerifyResult) r = verify_false_certificate (f, change_undone);
+
+  assert_check (r, "certificate.content", "certificate.pdf: mark 3", PD_CHECK_FAILED);
+  assert_check (r, "certificate.content", "certificate.pdf: checklist item 2", PD_CHECK_FAILED);
 }
 
 /* A certificate that hides the gap: as if checkpoint 2 had been stamped. */
@@ -628,6 +747,9 @@ main (int argc, char **argv)
   ADD ("amount-edited", test_amount_edited);
   ADD ("case-edited", test_case_edited);
   ADD ("gap-hidden", test_gap_hidden);
+  ADD ("not-shown-hidden", test_not_shown_hidden);
+  ADD ("item-omitted", test_item_omitted);
+  ADD ("undone-hidden", test_undone_hidden);
   ADD ("time-edited", test_time_edited);
   ADD ("not-a-pdf", test_not_a_pdf);
 #undef ADD
